@@ -1,0 +1,91 @@
+"""Alert intake (Alertmanager webhook, Prometheus-shaped alerts) and silences."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from monitor.alerting import service
+from monitor.alerting.model import Alert, AlertStatus, Matcher, MatchOp
+from monitor.alerting.models import (
+    AlertmanagerWebhook,
+    IntakeResult,
+    PrometheusAlert,
+    SilenceCreate,
+    SilencePublic,
+)
+from monitor.api.deps import Responder, RuntimeDep, Viewer, receiver
+from monitor.api.runtime import Runtime
+from monitor.auth.service import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["alerts"])
+
+
+def _intake(runtime: Runtime, alerts: list[Alert], source: str) -> IntakeResult:
+    with runtime.unit() as s:
+        result = service.receive(s, alerts, settings=runtime.settings, clock=runtime.clock, source=source)
+        keys = sorted({i.key for i in result.touched_incidents()})
+    for outcome, count in result.outcomes.items():
+        runtime.metrics.alerts_received.labels(source, outcome).inc(count)
+    return IntakeResult(received=len(alerts), outcomes=dict(result.outcomes), incidents=keys)
+
+
+@router.post("/alertmanager", response_model=IntakeResult, summary="Alertmanager webhook (version 4)")
+def alertmanager_webhook(
+    runtime: RuntimeDep,
+    _: Annotated[Principal, Depends(receiver("alertmanager"))],
+    body: AlertmanagerWebhook,
+) -> IntakeResult:
+    alerts = [
+        Alert(labels=a.labels, annotations=a.annotations, starts_at=a.startsAt, ends_at=a.endsAt,
+              generator_url=a.generatorURL, status=AlertStatus(a.status))
+        for a in body.alerts
+    ]
+    return _intake(runtime, alerts, "alertmanager")
+
+
+@router.post("/alerts", response_model=IntakeResult, summary="Alerts as Prometheus sends them")
+def prometheus_alerts(
+    runtime: RuntimeDep,
+    _: Annotated[Principal, Depends(receiver("prometheus"))],
+    body: list[PrometheusAlert],
+) -> IntakeResult:
+    now = runtime.clock.now()
+    alerts = [
+        Alert(labels=a.labels, annotations=a.annotations, starts_at=a.startsAt, ends_at=a.endsAt,
+              generator_url=a.generatorURL,
+              status=AlertStatus.RESOLVED if a.endsAt and a.endsAt <= now else AlertStatus.FIRING)
+        for a in body
+    ]
+    return _intake(runtime, alerts, "prometheus")
+
+
+def _public(silence, now) -> SilencePublic:  # type: ignore[no-untyped-def]
+    out = SilencePublic.model_validate(silence)
+    out.state = service.silence_state(silence, now)
+    return out
+
+
+@router.get("/silences", response_model=list[SilencePublic], tags=["silences"])
+def list_silences(runtime: RuntimeDep, _: Viewer) -> list[SilencePublic]:
+    with runtime.unit() as s:
+        now = runtime.clock.now()
+        return [_public(x, now) for x in service.list_silences(s)]
+
+
+@router.post("/silences", response_model=SilencePublic, status_code=201, tags=["silences"])
+def create_silence(runtime: RuntimeDep, who: Responder, body: SilenceCreate) -> SilencePublic:
+    matchers = [Matcher(m.name, m.value, MatchOp(m.op)) for m in body.matchers]
+    with runtime.unit() as s:
+        silence = service.create_silence(
+            s, matchers=matchers, comment=body.comment, created_by=who.name, clock=runtime.clock,
+            starts_at=body.starts_at, ends_at=body.ends_at, duration=body.duration,
+        )
+        return _public(silence, runtime.clock.now())
+
+
+@router.delete("/silences/{silence_id}", response_model=SilencePublic, tags=["silences"])
+def expire_silence(runtime: RuntimeDep, _: Responder, silence_id: str) -> SilencePublic:
+    with runtime.unit() as s:
+        return _public(service.expire_silence(s, silence_id, clock=runtime.clock), runtime.clock.now())

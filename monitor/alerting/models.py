@@ -1,0 +1,142 @@
+"""Alert and silence tables, and the intake payload schemas.
+
+Alert rows are operational state (latest status of each fingerprint); what
+happened to an incident is recorded as incident events, never here alone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field as PydanticField
+from sqlalchemy import JSON, Column, DateTime
+from sqlmodel import Field, SQLModel
+
+
+class AlertRecord(SQLModel, table=True):
+    __tablename__ = "alert"
+
+    id: int | None = Field(default=None, primary_key=True)
+    fingerprint: str = Field(index=True)
+    name: str = ""
+    status: str
+    source: str
+    labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    annotations: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    starts_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    ends_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    generator_url: str = ""
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+    silenced_by: str | None = None
+    receive_count: int = 1
+    last_received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class Silence(SQLModel, table=True):
+    __tablename__ = "silence"
+
+    id: str = Field(primary_key=True)
+    matchers: list[dict[str, str]] = Field(sa_column=Column(JSON, nullable=False))
+    starts_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    ends_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_by: str
+    comment: str
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+# ---- intake payloads ---------------------------------------------------------
+
+LabelSet = dict[str, str]
+
+
+class Tolerant(BaseModel):
+    """Webhook senders add fields over time; unknown ones are ignored."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class PrometheusAlert(Tolerant):
+    """One alert as Prometheus posts it to Alertmanager's ``/api/v2/alerts``."""
+
+    labels: LabelSet = PydanticField(min_length=1)
+    annotations: LabelSet = PydanticField(default_factory=dict)
+    startsAt: datetime | None = None
+    endsAt: datetime | None = None
+    generatorURL: str = PydanticField("", max_length=4096)
+
+
+class WebhookAlert(PrometheusAlert):
+    status: str = PydanticField(pattern=r"^(firing|resolved)$")
+    fingerprint: str = ""
+
+
+class AlertmanagerWebhook(Tolerant):
+    """Alertmanager's webhook body, payload version 4."""
+
+    version: str = PydanticField(pattern=r"^4$")
+    groupKey: str = ""
+    truncatedAlerts: int = 0
+    status: str = PydanticField(pattern=r"^(firing|resolved)$")
+    receiver: str = ""
+    groupLabels: LabelSet = PydanticField(default_factory=dict)
+    commonLabels: LabelSet = PydanticField(default_factory=dict)
+    commonAnnotations: LabelSet = PydanticField(default_factory=dict)
+    externalURL: str = ""
+    alerts: list[WebhookAlert]
+
+
+class MatcherIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = PydanticField(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+    value: str = PydanticField(max_length=1024)
+    op: str = PydanticField("=", pattern=r"^(=|!=|=~|!~)$")
+
+
+class SilenceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    matchers: list[MatcherIn] = PydanticField(min_length=1, max_length=50)
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    duration: str | None = PydanticField(None, description="e.g. '2h'; instead of ends_at")
+    comment: str = PydanticField(min_length=1, max_length=2000)
+
+
+class SilencePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    matchers: list[dict[str, str]]
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str
+    comment: str
+    created_at: datetime
+    state: str = ""
+
+
+class AlertPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    fingerprint: str
+    name: str
+    status: str
+    source: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    starts_at: datetime
+    ends_at: datetime | None
+    generator_url: str
+    silenced_by: str | None
+    receive_count: int
+
+
+class IntakeResult(BaseModel):
+    received: int
+    outcomes: dict[str, int]
+    incidents: list[str]
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.model_dump()

@@ -1,0 +1,307 @@
+"""Alert intake and silences: routes each alert to an incident, or records why not.
+
+For one alert, in order: validate limits → fingerprint → silenced? (record,
+open nothing) → same fingerprint already firing on an open incident?
+(deduplicated) → same group open? (grouped; a verifying incident regresses)
+→ same group resolved within the reopen window? (reopened) → new incident.
+A resolved alert is recorded on its incident; when the last one resolves,
+the incident moves on as ``incidents.on_alerts_resolved`` says.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from monitor.alerting.model import Alert, AlertStatus, Matcher, MatchOp, group_key, matches_all
+from monitor.alerting.models import AlertRecord, Silence
+from monitor.clock import Clock, utc
+from monitor.config import Settings, parse_duration
+from monitor.errors import Conflict, FieldProblem, LimitExceeded, NotFound, Unprocessable
+from monitor.incidents import service as incidents
+from monitor.incidents.lifecycle import OPEN, EventType, State, can_transition
+from monitor.incidents.models import Incident
+
+SYSTEM = "candor"
+
+
+def check_limits(alerts: list[Alert], settings: Settings, where: str = "$") -> None:
+    """Raise ``LimitExceeded`` naming each alert and label over the configured limits."""
+    limits = settings.limits
+    if len(alerts) > limits.max_alerts_per_request:
+        raise LimitExceeded(
+            f"{len(alerts)} alerts in one request; the limit is {limits.max_alerts_per_request} "
+            "(limits.max_alerts_per_request): send them in smaller batches"
+        )
+    problems = []
+    for i, alert in enumerate(alerts):
+        loc = f"{where}[{i}].labels"
+        if len(alert.labels) > limits.max_labels:
+            problems.append(FieldProblem(loc, f"{len(alert.labels)} labels; the limit is {limits.max_labels}"))
+        for name, value in {**alert.labels, **alert.annotations}.items():
+            if len(name) > limits.max_label_name_length:
+                problems.append(FieldProblem(f"{loc}.{name[:40]}…", f"name longer than {limits.max_label_name_length}"))
+            if len(value) > limits.max_label_value_length and name in alert.labels:
+                problems.append(FieldProblem(f"{loc}.{name}", f"value longer than {limits.max_label_value_length}"))
+            if len(value) > limits.max_text_length:
+                problems.append(FieldProblem(f"{where}[{i}].annotations.{name}", f"longer than {limits.max_text_length}"))
+    if problems:
+        raise LimitExceeded("alert labels over the configured limits (see [limits] in config.toml)", problems)
+
+
+def active_silences(session: Session, now: datetime) -> list[Silence]:
+    query = select(Silence).where(col(Silence.starts_at) <= now, col(Silence.ends_at) > now)
+    return list(session.exec(query))
+
+
+def _silencing(silences: list[Silence], labels: dict[str, str]) -> str | None:
+    for silence in silences:
+        matchers = [Matcher(m["name"], m["value"], MatchOp(m["op"])) for m in silence.matchers]
+        if matches_all(matchers, labels):
+            return silence.id
+    return None
+
+
+def _severity(alert: Alert, settings: Settings) -> str:
+    value = alert.labels.get(settings.routing.severity_label, "")
+    if value.upper() in ("SEV1", "SEV2", "SEV3", "SEV4"):
+        return value.upper()
+    return settings.routing.severity_map.get(value.lower(), settings.incidents.default_severity)
+
+
+class Router:
+    """Routes a batch of alerts inside one session; outcomes are counted per kind."""
+
+    def __init__(self, session: Session, settings: Settings, clock: Clock, source: str) -> None:
+        self.session = session
+        self.settings = settings
+        self.clock = clock
+        self.source = source
+        self.now = clock.now()
+        self.silences = active_silences(session, self.now)
+        self.outcomes: Counter[str] = Counter()
+        self.touched: dict[int, Incident] = {}
+
+    def touched_incidents(self) -> list[Incident]:
+        return list(self.touched.values())
+
+    def route(self, alerts: Iterable[Alert]) -> None:
+        for alert in alerts:
+            outcome = self._route_one(alert)
+            self.outcomes[outcome] += 1
+        for incident in self.touched.values():
+            self._after_resolutions(incident)
+
+    # -- one alert ---------------------------------------------------------
+
+    def _latest(self, fp: str) -> AlertRecord | None:
+        query = select(AlertRecord).where(AlertRecord.fingerprint == fp)
+        return self.session.exec(query.order_by(col(AlertRecord.id).desc())).first()
+
+    def _route_one(self, alert: Alert) -> str:
+        fp = alert.fingerprint
+        latest = self._latest(fp)
+        silence = _silencing(self.silences, alert.labels)
+        if silence:
+            self._store(alert, latest if latest and latest.incident_id is None else None, None, silence)
+            return "silenced"
+        if alert.status is AlertStatus.RESOLVED:
+            return self._resolve(alert, latest)
+        incident = self._incident_of(latest)
+        if latest and latest.status == AlertStatus.FIRING and incident and State(incident.state) in OPEN:
+            latest.receive_count += 1
+            latest.last_received_at = self.now
+            self.session.add(latest)
+            return "deduplicated"
+        key, grouped = group_key(alert.labels, self.settings.routing.group_by)
+        incident, outcome = self._incident_for_group(alert, key, grouped)
+        self._store(alert, latest if latest and latest.incident_id == incident.id else None, incident, None)
+        incidents.record(
+            self.session, incident, EventType.ALERT_ATTACHED,
+            {"fingerprint": fp, "alertname": alert.name, "labels": alert.labels,
+             "starts_at": alert.starts_at, "source": self.source},
+            actor=self.source, clock=self.clock,
+        )
+        self.touched[incident.id] = incident  # type: ignore[index]
+        if incident.state == State.VERIFYING:
+            incidents.transition(
+                self.session, incident, State.REGRESSED, actor=SYSTEM, clock=self.clock,
+                reason=f"alert {alert.name} fired again while the fix was being verified",
+            )
+        return outcome
+
+    def _incident_of(self, record: AlertRecord | None) -> Incident | None:
+        if record is None or record.incident_id is None:
+            return None
+        return self.session.get(Incident, record.incident_id)
+
+    def _incident_for_group(self, alert: Alert, key: str, grouped: dict[str, str]) -> tuple[Incident, str]:
+        query = select(Incident).where(Incident.group_key == key).order_by(col(Incident.id).desc())
+        latest = self.session.exec(query).first()
+        if latest and State(latest.state) in OPEN:
+            return latest, "grouped"
+        window = timedelta(seconds=parse_duration(self.settings.incidents.reopen_window))
+        if (
+            latest
+            and latest.state == State.RESOLVED
+            and latest.resolved_at is not None
+            and self.now - utc(latest.resolved_at) <= window
+        ):
+            incidents.transition(
+                self.session, latest, State.REOPENED, actor=SYSTEM, clock=self.clock,
+                reason=f"alert {alert.name} fired again within the reopen window "
+                f"({self.settings.incidents.reopen_window})",
+            )
+            return latest, "reopened"
+        title = alert.annotations.get("summary") or alert.name or "Alert firing"
+        services = [alert.labels["service"]] if "service" in alert.labels else []
+        incident = incidents.open_incident(
+            self.session, clock=self.clock, key_prefix=self.settings.incidents.key_prefix,
+            actor=self.source, title=title[:500], summary=alert.annotations.get("description", ""),
+            severity=_severity(alert, self.settings), services=services, labels=grouped,
+            group_key=key, impact_started_at=alert.starts_at,
+        )
+        return incident, "new"
+
+    def _store(
+        self, alert: Alert, row: AlertRecord | None, incident: Incident | None, silence: str | None
+    ) -> AlertRecord:
+        row = row or AlertRecord(fingerprint=alert.fingerprint, status="", source=self.source,
+                                 starts_at=self.now, last_received_at=self.now, receive_count=0)
+        row.name = alert.name
+        row.status = alert.status
+        row.labels = alert.labels
+        row.annotations = alert.annotations
+        row.starts_at = alert.starts_at or self.now
+        row.ends_at = alert.ends_at
+        row.generator_url = alert.generator_url
+        row.incident_id = incident.id if incident else None
+        row.silenced_by = silence
+        row.receive_count += 1
+        row.last_received_at = self.now
+        self.session.add(row)
+        self.session.flush()
+        return row
+
+    def _resolve(self, alert: Alert, latest: AlertRecord | None) -> str:
+        incident = self._incident_of(latest)
+        if latest is None or latest.status == AlertStatus.RESOLVED or incident is None:
+            if latest is None:
+                self._store(alert, None, None, None)
+            return "resolved"
+        self._store(alert, latest, incident, None)
+        incidents.record(
+            self.session, incident, EventType.ALERT_RESOLVED,
+            {"fingerprint": latest.fingerprint, "alertname": alert.name, "ends_at": alert.ends_at},
+            actor=self.source, clock=self.clock,
+        )
+        self.touched[incident.id] = incident  # type: ignore[index]
+        return "resolved"
+
+    def _after_resolutions(self, incident: Incident) -> None:
+        if State(incident.state) not in OPEN or incident.alerts_resolved:
+            return
+        query = select(AlertRecord).where(
+            AlertRecord.incident_id == incident.id, AlertRecord.status == AlertStatus.FIRING
+        )
+        if self.session.exec(query).first() is not None:
+            return
+        incidents.record(self.session, incident, EventType.ALERTS_ALL_RESOLVED, {},
+                         actor=SYSTEM, clock=self.clock)
+        mode = self.settings.incidents.on_alerts_resolved
+        if mode == "none" or not can_transition(State(incident.state), State.VERIFYING):
+            return
+        incidents.transition(self.session, incident, State.VERIFYING, actor=SYSTEM, clock=self.clock,
+                             reason="every alert has resolved; watching the signal")
+        if mode == "resolve":
+            incidents.transition(self.session, incident, State.RESOLVED, actor=SYSTEM,
+                                 clock=self.clock, reason="every alert has resolved (on_alerts_resolved=resolve)")
+
+
+def receive(
+    session: Session, alerts: list[Alert], *, settings: Settings, clock: Clock, source: str
+) -> Router:
+    """Route a batch; the caller's session commits it as one unit."""
+    check_limits(alerts, settings)
+    router = Router(session, settings, clock, source)
+    router.route(alerts)
+    return router
+
+
+# ---- silences ----------------------------------------------------------------
+
+
+def silence_state(silence: Silence, now: datetime) -> str:
+    if utc(silence.ends_at) <= now:
+        return "expired"
+    return "pending" if utc(silence.starts_at) > now else "active"
+
+
+def create_silence(
+    session: Session,
+    *,
+    matchers: list[Matcher],
+    comment: str,
+    created_by: str,
+    clock: Clock,
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    duration: str | None = None,
+) -> Silence:
+    now = clock.now()
+    start = utc(starts_at) if starts_at else now
+    if ends_at is None and duration is None:
+        raise Unprocessable("a silence needs an end: give ends_at or duration (e.g. '2h')",
+                            [FieldProblem("$.ends_at", "missing (or give $.duration)")])
+    if duration is not None:
+        try:
+            end = start + timedelta(seconds=parse_duration(duration))
+        except ValueError as exc:
+            raise Unprocessable("invalid duration", [FieldProblem("$.duration", str(exc))]) from None
+    else:
+        end = utc(ends_at)  # type: ignore[arg-type]
+    if end <= start:
+        raise Unprocessable("a silence must end after it starts",
+                            [FieldProblem("$.ends_at", f"{end.isoformat()} is not after {start.isoformat()}")])
+    if end <= now:
+        raise Unprocessable("the silence would already be over",
+                            [FieldProblem("$.ends_at", f"{end.isoformat()} is in the past")])
+    silence = Silence(
+        id=str(uuid.uuid4()), matchers=[{"name": m.name, "value": m.value, "op": str(m.op)} for m in matchers],
+        starts_at=start, ends_at=end, created_by=created_by, comment=comment, created_at=now,
+    )
+    session.add(silence)
+    session.flush()
+    return silence
+
+
+def get_silence_or_raise(session: Session, silence_id: str) -> Silence:
+    silence = session.get(Silence, silence_id)
+    if silence is None:
+        raise NotFound(f"no silence {silence_id!r}; list them with GET /api/v1/silences")
+    return silence
+
+
+def expire_silence(session: Session, silence_id: str, *, clock: Clock) -> Silence:
+    silence = get_silence_or_raise(session, silence_id)
+    now = clock.now()
+    if silence_state(silence, now) == "expired":
+        raise Conflict(f"silence {silence_id} has already expired; nothing to do")
+    silence.ends_at = now
+    if utc(silence.starts_at) > now:
+        silence.starts_at = now
+    session.add(silence)
+    return silence
+
+
+def list_silences(session: Session) -> list[Silence]:
+    return list(session.exec(select(Silence).order_by(col(Silence.created_at).desc())))
+
+
+def alerts_of(session: Session, incident: Incident) -> list[AlertRecord]:
+    query = select(AlertRecord).where(AlertRecord.incident_id == incident.id)
+    return list(session.exec(query.order_by(col(AlertRecord.id))))

@@ -1,0 +1,75 @@
+"""Dependencies that keep handlers short: the runtime, the caller, their role.
+
+``Viewer``, ``Responder`` and ``Admin`` are declared on a route and both
+authenticate and authorize; handlers never check permissions themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from monitor.api.runtime import Runtime
+from monitor.auth import service as auth
+from monitor.auth.models import Role
+from monitor.auth.service import Principal
+from monitor.config.schema import Receiver
+from monitor.errors import Unauthorized
+
+
+def get_runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        return None
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("the Authorization header must be 'Bearer <token>'")
+    return token.strip()
+
+
+def caller(request: Request, runtime: RuntimeDep) -> Principal:
+    token = _bearer(request)
+    if token is None:
+        if runtime.settings.auth.anonymous_role == "viewer":
+            return Principal("anonymous", Role.VIEWER)
+        raise Unauthorized("this route needs a bearer token; create one with `candor token create`")
+    with runtime.unit() as session:
+        return auth.authenticate(session, token)
+
+
+def require(role: Role) -> Callable[..., Principal]:
+    def check(principal: Annotated[Principal, Depends(caller)]) -> Principal:
+        auth.authorize(principal, role)
+        return principal
+
+    return check
+
+
+Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
+Responder = Annotated[Principal, Depends(require(Role.RESPONDER))]
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+
+
+def receiver(section: str) -> Callable[..., Principal]:
+    """Webhook intake: the receiver's own bearer token if configured, else a responder token."""
+
+    def check(request: Request, runtime: RuntimeDep) -> Principal:
+        config: Receiver = getattr(runtime.settings.intake, section)
+        expected = config.bearer_token.reveal() if config.bearer_token else None
+        token = _bearer(request)
+        if expected and token and auth.token_matches(token, expected):
+            return Principal(f"receiver:{section}", Role.RESPONDER)
+        principal = caller(request, runtime)
+        auth.authorize(principal, Role.RESPONDER)
+        return principal
+
+    return check

@@ -1,0 +1,162 @@
+"""Every error leaves the API as ``application/problem+json`` (RFC 9457), from here only.
+
+Field problems carry a JSON path (``$.alerts[0].labels``). Malformed JSON is a
+400 naming line and column; a body over ``server.max_body_bytes`` is a 413
+(see ``BodyLimit``). Nothing a client sends may produce a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from monitor.errors import CandorError, FieldProblem
+
+log = logging.getLogger("candor.api")
+MEDIA_TYPE = "application/problem+json"
+
+
+def json_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    path = "$"
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def problem(status: int, title: str, detail: str, *, type: str = "about:blank",
+            instance: str = "", **extra: Any) -> JSONResponse:
+    body = {"type": type, "title": title, "status": status, "detail": detail, **extra}
+    if instance:
+        body["instance"] = instance
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
+
+
+def _candor(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, CandorError)
+    extra: dict[str, Any] = dict(exc.extra)
+    if exc.problems:
+        extra["errors"] = [p.as_dict() for p in exc.problems]
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    response = problem(exc.status, exc.title, exc.detail, type=exc.type,
+                       instance=request.url.path, **extra)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    for error in errors:
+        if error.get("type") == "json_invalid":
+            ctx = error.get("ctx", {})
+            return problem(400, "Malformed JSON",
+                           f"the body is not valid JSON: {ctx.get('error', 'decode error')} "
+                           f"at character {error['loc'][-1]}", instance=request.url.path,
+                           type="https://candor.dev/problems/malformed")
+    problems = []
+    for error in errors:
+        loc = list(error["loc"])
+        where = loc[0] if loc else "body"
+        path = json_path(loc[1:]) if where == "body" else f"{where}:{'.'.join(map(str, loc[1:]))}"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error.get("type") == "missing":
+            message = "required field is missing"
+        problems.append(FieldProblem(path, message))
+    detail = "; ".join(f"{p.loc}: {p.msg}" for p in problems[:5])
+    return problem(422, "Invalid content", detail, instance=request.url.path,
+                   type="https://candor.dev/problems/invalid",
+                   errors=[p.as_dict() for p in problems])
+
+
+def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
+    if exc.status_code == 404:
+        detail = f"no route {request.url.path}; the API is described at /docs"
+    if exc.status_code == 405:
+        detail = f"{request.method} is not allowed on {request.url.path}; see /docs"
+    title = HTTPStatus(exc.status_code).phrase
+    response = problem(exc.status_code, title, detail, instance=request.url.path)
+    response.headers.update(getattr(exc, "headers", None) or {})
+    return response
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "Internal error", "Candor hit a bug; it is logged. Please report it.",
+                   instance=request.url.path)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(CandorError, _candor)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+class BodyLimit:
+    """Reject bodies over ``limit`` bytes with 413, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._reject(scope, send)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited, tracking_send)
+        except _TooLarge:  # raised outside FastAPI's handlers (e.g. a plain Starlette route)
+            if not started:
+                await self._reject(scope, send)
+
+    async def _reject(self, scope: Scope, send: Send) -> None:
+        body = json.dumps({
+            "type": "https://candor.dev/problems/too-large", "title": "Request body too large",
+            "status": 413, "instance": scope.get("path", ""),
+            "detail": f"the body is over {self.limit} bytes (server.max_body_bytes); "
+            "send less per request",
+        }).encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", MEDIA_TYPE.encode()),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(HTTPException):
+    """Raised while reading a body that is over the limit; FastAPI answers it as a 413."""
+
+    def __init__(self) -> None:
+        super().__init__(413, "the body is over the size limit (server.max_body_bytes); send less")

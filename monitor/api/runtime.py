@@ -1,0 +1,46 @@
+"""The objects one running Candor shares: settings, engine, clock, metrics.
+
+Built by ``Runtime.build(settings)`` (or by tests with their own parts); never
+at import time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from monitor import db
+from monitor.clock import Clock, SystemClock
+from monitor.config import Settings
+from monitor.ops.metrics import ServiceMetrics
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    clock: Clock = field(default_factory=SystemClock)
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+    metrics: ServiceMetrics = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.metrics = ServiceMetrics(self.registry)
+        self.metrics.watch_store(self.engine)
+
+    @classmethod
+    def build(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Runtime:
+        engine = db.make_engine(db.database_url(settings))
+        if migrate:
+            db.upgrade(engine)
+        return cls(settings=settings, engine=engine, clock=clock or SystemClock())
+
+    @contextmanager
+    def unit(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on error."""
+        with db.session(self.engine) as session:
+            yield session

@@ -1,0 +1,30 @@
+"""Token administration (admin role)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from monitor.api.deps import Admin, RuntimeDep
+from monitor.auth import service
+from monitor.auth.models import TokenCreate, TokenCreated, TokenPublic
+
+router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+
+
+@router.get("", response_model=list[TokenPublic])
+def list_tokens(runtime: RuntimeDep, _: Admin) -> list[TokenPublic]:
+    with runtime.unit() as s:
+        return [TokenPublic.model_validate(t) for t in service.list_tokens(s)]
+
+
+@router.post("", response_model=TokenCreated, status_code=201)
+def create_token(runtime: RuntimeDep, _: Admin, body: TokenCreate) -> TokenCreated:
+    with runtime.unit() as s:
+        row, token = service.create_token(s, name=body.name, role=body.role, clock=runtime.clock)
+        return TokenCreated(**TokenPublic.model_validate(row).model_dump(), token=token)
+
+
+@router.delete("/{token_id}", response_model=TokenPublic)
+def revoke_token(runtime: RuntimeDep, _: Admin, token_id: int) -> TokenPublic:
+    with runtime.unit() as s:
+        return TokenPublic.model_validate(service.revoke_token(s, token_id, clock=runtime.clock))

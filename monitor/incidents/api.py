@@ -1,0 +1,138 @@
+"""Incident routes: thin handlers over ``monitor.incidents.service``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from monitor.alerting.models import AlertPublic
+from monitor.alerting.service import alerts_of
+from monitor.api.deps import Responder, RuntimeDep, Viewer
+from monitor.incidents import service
+from monitor.incidents.lifecycle import State, allowed
+from monitor.incidents.models import (
+    CommanderRequest,
+    EventPublic,
+    FixRequest,
+    Incident,
+    IncidentCreate,
+    IncidentPublic,
+    LinkRequest,
+    NoteRequest,
+    SeverityRequest,
+    TransitionRequest,
+)
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+Key = Annotated[str, "incident key, e.g. INC-42"]
+
+
+class IncidentPage(BaseModel):
+    data: list[IncidentPublic]
+    next_cursor: str | None
+
+
+class IncidentDetail(IncidentPublic):
+    alerts: list[AlertPublic]
+
+
+def public(incident: Incident) -> IncidentPublic:
+    out = IncidentPublic.model_validate(incident)
+    out.allowed_transitions = [str(s) for s in allowed(State(incident.state))]
+    return out
+
+
+@router.get("", response_model=IncidentPage)
+def list_incidents(
+    runtime: RuntimeDep,
+    _: Viewer,
+    state: Annotated[list[State] | None, Query()] = None,
+    severity: Annotated[list[str] | None, Query(pattern=r"^SEV[1-4]$")] = None,
+    service_name: Annotated[str | None, Query(alias="service", max_length=200)] = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> IncidentPage:
+    with runtime.unit() as s:
+        rows, next_cursor = service.list_incidents(
+            s, states=[str(x) for x in state or []], severities=severity, service=service_name,
+            since=since, until=until, cursor=cursor, limit=limit,
+        )
+        return IncidentPage(data=[public(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.post("", response_model=IncidentPublic, status_code=201)
+def create(runtime: RuntimeDep, who: Responder, body: IncidentCreate) -> IncidentPublic:
+    with runtime.unit() as s:
+        incident = service.open_incident(
+            s, clock=runtime.clock, key_prefix=runtime.settings.incidents.key_prefix, actor=who.name,
+            **body.model_dump(),
+        )
+        return public(incident)
+
+
+@router.get("/{key}", response_model=IncidentDetail)
+def show(runtime: RuntimeDep, _: Viewer, key: Key) -> IncidentDetail:
+    with runtime.unit() as s:
+        incident = service.get_by_key_or_raise(s, key)
+        alerts = [AlertPublic.model_validate(a) for a in alerts_of(s, incident)]
+        return IncidentDetail(**public(incident).model_dump(), alerts=alerts)
+
+
+@router.get("/{key}/events", response_model=list[EventPublic])
+def events(runtime: RuntimeDep, _: Viewer, key: Key) -> list[EventPublic]:
+    with runtime.unit() as s:
+        incident = service.get_by_key_or_raise(s, key)
+        return [EventPublic.model_validate(e, from_attributes=True) for e in service.events(s, incident)]
+
+
+def _act(runtime: RuntimeDep, key: str, action) -> IncidentPublic:  # type: ignore[no-untyped-def]
+    with runtime.unit() as s:
+        incident = service.get_by_key_or_raise(s, key)
+        action(s, incident)
+        return public(incident)
+
+
+@router.post("/{key}/transitions", response_model=IncidentPublic)
+def transition(runtime: RuntimeDep, who: Responder, key: Key, body: TransitionRequest) -> IncidentPublic:
+    return _act(runtime, key, lambda s, i: service.transition(
+        s, i, body.to, actor=who.name, clock=runtime.clock, reason=body.reason))
+
+
+@router.post("/{key}/ack", response_model=IncidentPublic)
+def acknowledge(runtime: RuntimeDep, who: Responder, key: Key) -> IncidentPublic:
+    return _act(runtime, key, lambda s, i: service.transition(
+        s, i, State.ACKNOWLEDGED, actor=who.name, clock=runtime.clock))
+
+
+@router.post("/{key}/notes", response_model=IncidentPublic, status_code=201)
+def note(runtime: RuntimeDep, who: Responder, key: Key, body: NoteRequest) -> IncidentPublic:
+    return _act(runtime, key, lambda s, i: service.add_note(s, i, body.text, actor=who.name, clock=runtime.clock))
+
+
+@router.post("/{key}/severity", response_model=IncidentPublic)
+def severity(runtime: RuntimeDep, who: Responder, key: Key, body: SeverityRequest) -> IncidentPublic:
+    return _act(runtime, key, lambda s, i: service.change_severity(
+        s, i, body.severity, actor=who.name, clock=runtime.clock, reason=body.reason))
+
+
+@router.post("/{key}/commander", response_model=IncidentPublic)
+def commander(runtime: RuntimeDep, who: Responder, key: Key, body: CommanderRequest) -> IncidentPublic:
+    return _act(runtime, key, lambda s, i: service.assign_commander(
+        s, i, body.commander, actor=who.name, clock=runtime.clock))
+
+
+@router.post("/{key}/links", response_model=IncidentPublic)
+def link(runtime: RuntimeDep, who: Responder, key: Key, body: LinkRequest) -> IncidentPublic:
+    return _act(runtime, key, lambda s, i: service.link(
+        s, i, body.key, relation=body.relation, actor=who.name, clock=runtime.clock))
+
+
+@router.post("/{key}/fixes", response_model=IncidentPublic, status_code=201)
+def fix(runtime: RuntimeDep, who: Responder, key: Key, body: FixRequest) -> IncidentPublic:
+    return _act(runtime, key, lambda s, i: service.record_fix(
+        s, i, body.description, release=body.release, actor=who.name, clock=runtime.clock))

@@ -1,0 +1,255 @@
+"""Incident service: every change is an appended event folded into the row.
+
+Functions are keyword-only after the session and take the clock explicitly.
+``*_or_raise`` names say that ``NotFound`` may come back instead of ``None``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from monitor.clock import Clock, utc
+from monitor.errors import Conflict, InvalidTransition, NotFound, Unprocessable
+from monitor.incidents.lifecycle import (
+    OPEN,
+    EventType,
+    IncidentView,
+    State,
+    allowed,
+    apply,
+    can_transition,
+    replay,
+)
+from monitor.incidents.models import Incident, IncidentEvent
+
+_VIEW_FIELDS = [f.name for f in fields(IncidentView)]
+
+
+def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(payload, default=lambda v: v.isoformat()))
+
+
+def view_of(incident: Incident) -> IncidentView:
+    values = {name: getattr(incident, name) for name in _VIEW_FIELDS}
+    values["state"] = State(values["state"])
+    values["services"] = tuple(values["services"])
+    values["related"] = tuple(values["related"])
+    for name, value in values.items():
+        if isinstance(value, datetime):
+            values[name] = utc(value)
+    return IncidentView(**values)
+
+
+def _store_view(incident: Incident, view: IncidentView) -> None:
+    for name, value in asdict(view).items():
+        if isinstance(value, tuple):
+            value = list(value)
+        setattr(incident, name, value)
+    incident.state = str(view.state)
+
+
+def record(
+    session: Session,
+    incident: Incident,
+    type: str,
+    payload: dict[str, Any],
+    *,
+    actor: str,
+    clock: Clock,
+) -> IncidentEvent:
+    """Append one event and fold it into the incident row (the only writer of both)."""
+    at = clock.now()
+    payload = _jsonable(payload)
+    incident.event_count += 1
+    event = IncidentEvent(
+        incident_id=incident.id, seq=incident.event_count, type=type, at=at, actor=actor,
+        payload=payload,
+    )
+    _store_view(incident, apply(view_of(incident), type, at, payload))
+    session.add(event)
+    session.add(incident)
+    session.flush()
+    return event
+
+
+def open_incident(
+    session: Session,
+    *,
+    clock: Clock,
+    key_prefix: str,
+    actor: str,
+    title: str,
+    severity: str,
+    summary: str = "",
+    services: list[str] | None = None,
+    labels: dict[str, str] | None = None,
+    group_key: str | None = None,
+    impact_started_at: datetime | None = None,
+) -> Incident:
+    incident = Incident(
+        key=f"pending-{uuid.uuid4()}", title=title, severity=severity, state=State.DETECTED,
+        created_at=clock.now(),
+    )
+    session.add(incident)
+    session.flush()
+    incident.key = f"{key_prefix}-{incident.id}"
+    payload = {
+        "key": incident.key, "title": title, "summary": summary, "severity": severity,
+        "services": sorted(set(services or [])), "labels": labels or {}, "group_key": group_key,
+        "impact_started_at": impact_started_at,
+    }
+    record(session, incident, EventType.OPENED, payload, actor=actor, clock=clock)
+    return incident
+
+
+def transition(
+    session: Session, incident: Incident, to: State, *, actor: str, clock: Clock, reason: str = ""
+) -> IncidentEvent:
+    source = State(incident.state)
+    if not can_transition(source, to):
+        options = ", ".join(allowed(source)) or "none (final state)"
+        raise InvalidTransition(
+            f"{incident.key} is {source}; it cannot move to {to}. Allowed from {source}: {options}",
+            extra={"state": source, "allowed": list(allowed(source))},
+        )
+    payload = {"from": source, "to": to, "reason": reason}
+    return record(session, incident, EventType.TRANSITIONED, payload, actor=actor, clock=clock)
+
+
+def add_note(session: Session, incident: Incident, text: str, *, actor: str, clock: Clock) -> IncidentEvent:
+    return record(session, incident, EventType.NOTE_ADDED, {"text": text}, actor=actor, clock=clock)
+
+
+def change_severity(
+    session: Session, incident: Incident, severity: str, *, actor: str, clock: Clock, reason: str = ""
+) -> IncidentEvent:
+    if severity == incident.severity:
+        raise Conflict(f"{incident.key} is already {severity}; nothing to change")
+    payload = {"from": incident.severity, "to": severity, "reason": reason}
+    return record(session, incident, EventType.SEVERITY_CHANGED, payload, actor=actor, clock=clock)
+
+
+def assign_commander(
+    session: Session, incident: Incident, commander: str, *, actor: str, clock: Clock
+) -> IncidentEvent:
+    payload = {"commander": commander, "previous": incident.commander}
+    return record(session, incident, EventType.COMMANDER_ASSIGNED, payload, actor=actor, clock=clock)
+
+
+def link(
+    session: Session, incident: Incident, other_key: str, *, relation: str, actor: str, clock: Clock
+) -> IncidentEvent:
+    other = get_by_key_or_raise(session, other_key)
+    if other.id == incident.id:
+        raise Unprocessable(f"{incident.key} cannot be linked to itself; give another incident's key")
+    payload = {"key": other.key, "relation": relation}
+    event = record(session, incident, EventType.LINKED, payload, actor=actor, clock=clock)
+    back = {"key": incident.key, "relation": _INVERSE.get(relation, relation)}
+    record(session, other, EventType.LINKED, back, actor=actor, clock=clock)
+    return event
+
+
+_INVERSE = {"caused_by": "causes", "causes": "caused_by"}
+
+
+def record_fix(
+    session: Session, incident: Incident, description: str, *, release: str, actor: str, clock: Clock
+) -> IncidentEvent:
+    """A fix or deployment went out; fix verification (next stage) watches from here."""
+    if State(incident.state) not in OPEN:
+        raise Conflict(f"{incident.key} is {incident.state}; fixes are recorded on open incidents")
+    payload = {"description": description, "release": release}
+    return record(session, incident, EventType.FIX_DEPLOYED, payload, actor=actor, clock=clock)
+
+
+# ---- reads -------------------------------------------------------------------
+
+
+def get_by_key(session: Session, key: str) -> Incident | None:
+    return session.exec(select(Incident).where(Incident.key == key)).first()
+
+
+def get_by_key_or_raise(session: Session, key: str) -> Incident:
+    incident = get_by_key(session, key)
+    if incident is None:
+        raise NotFound(f"no incident {key!r}; list incidents with GET /api/v1/incidents")
+    return incident
+
+
+def events(session: Session, incident: Incident) -> list[IncidentEvent]:
+    query = select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)
+    return list(session.exec(query.order_by(col(IncidentEvent.seq))))
+
+
+def replayed(session: Session, incident: Incident) -> IncidentView:
+    """The incident as its events alone say it is (must equal ``view_of(incident)``)."""
+    return replay([(e.type, utc(e.at), e.payload) for e in events(session, incident)])
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode()).decode()
+        kind, _, value = text.partition(":")
+        if kind != "id":
+            raise ValueError
+        return int(value)
+    except (ValueError, UnicodeDecodeError):
+        raise Unprocessable(
+            "cursor is not one Candor issued; pass next_cursor from the previous page unchanged"
+        ) from None
+
+
+def list_incidents(
+    session: Session,
+    *,
+    states: list[str] | None = None,
+    severities: list[str] | None = None,
+    service: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Incident], str | None]:
+    """Newest first; returns the page and the cursor for the next one (or ``None``)."""
+    query = select(Incident)
+    if states:
+        query = query.where(col(Incident.state).in_(states))
+    if severities:
+        query = query.where(col(Incident.severity).in_(severities))
+    if since:
+        query = query.where(col(Incident.created_at) >= since)
+    if until:
+        query = query.where(col(Incident.created_at) < until)
+    before = decode_cursor(cursor) if cursor else None
+    page: list[Incident] = []
+    while len(page) <= limit:
+        batch_query = query if before is None else query.where(col(Incident.id) < before)
+        batch = list(session.exec(batch_query.order_by(col(Incident.id).desc()).limit(limit + 1)))
+        page += [i for i in batch if service is None or service in i.services]
+        if len(batch) <= limit:
+            break
+        before = batch[-1].id
+    more = len(page) > limit
+    page = page[:limit]
+    return page, encode_cursor(page[-1].id) if more and page[-1].id else None
+
+
+def count_open(session: Session) -> list[tuple[str, str, int]]:
+    query = (
+        select(Incident.severity, Incident.state, func.count())
+        .where(col(Incident.state).in_([str(s) for s in OPEN]))
+        .group_by(Incident.severity, Incident.state)
+    )
+    return [(sev, state, n) for sev, state, n in session.exec(query)]
