@@ -9,9 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field as PydanticField
-from sqlalchemy import JSON, Column, DateTime
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
+
+from monitor.db.types import utc_column
 
 
 class AlertRecord(SQLModel, table=True):
@@ -24,13 +27,13 @@ class AlertRecord(SQLModel, table=True):
     source: str
     labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     annotations: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    starts_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    ends_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    starts_at: datetime = Field(sa_column=utc_column(nullable=False))
+    ends_at: datetime | None = Field(default=None, sa_column=utc_column())
     generator_url: str = ""
     incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
     silenced_by: str | None = None
     receive_count: int = 1
-    last_received_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_received_at: datetime = Field(sa_column=utc_column(nullable=False))
 
 
 class Silence(SQLModel, table=True):
@@ -38,11 +41,11 @@ class Silence(SQLModel, table=True):
 
     id: str = Field(primary_key=True)
     matchers: list[dict[str, str]] = Field(sa_column=Column(JSON, nullable=False))
-    starts_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    ends_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    starts_at: datetime = Field(sa_column=utc_column(nullable=False))
+    ends_at: datetime = Field(sa_column=utc_column(nullable=False))
     created_by: str
     comment: str
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
 
 
 # ---- intake payloads ---------------------------------------------------------

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field as PydanticField
-from sqlalchemy import Column, DateTime
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
+
+from monitor.db.types import utc_column
 
 
 class Role(StrEnum):
@@ -31,8 +33,8 @@ class ApiToken(SQLModel, table=True):
     role: str
     prefix: str
     token_hash: str = Field(unique=True, index=True)
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    revoked_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True)))
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column())
 
 
 class TokenCreate(BaseModel):

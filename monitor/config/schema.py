@@ -100,6 +100,13 @@ class Incidents(Section):
     reopen_window: Duration = "24h"
 
 
+class Verification(Section):
+    # How long the signal must stay healthy after a fix before the incident
+    # resolves as verified; an alert firing again meanwhile means regressed.
+    window: Duration = "10m"
+    sweep_interval: Duration = "5s"
+
+
 class Routing(Section):
     # Alerts with equal values of these labels belong to one incident.
     group_by: list[Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]] = [
@@ -147,6 +154,7 @@ class Settings(Section):
     )
     incidents: Incidents = Incidents()
     routing: Routing = Routing()
+    verification: Verification = Verification()
     intake: Intake = Intake()
     limits: Limits = Limits()
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field as PydanticField
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as PydanticField
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from monitor.db.types import utc_column
 from monitor.incidents.lifecycle import State
 
 
 def _ts(**kwargs: Any) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), **kwargs))
+    return Field(default=None, sa_column=utc_column(**kwargs))
 
 
 class Incident(SQLModel, table=True):
@@ -37,7 +39,7 @@ class Incident(SQLModel, table=True):
     related: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     alerts_resolved: bool = False
     event_count: int = 0
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
     impact_started_at: datetime | None = _ts()
     detected_at: datetime | None = _ts()
     acknowledged_at: datetime | None = _ts()
@@ -56,7 +58,7 @@ class IncidentEvent(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incident.id", index=True)
     seq: int
     type: str = Field(index=True)
-    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    at: datetime = Field(sa_column=utc_column(nullable=False))
     actor: str
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 

@@ -1,0 +1,41 @@
+# Candor: `make demo` runs the story, `make test` runs the whole suite.
+# Each target bootstraps what it needs: Debian packages, the virtual
+# environment and the Python packages pinned in pyproject.toml.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+BASE_DEBS := python3-venv python3-pip python3-dev
+TEST_DEBS := prometheus prometheus-alertmanager postgresql chromium poppler-utils \
+	libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+PYTEST_ARGS ?=
+
+.PHONY: demo test bench lint deps test-deps clean
+
+demo: $(STAMP)
+	$(BIN)/candor demo
+
+test: $(STAMP) test-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(STAMP) test-deps
+	$(BIN)/python -m benchmarks
+
+lint: $(STAMP)
+	$(BIN)/ruff check monitor exporters postmortem dashboards tests benchmarks
+
+deps: $(STAMP)
+
+test-deps:
+	@scripts/ensure-debian-packages.sh $(TEST_DEBS)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c "import venv, ensurepip" 2>/dev/null || scripts/ensure-debian-packages.sh $(BASE_DEBS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .candor .pytest_cache

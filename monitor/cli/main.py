@@ -1,0 +1,79 @@
+"""The ``candor`` command.
+
+Commands that change incidents, silences or tokens work directly on the store
+named by the config file (SQLite by default, or PostgreSQL), so they work with
+or without a running server. Every command takes ``--config`` and most take
+``--json``; user errors exit 2 with the reason on stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor import db
+from monitor.cli import demo, incidents, silences, tokens
+from monitor.cli.common import ConfigOpt, runtime_from, settings_from
+from monitor.cli.output import fail, out, reported
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
+@app.command("check-config")
+def check_config(path: Annotated[Path, typer.Argument(help="config file")] = Path("config.toml")) -> None:
+    """Validate a config file: exit 0 if valid, 2 with one line per problem otherwise."""
+    settings_from(path)
+    out.print(f"{path}: ok")
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    listen: Annotated[str | None, typer.Option(help="host:port (default: server.listen)")] = None,
+) -> None:
+    """Run the HTTP API, the scheduler and the background jobs."""
+    import uvicorn
+
+    from monitor import scheduler
+    from monitor.api.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    runtime = runtime_from(config)
+    host, _, port = (listen or runtime.settings.server.listen).rpartition(":")
+    if not port.isdigit():
+        fail(f"--listen {listen!r}: expected host:port, e.g. 127.0.0.1:8080")
+    jobs = scheduler.start(runtime)
+    try:
+        uvicorn.run(create_app(runtime), host=host, port=int(port), log_level="info")
+    finally:
+        jobs.shutdown(wait=False)
+
+
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOpt = None) -> None:
+    """Apply pending schema migrations (data is kept)."""
+    runtime = runtime_from(config, migrate=False)
+    before = db.current_revision(runtime.engine)
+    with reported():
+        db.upgrade(runtime.engine)
+    after = db.current_revision(runtime.engine)
+    out.print(f"schema {before or 'empty'} → {after}" if before != after else f"schema at {after}; nothing to do")
+
+
+@db_app.command("status")
+def db_status(config: ConfigOpt = None) -> None:
+    """Show the schema revision and whether migrations are pending."""
+    runtime = runtime_from(config, migrate=False)
+    current, head = db.current_revision(runtime.engine), db.head_revision()
+    out.print(f"current: {current or 'empty'}  head: {head}  {'ok' if current == head else 'run `candor db upgrade`'}")
+
+
+app.add_typer(incidents.app, name="incident", help="Look at and work on incidents.")
+app.add_typer(silences.app, name="silence", help="Mute alerts that match label matchers.")
+app.add_typer(tokens.app, name="token", help="API tokens (shown once when created).")
+app.command(help=demo.__doc__)(demo.demo)
