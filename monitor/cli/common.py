@@ -11,7 +11,9 @@ from monitor.api.runtime import Runtime
 from monitor.cli.output import reported
 from monitor.config import Settings, load
 
-ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="config file (default: ./config.toml if present)")]
+ConfigOpt = Annotated[
+    Path | None, typer.Option("--config", "-c", help="config file (default: ./config.toml if present)")
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 
 

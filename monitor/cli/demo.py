@@ -65,7 +65,9 @@ def _alert(firing: bool, ratio: float, started: str) -> dict[str, object]:
 
 def demo(
     once: Annotated[bool, typer.Option("--once", help="run the story headless and exit")] = False,
-    listen: Annotated[str | None, typer.Option(help="host:port (default 127.0.0.1:8080; --once picks a free port)")] = None,
+    listen: Annotated[
+        str | None, typer.Option(help="host:port (default 127.0.0.1:8080; --once picks a free port)")
+    ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="where the demo keeps its data (default: a temp dir)")] = None,
     speed: Annotated[float, typer.Option(min=0.1, max=1000, help="story seconds per real second")] = 1.0,
 ) -> None:
@@ -111,13 +113,14 @@ def demo(
                 firing_since = now
                 result = api.post("/api/v1/alerts", json=[_alert(True, ratio, now)]).json()
                 key = result["incidents"][0]
-                out.print(f"t={second:>3}s  redirect errors {ratio:.0%} → alert fired → [bold red]{key} opened[/bold red]")
+                out.print(f"t={second:>3}s  redirect errors {ratio:.0%} → alert fired → [bold red]{key} opened[/]")
                 api.post(f"/api/v1/incidents/{key}/ack")
-                api.post(f"/api/v1/incidents/{key}/transitions", json={"to": "identified", "reason": "bad redirect cache config"})
-                api.post(f"/api/v1/incidents/{key}/transitions", json={"to": "fixing"})
+                for state, reason in (("identified", "bad redirect cache config"), ("fixing", "")):
+                    api.post(f"/api/v1/incidents/{key}/transitions", json={"to": state, "reason": reason})
                 out.print(f"t={second:>3}s  on-call acknowledged {key}; cause identified; fixing")
             elif key and second == story.spike_end:
-                api.post(f"/api/v1/incidents/{key}/fixes", json={"description": "Rolled back the redirect cache config", "release": "2026.11.25-2"})
+                fix = {"description": "Rolled back the redirect cache config", "release": "2026.11.25-2"}
+                api.post(f"/api/v1/incidents/{key}/fixes", json=fix)
                 out.print(f"t={second:>3}s  fix deployed (release 2026.11.25-2)")
             elif firing_since and ratio <= THRESHOLD:
                 api.post("/api/v1/alerts", json=[_alert(False, ratio, firing_since)])
@@ -131,8 +134,8 @@ def demo(
             time.sleep(0.5)
             final = api.get(f"/api/v1/incidents/{key}").json()
     if final:
-        out.print(f"{final['key']} is [bold]{final['state']}[/bold] "
-                  f"(detected {final['detected_at']}, fixed {final['fix_deployed_at']}, verified {final['verified_at']})")
+        out.print(f"{final['key']} is [bold]{final['state']}[/bold] (detected {final['detected_at']}, "
+                  f"fixed {final['fix_deployed_at']}, verified {final['verified_at']})")
     if once:
         jobs.shutdown(wait=False)
         server.should_exit = True

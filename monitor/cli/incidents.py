@@ -38,7 +38,8 @@ def list_(
         data = [public(r) for r in rows]
     emit(data, as_json, lambda: table(
         "Incidents", ["key", "severity", "state", "title", "services", "detected"],
-        [[i.key, i.severity, i.state, i.title, ",".join(i.services), i.detected_at] for i in data]))
+        [[i.key, i.severity, i.state, i.title, ",".join(i.services),
+          i.detected_at.strftime("%Y-%m-%d %H:%M:%S") if i.detected_at else ""] for i in data]))
 
 
 @app.command()

@@ -18,6 +18,7 @@ from monitor import db
 from monitor.cli import demo, incidents, silences, tokens
 from monitor.cli.common import ConfigOpt, runtime_from, settings_from
 from monitor.cli.output import fail, out, reported
+from monitor.rules import cli as rules_cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
 @app.command("check-config")
@@ -76,4 +77,10 @@ def db_status(config: ConfigOpt = None) -> None:
 app.add_typer(incidents.app, name="incident", help="Look at and work on incidents.")
 app.add_typer(silences.app, name="silence", help="Mute alerts that match label matchers.")
 app.add_typer(tokens.app, name="token", help="API tokens (shown once when created).")
+app.add_typer(rules_cli.app, name="rules", help="Prometheus rule files: check, test (promtool format), export.")
+app.add_typer(rules_cli.promql_app, name="promql", help="PromQL tools: run promqltest files.")
 app.command(help=demo.__doc__)(demo.demo)
+
+
+if __name__ == "__main__":
+    app()

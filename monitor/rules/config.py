@@ -1,0 +1,41 @@
+"""The ``[engine]`` config section: where rules come from and how often they run.
+
+```toml
+[engine]
+mode = "embedded"              # or "prometheus": an external Prometheus evaluates the rules
+rule_files = ["rules/*.yml"]   # globs, relative to the working directory
+evaluation_interval = "5s"     # groups without their own `interval`
+lookback = "5m"                # how far back an instant selector looks for a sample
+external_labels = {}           # added to alerts sent to the intake; `$externalLabels` in templates
+```
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+# monitor.config.schema imports this module, so nothing from monitor.config at import time.
+
+
+def _duration(value: str) -> str:
+    from monitor.config.durations import parse_duration
+
+    if parse_duration(value) <= 0:
+        raise ValueError(f"{value!r} must be longer than 0s")
+    return value
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
+LabelName = Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
+
+
+class EngineSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mode: Literal["embedded", "prometheus"] = "embedded"
+    rule_files: list[str] = ["rules/*.yml"]
+    evaluation_interval: Duration = "5s"
+    lookback: Duration = "5m"
+    external_labels: dict[LabelName, str] = {}

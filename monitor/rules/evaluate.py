@@ -1,0 +1,320 @@
+"""Evaluate one rule group at one instant, exactly as Prometheus's rule manager does.
+
+    result = evaluate_group(group, engine, t=1_700_000_000.0, state=GroupState())
+    result.samples       # recording-rule output, ALERTS / ALERTS_FOR_STATE, stale markers
+    result.transitions   # alert state changes, e.g. pending -> firing
+    result.state         # give it back on the next call
+
+Pure: time and the previous state are passed in, nothing is written anywhere. Rules of a
+group see the output of the rules before them at the same instant (as in Prometheus,
+where each rule's samples are committed before the next rule runs).
+
+Alert states, as Prometheus computes them::
+
+    (no alert) --expr returns the series--> PENDING --held `for`--> FIRING
+    PENDING  --series gone--> dropped (never notified)
+    FIRING   --series gone, `keep_firing_for` elapsed--> INACTIVE (resolved; kept 15m)
+    INACTIVE --series back--> PENDING (a new alert)
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import NamedTuple
+
+from monitor.alerting.model import Alert, AlertStatus
+from monitor.promql.engine import Engine
+from monitor.promql.errors import PromQLError
+from monitor.promql.storage import STALE_NAN, Matcher, Series, Storage
+from monitor.promql.value import Scalar, Vector
+from monitor.rules import template
+from monitor.rules.models import AlertingRule, RecordingRule, Rule, RuleGroup
+
+__all__ = ["RESOLVED_RETENTION_S", "ActiveAlert", "AlertState", "GroupEvaluation",
+           "GroupState", "RuleFailure", "Sample", "Transition", "evaluate_group",
+           "notifications"]
+
+RESOLVED_RETENTION_S = 15 * 60.0
+"""How long a resolved alert stays in the state (and is reported as resolved)."""
+
+LabelKey = tuple[tuple[str, str], ...]
+
+
+class AlertState(StrEnum):
+    INACTIVE = "inactive"
+    PENDING = "pending"
+    FIRING = "firing"
+
+
+@dataclass
+class ActiveAlert:
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    state: AlertState
+    active_at: float
+    value: float
+    fired_at: float | None = None
+    resolved_at: float | None = None
+    keep_firing_since: float | None = None
+
+
+@dataclass
+class GroupState:
+    """What a group remembers between evaluations (per rule index)."""
+
+    alerts: dict[int, dict[LabelKey, ActiveAlert]] = field(default_factory=dict)
+    series: dict[int, set[LabelKey]] = field(default_factory=dict)
+    last_evaluation: float | None = None
+
+
+@dataclass(frozen=True)
+class Sample:
+    labels: dict[str, str]
+    t_ms: int
+    value: float
+
+
+@dataclass(frozen=True)
+class Transition:
+    rule: str
+    labels: dict[str, str]
+    previous: AlertState
+    current: AlertState
+    at: float
+    value: float
+    annotations: dict[str, str]
+    active_at: float
+    fired_at: float | None = None
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    rule: str
+    index: int
+    message: str
+
+
+class GroupEvaluation(NamedTuple):
+    state: GroupState
+    samples: list[Sample]
+    transitions: list[Transition]
+    failures: list[RuleFailure]
+
+
+def _key(labels: Mapping[str, str]) -> LabelKey:
+    return tuple(sorted((k, v) for k, v in labels.items() if v != ""))
+
+
+@dataclass(frozen=True)
+class _Series:
+    labels: Mapping[str, str]
+    samples: list[tuple[int, float]]
+
+
+class _Overlay:
+    """The engine's storage plus the samples this evaluation has produced so far."""
+
+    def __init__(self, base: Storage) -> None:
+        self.base = base
+        self.extra: dict[LabelKey, list[tuple[int, float]]] = {}
+
+    def add(self, sample: Sample) -> None:
+        self.extra.setdefault(_key(sample.labels), []).append((sample.t_ms, sample.value))
+
+    def select(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> list[Series]:
+        base = list(self.base.select(matchers, start_ms, end_ms))
+        if not self.extra:
+            return base
+        found: dict[LabelKey, Series] = {_key(s.labels): s for s in base}
+        for key, points in self.extra.items():
+            labels = dict(key)
+            if not all(m.matches(labels.get(m.name, "")) for m in matchers):
+                continue
+            mine = [p for p in points if start_ms <= p[0] <= end_ms]
+            if mine:
+                old = found.get(key)
+                merged = dict(old.samples) if old is not None else {}
+                merged.update(mine)
+                found[key] = _Series(labels, sorted(merged.items()))
+        return list(found.values())
+
+
+def _query(engine: Engine, rule: Rule, t: float) -> list[tuple[dict[str, str], float]]:
+    value = engine.query_instant(rule.node, t).value
+    if isinstance(value, Scalar):
+        return [({}, value.value)]
+    if isinstance(value, Vector):
+        return [(dict(s.labels), s.value) for s in value]
+    raise PromQLError("rule result is not a vector or scalar")
+
+
+def _recording(rule: RecordingRule, engine: Engine, t: float, limit: int) -> list[Sample]:
+    out: list[Sample] = []
+    seen: set[LabelKey] = set()
+    t_ms = round(t * 1000)
+    for labels, value in _query(engine, rule, t):
+        labels["__name__"] = rule.record
+        for k, v in rule.labels.items():
+            labels[k] = v
+        labels = {k: v for k, v in labels.items() if v != ""}
+        key = _key(labels)
+        if key in seen:
+            raise PromQLError("vector contains metrics with the same labelset after applying "
+                              "rule labels")
+        seen.add(key)
+        out.append(Sample(labels, t_ms, value))
+    if limit > 0 and len(out) > limit:
+        raise PromQLError(f"exceeded limit of {limit} with {len(out)} series")
+    return out
+
+
+def _expand(text: str, name: str, labels: dict[str, str], value: float,
+            external_labels: Mapping[str, str], external_url: str) -> str:
+    try:
+        return template.render(text, labels, value, external_labels, external_url,
+                               name=f"__alert_{name}")
+    except template.TemplateError as exc:
+        return f"<error expanding template: {exc}>"
+
+
+def _alerting(rule: AlertingRule, engine: Engine, t: float, limit: int,
+              active: dict[LabelKey, ActiveAlert], external_labels: Mapping[str, str],
+              external_url: str, transitions: list[Transition]) -> list[Sample]:
+    fresh: dict[LabelKey, ActiveAlert] = {}
+    for metric, value in _query(engine, rule, t):
+        metric.pop("__name__", None)
+        labels = dict(metric)
+        for k, v in rule.labels.items():
+            labels[k] = _expand(v, rule.alert, metric, value, external_labels, external_url)
+        labels["alertname"] = rule.alert
+        labels = {k: v for k, v in labels.items() if v != ""}
+        annotations = {k: _expand(v, rule.alert, metric, value, external_labels, external_url)
+                       for k, v in rule.annotations.items()}
+        key = _key(labels)
+        if key in fresh:
+            raise PromQLError("vector contains metrics with the same labelset after applying "
+                              "alert labels")
+        fresh[key] = ActiveAlert(labels, annotations, AlertState.PENDING, t, value)
+
+    for key, alert in fresh.items():
+        old = active.get(key)
+        if old is not None and old.state is not AlertState.INACTIVE:
+            old.value, old.annotations = alert.value, alert.annotations
+            continue
+        active[key] = alert
+        previous = old.state if old is not None else AlertState.INACTIVE
+        transitions.append(_transition(rule, alert, previous, t))
+
+    out: list[Sample] = []
+    t_ms = round(t * 1000)
+    pending_or_firing = 0
+    for key in list(active):
+        a = active[key]
+        if key not in fresh:
+            keep_firing = False
+            if a.state is AlertState.FIRING and rule.keep_firing_for_s > 0:
+                if a.keep_firing_since is None:
+                    a.keep_firing_since = t
+                if t - a.keep_firing_since < rule.keep_firing_for_s:
+                    keep_firing = True
+            if a.state is AlertState.PENDING or (
+                    a.resolved_at is not None and t - a.resolved_at > RESOLVED_RETENTION_S):
+                del active[key]
+            if a.state is not AlertState.INACTIVE and not keep_firing:
+                previous = a.state
+                a.state = AlertState.INACTIVE
+                a.resolved_at = t
+                transitions.append(_transition(rule, a, previous, t))
+            if not keep_firing:
+                continue
+        else:
+            a.keep_firing_since = None
+        pending_or_firing += 1
+        if a.state is AlertState.PENDING and t - a.active_at >= rule.for_s:
+            a.state = AlertState.FIRING
+            a.fired_at = t
+            transitions.append(_transition(rule, a, AlertState.PENDING, t))
+        out.append(Sample({**a.labels, "__name__": "ALERTS", "alertstate": a.state.value},
+                          t_ms, 1.0))
+        out.append(Sample({**a.labels, "__name__": "ALERTS_FOR_STATE"}, t_ms,
+                          float(int(a.active_at))))
+    if limit > 0 and pending_or_firing > limit:
+        active.clear()
+        raise PromQLError(f"exceeded limit of {limit} with {pending_or_firing} alerts")
+    return out
+
+
+def _transition(rule: AlertingRule, a: ActiveAlert, previous: AlertState, t: float) -> Transition:
+    return Transition(rule.alert, dict(a.labels), previous, a.state, t, a.value,
+                      dict(a.annotations), a.active_at, a.fired_at)
+
+
+def evaluate_group(group: RuleGroup, engine: Engine, t: float, state: GroupState | None = None,
+                   *, external_labels: Mapping[str, str] | None = None,
+                   external_url: str = "") -> GroupEvaluation:
+    """Evaluate every rule of ``group`` at ``t`` (Unix seconds, minus the group's
+    ``query_offset``). A failing rule is reported in ``failures``; the others still run."""
+    new = copy.deepcopy(state) if state is not None else GroupState()
+    t = t - group.query_offset_s
+    overlay = _Overlay(engine.storage)
+    scoped = Engine(overlay, lookback=engine.lookback_ms / 1000,
+                    subquery_step=engine.subquery_step_ms / 1000)
+    samples: list[Sample] = []
+    transitions: list[Transition] = []
+    failures: list[RuleFailure] = []
+    ext = dict(external_labels or {})
+    t_ms = round(t * 1000)
+    for i, rule in enumerate(group.rules):
+        try:
+            if isinstance(rule, RecordingRule):
+                produced = _recording(rule, scoped, t, group.limit)
+            else:
+                produced = _alerting(rule, scoped, t, group.limit, new.alerts.setdefault(i, {}),
+                                     ext, external_url, transitions)
+        except (PromQLError, RecursionError, ValueError, ZeroDivisionError, OverflowError) as exc:
+            failures.append(RuleFailure(rule.name, i, str(exc)))
+            continue
+        now_keys = {_key(s.labels) for s in produced}
+        for key in sorted(new.series.get(i, set()) - now_keys):
+            produced.append(Sample(dict(key), t_ms, STALE_NAN))
+        new.series[i] = now_keys
+        for s in produced:
+            overlay.add(s)
+        samples.extend(produced)
+    new.last_evaluation = t
+    return GroupEvaluation(new, samples, transitions, failures)
+
+
+def firing_alerts(state: GroupState) -> Iterable[ActiveAlert]:
+    """Every alert of the group that is firing now."""
+    for alerts in state.alerts.values():
+        for a in alerts.values():
+            if a.state is AlertState.FIRING:
+                yield a
+
+
+def _dt(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def notifications(transitions: Iterable[Transition], *, external_labels: Mapping[str, str]
+                  | None = None, generator_url: str = "") -> list[Alert]:
+    """Candor intake alerts for the transitions that Alertmanager would hear about:
+    an alert starting to fire, and a firing alert resolving. Pending is never sent;
+    external labels are added to the alert labels, as Prometheus's notifier does."""
+    out: list[Alert] = []
+    ext = dict(external_labels or {})
+    for tr in transitions:
+        labels = {**ext, **tr.labels}
+        if tr.current is AlertState.FIRING:
+            out.append(Alert(labels, tr.annotations, starts_at=_dt(tr.fired_at or tr.at),
+                             generator_url=generator_url, status=AlertStatus.FIRING))
+        elif tr.current is AlertState.INACTIVE and tr.previous is AlertState.FIRING:
+            out.append(Alert(labels, tr.annotations, starts_at=_dt(tr.fired_at or tr.active_at),
+                             ends_at=_dt(tr.at), generator_url=generator_url,
+                             status=AlertStatus.RESOLVED))
+    return out
