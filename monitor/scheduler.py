@@ -7,13 +7,15 @@ the next tick runs as usual, so one failing job never stops the others.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.api.runtime import Runtime
 from monitor.config import parse_duration
+from monitor.rules.manager import RuleManager, intake_sink
+from monitor.signals.store import SeriesStore, key_of
 from monitor.verification.service import sweep
 
 log = logging.getLogger("candor.scheduler")
@@ -31,8 +33,32 @@ def verify(runtime: Runtime) -> object:
         return sweep(session, settings=runtime.settings, clock=runtime.clock)
 
 
+class RuleOutput:
+    """The series store as the rule engine sees it: recording rules and ALERTS are samples too."""
+
+    def __init__(self, store: SeriesStore) -> None:
+        self.store = store
+        self.select = store.select
+
+    def append(self, labels: Mapping[str, str], ts_ms: int, value: float) -> None:
+        self.store.append([(key_of(labels), ts_ms, value)], now_ms=ts_ms)
+
+
+def rule_job(runtime: Runtime) -> Job | None:
+    """Embedded mode: evaluate the configured rule files; alerts go to the intake.
+
+    Raises ``RuleFileError`` (with ``FILE:LINE:COL`` problems) on a broken rule file."""
+    if runtime.settings.engine.mode != "embedded":
+        return None
+    manager = RuleManager.from_settings(runtime.settings, RuleOutput(runtime.signals.store),
+                                        registry=runtime.registry)
+    sink = intake_sink(runtime)
+    return Job("rules", 1.0, lambda rt: manager.evaluate_due(rt.clock.now().timestamp(), sink))
+
+
 def jobs(runtime: Runtime) -> list[Job]:
-    return [Job("verification", parse_duration(runtime.settings.verification.sweep_interval), verify)]
+    every = parse_duration(runtime.settings.verification.sweep_interval)
+    return [Job("verification", every, verify), *filter(None, [rule_job(runtime)])]
 
 
 def _guarded(job: Job, runtime: Runtime) -> Callable[[], None]:

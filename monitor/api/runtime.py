@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
@@ -18,6 +19,7 @@ from monitor import db
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
 from monitor.ops.metrics import ServiceMetrics
+from monitor.signals.service import SignalHub
 
 
 @dataclass
@@ -31,6 +33,16 @@ class Runtime:
     def __post_init__(self) -> None:
         self.metrics = ServiceMetrics(self.registry)
         self.metrics.watch_store(self.engine)
+
+    @cached_property
+    def signals(self) -> SignalHub:
+        """The series store and ingest limits; opened on first use (CLI commands never pay for it)."""
+        return SignalHub.build(self.settings, registry=self.registry, clock=self.clock)
+
+    def close(self) -> None:
+        if "signals" in self.__dict__:
+            self.signals.close()
+        self.engine.dispose()
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Runtime:

@@ -1,9 +1,12 @@
 """Run the EVERLINKS demo: a simulated app develops an error spike, Candor opens an incident.
 
-Starts Candor on --listen, simulates link-redirect traffic that starts failing,
-detects the spike, and follows the incident through fix and verification.
-With --once it runs the story headless, prints a summary and exits 0 when the
-incident opened, was fixed and verified.
+Starts Candor on --listen with the embedded rule engine. A simulated EVERLINKS
+(link shortening and redirects) records its traffic with the exporters library
+and pushes it to Candor every second. Redirects start failing; the alert rule
+fires within seconds and an incident opens; on-call works it, a fix is
+deployed, the signal recovers and, after the verification window, the incident
+resolves as verified. With --once the story runs headless and the command
+exits 0 when all of that happened.
 """
 
 from __future__ import annotations
@@ -13,22 +16,25 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
 import uvicorn
 
+from exporters import Exporter
+from monitor import scheduler
 from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
 from monitor.auth import service as auth
 from monitor.auth.models import Role
 from monitor.cli.output import fail, out
 from monitor.config import Settings
-from monitor.demo.traffic import Second, Story, error_ratio, tick
+from monitor.demo.app import record
+from monitor.demo.traffic import Story, tick
 
-THRESHOLD = 0.05
-WINDOW = 5
+RULES = Path(__file__).resolve().parents[1] / "demo" / "rules.yml"
+SERVICE = "redirect"
 
 
 def _free_port() -> int:
@@ -42,25 +48,45 @@ def _serve(runtime: Runtime, host: str, port: int) -> uvicorn.Server:
     threading.Thread(target=server.run, daemon=True).start()
     deadline = time.monotonic() + 20
     while not server.started:
-        if time.monotonic() > deadline:
+        if time.monotonic() > deadline or server.should_exit:
             fail(f"Candor did not start on {host}:{port}; is the port free?", 1)
         time.sleep(0.05)
     return server
 
 
-def _alert(firing: bool, ratio: float, started: str) -> dict[str, object]:
-    alert: dict[str, object] = {
-        "labels": {"alertname": "RedirectErrorRateHigh", "service": "redirect", "severity": "critical"},
-        "annotations": {
-            "summary": "Short links are not redirecting for many users",
-            "description": f"{ratio:.0%} of redirects failed over the last {WINDOW}s (threshold {THRESHOLD:.0%}).",
-        },
-        "startsAt": started,
-        "generatorURL": "http://127.0.0.1/demo",
-    }
-    if not firing:
-        alert["endsAt"] = started
-    return alert
+def _settings(directory: Path) -> Settings:
+    return Settings.model_validate({
+        "storage": {"data_dir": str(directory)},
+        "auth": {"anonymous_role": "viewer"},
+        "verification": {"window": "8s", "sweep_interval": "1s"},
+        "engine": {"rule_files": [str(RULES)], "evaluation_interval": "1s"},
+    })
+
+
+class OnCall:
+    """The on-call engineer: reacts to what Candor shows, through the API."""
+
+    def __init__(self, api: httpx.Client) -> None:
+        self.api = api
+        self.key: str | None = None
+        self.state = ""
+
+    def look(self, second: int) -> dict[str, Any] | None:
+        if self.key is None:
+            page = self.api.get("/api/v1/incidents").json()["data"]
+            if not page:
+                return None
+            self.key = page[0]["key"]
+            out.print(f"t={second:>3}s  alert {page[0]['title']!r} fired → [bold red]{self.key} opened[/]")
+            self.api.post(f"/api/v1/incidents/{self.key}/ack")
+            for state, reason in (("identified", "redirect cache misconfigured"), ("fixing", "")):
+                self.api.post(f"/api/v1/incidents/{self.key}/transitions", json={"to": state, "reason": reason})
+            out.print(f"t={second:>3}s  on-call acknowledged {self.key}; cause identified; fixing")
+        incident: dict[str, Any] = self.api.get(f"/api/v1/incidents/{self.key}").json()
+        if incident["state"] != self.state:
+            self.state = incident["state"]
+            out.print(f"t={second:>3}s  {self.key} is [bold]{self.state}[/]")
+        return incident
 
 
 def demo(
@@ -69,7 +95,6 @@ def demo(
         str | None, typer.Option(help="host:port (default 127.0.0.1:8080; --once picks a free port)")
     ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="where the demo keeps its data (default: a temp dir)")] = None,
-    speed: Annotated[float, typer.Option(min=0.1, max=1000, help="story seconds per real second")] = 1.0,
 ) -> None:
     host, port = "127.0.0.1", 8080
     if listen:
@@ -79,68 +104,46 @@ def demo(
         port = int(raw)
     elif once:
         port = _free_port()
-    if once and speed == 1.0:
-        speed = 20.0
-    directory = data_dir or Path(tempfile.mkdtemp(prefix="candor-demo-"))
-    settings = Settings.model_validate({
-        "storage": {"data_dir": str(directory)},
-        "auth": {"anonymous_role": "viewer"},
-        "verification": {"window": "10s", "sweep_interval": "1s"},
-    })
-    runtime = Runtime.build(settings)
+    runtime = Runtime.build(_settings(data_dir or Path(tempfile.mkdtemp(prefix="candor-demo-"))))
     with runtime.unit() as s:
         _, token = auth.create_token(s, name="demo", role=Role.ADMIN, clock=runtime.clock)
     server = _serve(runtime, host, port)
+    jobs = scheduler.start(runtime)
     base = f"http://{host}:{port}"
     out.print(f"[bold]Candor demo[/bold] — EVERLINKS on {base}")
     out.print(f"  incidents:  {base}/api/v1/incidents\n  API docs:   {base}/docs\n  metrics:    {base}/metrics")
     out.print(f"  admin token (this demo only): {token}")
 
-    from monitor import scheduler
-
-    jobs = scheduler.start(runtime)
     story = Story()
-    seen: list[Second] = []
-    firing_since: str | None = None
-    key = None
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=base, headers=headers, timeout=10) as api:
-        for second in range(story.spike_end + 25):
-            seen.append(tick(story, second))
-            ratio = error_ratio(seen[-WINDOW:], "redirect")
-            now = runtime.clock.now().isoformat()
-            if ratio > THRESHOLD and firing_since is None:
-                firing_since = now
-                result = api.post("/api/v1/alerts", json=[_alert(True, ratio, now)]).json()
-                key = result["incidents"][0]
-                out.print(f"t={second:>3}s  redirect errors {ratio:.0%} → alert fired → [bold red]{key} opened[/]")
-                api.post(f"/api/v1/incidents/{key}/ack")
-                for state, reason in (("identified", "bad redirect cache config"), ("fixing", "")):
-                    api.post(f"/api/v1/incidents/{key}/transitions", json={"to": state, "reason": reason})
-                out.print(f"t={second:>3}s  on-call acknowledged {key}; cause identified; fixing")
-            elif key and second == story.spike_end:
+    app = Exporter(SERVICE, release="2026.11.25-1")
+    app.push_to(base, token=token, interval=1.0)
+    final: dict[str, Any] | None = None
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10) as api:
+        oncall = OnCall(api)
+        for second in range(story.spike_end + 45):
+            started = time.monotonic()
+            record(app, tick(story, second))
+            if second == story.spike_start:
+                out.print(f"t={second:>3}s  redirects start failing (a bad cache config went out)")
+            if second == story.spike_end and oncall.key:
+                app.deploy("2026.11.25-2", fix=oncall.key)
                 fix = {"description": "Rolled back the redirect cache config", "release": "2026.11.25-2"}
-                api.post(f"/api/v1/incidents/{key}/fixes", json=fix)
+                api.post(f"/api/v1/incidents/{oncall.key}/fixes", json=fix)
                 out.print(f"t={second:>3}s  fix deployed (release 2026.11.25-2)")
-            elif firing_since and ratio <= THRESHOLD:
-                api.post("/api/v1/alerts", json=[_alert(False, ratio, firing_since)])
-                firing_since = None
-                state = api.get(f"/api/v1/incidents/{key}").json()["state"]
-                out.print(f"t={second:>3}s  errors back to {ratio:.1%} → alert resolved → {key} {state}")
-            time.sleep(1 / speed)
-        final = api.get(f"/api/v1/incidents/{key}").json() if key else None
-        deadline = time.monotonic() + 30
-        while once and final and final["state"] == "verifying" and time.monotonic() < deadline:
-            time.sleep(0.5)
-            final = api.get(f"/api/v1/incidents/{key}").json()
+            final = oncall.look(second)
+            if final and final["state"] == "resolved":
+                break
+            time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
+    app.close(timeout=2)
+    ok = bool(final and final["state"] == "resolved")
     if final:
-        out.print(f"{final['key']} is [bold]{final['state']}[/bold] (detected {final['detected_at']}, "
-                  f"fixed {final['fix_deployed_at']}, verified {final['verified_at']})")
+        out.print(f"{final['key']}: detected {final['detected_at']}, fix deployed {final['fix_deployed_at']}, "
+                  f"verified {final['verified_at']}")
     if once:
         jobs.shutdown(wait=False)
         server.should_exit = True
-        ok = bool(final and final["state"] == "resolved")
-        out.print("demo: " + ("ok — incident opened from the spike, fixed and verified" if ok else "FAILED"))
+        runtime.close()
+        out.print("demo: " + ("ok — the spike opened an incident; it was fixed and verified" if ok else "FAILED"))
         raise typer.Exit(0 if ok else 1)
     out.print(f"Candor keeps running on {base}; Ctrl-C to stop.")
     try:
@@ -149,3 +152,4 @@ def demo(
     except KeyboardInterrupt:
         jobs.shutdown(wait=False)
         server.should_exit = True
+        runtime.close()

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from monitor import db
+from monitor import db, scheduler
 from monitor.cli import demo, incidents, silences, tokens
 from monitor.cli.common import ConfigOpt, runtime_from, settings_from
 from monitor.cli.output import fail, out, reported
@@ -33,22 +33,29 @@ def serve(
     config: ConfigOpt = None,
     listen: Annotated[str | None, typer.Option(help="host:port (default: server.listen)")] = None,
 ) -> None:
-    """Run the HTTP API, the scheduler and the background jobs."""
+    """Run the HTTP API, the rule engine, scraping and the background jobs."""
     import uvicorn
 
-    from monitor import scheduler
     from monitor.api.app import create_app
+    from monitor.rules.loader import RuleFileError
+    from monitor.signals.scrape import start_scraping
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runtime = runtime_from(config)
     host, _, port = (listen or runtime.settings.server.listen).rpartition(":")
     if not port.isdigit():
         fail(f"--listen {listen!r}: expected host:port, e.g. 127.0.0.1:8080")
-    jobs = scheduler.start(runtime)
+    try:
+        jobs = scheduler.start(runtime)
+    except RuleFileError as exc:
+        fail(str(exc))
+    scraper = start_scraping(runtime)
     try:
         uvicorn.run(create_app(runtime), host=host, port=int(port), log_level="info")
     finally:
         jobs.shutdown(wait=False)
+        scraper.stop()
+        runtime.close()
 
 
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")

@@ -14,7 +14,11 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
 
+from monitor.comms.config import Comms
 from monitor.config.durations import format_duration, parse_duration
+from monitor.notify.config import Notify
+from monitor.rules.config import EngineSettings
+from monitor.signals.config import ScrapeTarget, Signals
 
 
 def _check_duration(value: str) -> str:
@@ -157,6 +161,11 @@ class Settings(Section):
     verification: Verification = Verification()
     intake: Intake = Intake()
     limits: Limits = Limits()
+    signals: Signals = Signals()
+    scrape: list[ScrapeTarget] = []
+    engine: EngineSettings = EngineSettings()
+    notify: Notify = Notify()
+    comms: Comms = Comms()
 
 
 __all__ = ["Duration", "Secret", "SecretRef", "Settings", "format_duration", "parse_duration"]

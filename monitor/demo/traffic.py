@@ -16,8 +16,8 @@ class Story:
     """Healthy traffic, then redirects start failing, then the fix lands."""
 
     rps: int = 200
-    spike_start: int = 10
-    spike_end: int = 25
+    spike_start: int = 8
+    spike_end: int = 20
     healthy_error_ratio: float = 0.002
     spike_error_ratio: float = 0.35
     seed: int = 42
@@ -45,7 +45,3 @@ def tick(story: Story, second: int) -> Second:
         errors[endpoint] = sum(rng.random() < ratio for _ in range(n))
     return Second(second, requests, errors)
 
-
-def error_ratio(window: list[Second], endpoint: str) -> float:
-    total = sum(s.requests[endpoint] for s in window)
-    return sum(s.errors[endpoint] for s in window) / total if total else 0.0

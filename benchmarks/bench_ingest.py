@@ -1,0 +1,165 @@
+"""Ingest throughput and series-store memory.
+
+* samples/s through ``POST /api/v1/signals`` (JSON) and ``POST /v1/metrics`` (OTLP
+  protobuf) on a real uvicorn Candor, and each as a ratio to an empty FastAPI
+  handler on the same server fed the same bodies;
+* RSS of the series store after 1,000,000 samples over 10,000 series (in a fresh
+  child process, so the number is the store's and not the benchmark's).
+
+Prints human lines and writes benchmarks/results/bench_ingest.json.
+Run: ``.venv/bin/python benchmarks/bench_ingest.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import uvicorn
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceRequest,
+)
+
+from monitor.api.app import create_app
+from monitor.api.runtime import Runtime
+from monitor.auth import service as auth
+from monitor.auth.models import Role
+from monitor.config import Settings
+
+BATCH = 5_000
+REQUESTS = 20
+SERIES = 1_000
+
+
+def _server(data_dir: str) -> tuple[uvicorn.Server, str, str]:
+    settings = Settings.model_validate({"storage": {"data_dir": data_dir},
+                                        "server": {"max_body_bytes": 64 * 1_048_576}})
+    runtime = Runtime.build(settings)
+    with runtime.unit() as session:
+        _, token = auth.create_token(session, name="bench", role=Role.RESPONDER,
+                                     clock=runtime.clock)
+    app = create_app(runtime)
+
+    @app.post("/bench/empty")
+    def empty() -> dict[str, int]:
+        return {}
+
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.01)
+    return server, f"http://127.0.0.1:{port}", token
+
+
+def _json_body(step: int, start_ms: int) -> bytes:
+    ts = start_ms + step
+    return json.dumps({"labels": {"service": "bench"}, "samples": [
+        {"metric": "bench_requests_total", "labels": {"series": str(i % SERIES),
+                                                     "shard": str(i // SERIES)},
+         "value": float(step), "timestamp_ms": ts} for i in range(BATCH)]}).encode()
+
+
+def _otlp_body(step: int, start_ns: int) -> bytes:
+    request = ExportMetricsServiceRequest()
+    metric = request.resource_metrics.add().scope_metrics.add().metrics.add()
+    metric.name = "bench.otlp.gauge"
+    for i in range(BATCH):
+        point = metric.gauge.data_points.add()
+        point.as_double = float(step)
+        point.time_unix_nano = start_ns + step * 1_000_000
+        attr = point.attributes.add()
+        attr.key, attr.value.string_value = "series", str(i)
+    return request.SerializeToString()
+
+
+def _rate(client: httpx.Client, url: str, bodies: list[bytes], content_type: str) -> float:
+    start = time.perf_counter()
+    for body in bodies:
+        response = client.post(url, content=body, headers={"Content-Type": content_type})
+        assert response.status_code == 200, response.text[:500]
+    return BATCH * len(bodies) / (time.perf_counter() - start)
+
+
+def throughput() -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as data_dir:
+        server, base, token = _server(data_dir)
+        now_ms = int(time.time() * 1000) - 60_000
+        json_bodies = [_json_body(i, now_ms) for i in range(REQUESTS)]
+        otlp_bodies = [_otlp_body(i, now_ms * 1_000_000) for i in range(REQUESTS)]
+        with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
+            _rate(client, f"{base}/bench/empty", json_bodies[:2], "application/json")  # warm up
+            empty_json = _rate(client, f"{base}/bench/empty", json_bodies, "application/json")
+            signals = _rate(client, f"{base}/api/v1/signals", json_bodies, "application/json")
+            empty_pb = _rate(client, f"{base}/bench/empty", otlp_bodies,
+                             "application/x-protobuf")
+            otlp = _rate(client, f"{base}/v1/metrics", otlp_bodies, "application/x-protobuf")
+        server.should_exit = True
+    return {"signals_samples_per_s": round(signals), "otlp_samples_per_s": round(otlp),
+            "empty_handler_json_samples_per_s": round(empty_json),
+            "empty_handler_otlp_samples_per_s": round(empty_pb),
+            "signals_ratio_to_empty": round(signals / empty_json, 3),
+            "otlp_ratio_to_empty": round(otlp / empty_pb, 3),
+            "batch_samples": BATCH, "requests": REQUESTS}
+
+
+_RSS_CHILD = textwrap.dedent("""
+    import json, os, sys, psutil
+    from monitor.signals.store import SeriesStore, StoreLimits, key_of
+    proc = psutil.Process()
+    before = proc.memory_info().rss
+    store = SeriesStore(retention_ms=86_400_000, limits=StoreLimits(10_000, 100_000),
+                        directory=None if sys.argv[1] == "memory" else __import__("pathlib").Path(sys.argv[1]))
+    keys = [key_of({"__name__": "bench_errors_total", "service": "bench",
+                    "endpoint": f"/e/{i % 100}", "series": str(i)}) for i in range(10_000)]
+    t0 = 1_772_442_000_000
+    for step in range(100):
+        store.append([(k, t0 + step * 15_000, float(step)) for k in keys], now_ms=t0)
+    after = proc.memory_info().rss
+    print(json.dumps({"rss_bytes": after, "store_rss_bytes": after - before,
+                      **store.stats()}))
+""")
+
+
+def memory() -> dict[str, float]:
+    out = {}
+    with tempfile.TemporaryDirectory() as data_dir:
+        for mode, arg in (("memory", "memory"), ("persisted", data_dir)):
+            result = subprocess.run([sys.executable, "-c", _RSS_CHILD, arg], check=True,
+                                    capture_output=True, text=True,
+                                    cwd=Path(__file__).parent.parent)
+            stats = json.loads(result.stdout)
+            out[f"{mode}_process_rss_mb"] = round(stats["rss_bytes"] / 2**20, 1)
+            out[f"{mode}_store_rss_mb"] = round(stats["store_rss_bytes"] / 2**20, 1)
+            out["samples"], out["series"] = stats["samples"], stats["series"]
+    return out
+
+
+def main() -> dict[str, float]:
+    result = {**throughput(), **memory()}
+    print(f"ingest: /api/v1/signals {result['signals_samples_per_s']:,} samples/s "
+          f"({result['signals_ratio_to_empty']:.2f}x an empty handler); /v1/metrics "
+          f"{result['otlp_samples_per_s']:,} samples/s ({result['otlp_ratio_to_empty']:.2f}x)")
+    print(f"series store: {result['samples']:,} samples over {result['series']:,} series -> "
+          f"+{result['memory_store_rss_mb']} MiB RSS in memory "
+          f"(process {result['memory_process_rss_mb']} MiB); persisted "
+          f"+{result['persisted_store_rss_mb']} MiB")
+    out = Path(__file__).parent / "results" / "bench_ingest.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,437 @@
+"""The embedded series store: samples in memory, a label index, an append-only log on disk.
+
+It implements the PromQL engine's ``Storage`` protocol
+(:mod:`monitor.promql.storage`): ``select(matchers, start_ms, end_ms)``.
+
+Memory: each series keeps two ``array`` columns (int64 ms, float64 values),
+16 bytes a sample. The label index maps ``name -> value -> {series id}``;
+equality matchers intersect postings, other matchers filter the rest.
+
+Disk (``directory``, normally ``<storage.data_dir>/series/``): numbered segment
+files ``00000001.seg``, each a sequence of frames::
+
+    frame   = kind:u8  length:u32  crc32:u32  payload[length]
+    kind L  = series definition: id:u32, labels as JSON (segment-local id)
+    kind S  = samples: (id:u32, ts_ms:i64, value:f64) * n
+
+Every ``append`` writes one ``S`` frame (after any new ``L`` frames) and
+flushes it to the OS. On open, a frame that is cut short or fails its CRC (a
+torn last write) ends that segment, which is truncated there; everything before
+it is kept. Opening also compacts: the samples still within retention are
+rewritten into one fresh segment (written to ``.tmp``, fsynced, renamed) and the
+old segments deleted. A new segment starts every ``segment_ms``; a segment
+whose newest sample is older than the retention window is deleted whole.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import struct
+import threading
+import zlib
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from monitor.errors import FieldProblem, LimitExceeded, Unprocessable
+from monitor.promql.storage import Matcher, MatchType
+
+log = logging.getLogger("candor.signals.store")
+
+Key = tuple[tuple[str, str], ...]
+"""A series identity: its labels sorted by name, empty values dropped."""
+
+_HEADER = struct.Struct("<BII")
+_SAMPLE = struct.Struct("<Iqd")
+_ID = struct.Struct("<I")
+_BITS = struct.Struct("<d")
+_KIND_LABELS, _KIND_SAMPLES = ord("L"), ord("S")
+
+
+def key_of(labels: Mapping[str, str]) -> Key:
+    """The canonical :data:`Key` of a label set."""
+    items = labels.items()
+    if "" in labels.values():
+        return tuple(sorted((k, v) for k, v in items if v != ""))
+    return tuple(sorted(items))
+
+
+def same_value(a: float, b: float) -> bool:
+    """Equal values, comparing NaNs by bit pattern (a stale marker is not a plain NaN)."""
+    return a == b or (math.isnan(a) and math.isnan(b) and _BITS.pack(a) == _BITS.pack(b))
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    """A copy of one series' labels and the samples asked for (the ``Series`` protocol)."""
+
+    labels: Mapping[str, str]
+    samples: Sequence[tuple[int, float]]
+
+
+@dataclass(frozen=True)
+class AppendResult:
+    accepted: int
+    series_created: int
+
+
+@dataclass(frozen=True)
+class StoreLimits:
+    max_series_per_metric: int = 10_000
+    max_series: int = 200_000
+
+
+class _Series:
+    __slots__ = ("id", "key", "labels", "name", "ts", "vs")
+
+    def __init__(self, sid: int, key: Key) -> None:
+        self.id = sid
+        self.key = key
+        self.labels = dict(key)
+        self.name = self.labels.get("__name__", "")
+        self.ts = array("q")
+        self.vs = array("d")
+
+    def put(self, t: int, v: float) -> None:
+        ts = self.ts
+        if not ts or t > ts[-1]:
+            ts.append(t)
+            self.vs.append(v)
+            return
+        i = bisect_left(ts, t)
+        if i < len(ts) and ts[i] == t:
+            self.vs[i] = v
+        else:
+            ts.insert(i, t)
+            self.vs.insert(i, v)
+
+    def value_at(self, t: int) -> float | None:
+        ts = self.ts
+        if not ts or t > ts[-1]:
+            return None
+        i = bisect_left(ts, t)
+        return self.vs[i] if i < len(ts) and ts[i] == t else None
+
+
+@dataclass
+class _Segment:
+    path: Path
+    max_ts: int = -(2**63)
+    defined: set[int] = field(default_factory=set)
+
+
+class SeriesStore:
+    """Series in memory, indexed by label, persisted to ``directory`` when given.
+
+    >>> store = SeriesStore(retention_ms=86_400_000)
+    >>> store.append([(key_of({"__name__": "up", "job": "api"}), 1_000, 1.0)], now_ms=1_000)
+    AppendResult(accepted=1, series_created=1)
+    >>> [s.samples for s in store.select([Matcher(MatchType.EQUAL, "job", "api")], 0, 2_000)]
+    [[(1000, 1.0)]]
+    """
+
+    def __init__(self, *, retention_ms: int, directory: Path | None = None,
+                 segment_ms: int = 3_600_000, limits: StoreLimits | None = None,
+                 now_ms: int = 0) -> None:
+        self.retention_ms = retention_ms
+        self.segment_ms = segment_ms
+        self.limits = limits or StoreLimits()
+        self.directory = directory
+        self._lock = threading.RLock()
+        self._series: dict[int, _Series] = {}
+        self._by_key: dict[Key, _Series] = {}
+        self._postings: dict[str, dict[str, set[int]]] = {}
+        self._per_metric: dict[str, int] = {}
+        self._next_id = 1
+        self._segment: _Segment | None = None
+        self._segments: list[_Segment] = []
+        self._file: BinaryIO | None = None
+        self._segment_started_ms = now_ms
+        self._housekept_ms = now_ms
+        if directory is not None and directory.exists():
+            self._load(now_ms)
+
+    # ---- reading -----------------------------------------------------------------
+
+    def select(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> list[SeriesView]:
+        """Every series matching all ``matchers``, with its samples in ``[start_ms, end_ms]``."""
+        out: list[SeriesView] = []
+        with self._lock:
+            for series in self._matching(matchers):
+                lo = bisect_left(series.ts, start_ms)
+                hi = bisect_right(series.ts, end_ms)
+                if lo < hi:
+                    samples = list(zip(series.ts[lo:hi], series.vs[lo:hi], strict=True))
+                    out.append(SeriesView(dict(series.labels), samples))
+        return out
+
+    def series(self, matchers: list[Matcher]) -> list[dict[str, str]]:
+        """The label sets of the series matching all ``matchers`` (any time in retention)."""
+        with self._lock:
+            return [dict(s.labels) for s in self._matching(matchers)]
+
+    def _matching(self, matchers: list[Matcher]) -> Iterable[_Series]:
+        candidates: set[int] | None = None
+        rest: list[Matcher] = []
+        for m in matchers:
+            if m.type is MatchType.EQUAL and m.value != "":
+                ids = self._postings.get(m.name, {}).get(m.value, set())
+                candidates = set(ids) if candidates is None else candidates & ids
+            else:
+                rest.append(m)
+        pool = (self._series[i] for i in candidates) if candidates is not None else \
+            iter(list(self._series.values()))
+        for series in pool:
+            if all(m.matches(series.labels.get(m.name, "")) for m in rest):
+                yield series
+
+    def known(self, key: Key) -> bool:
+        """Whether a series with exactly these labels is stored (its labels passed checks)."""
+        return key in self._by_key
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {"series": len(self._series),
+                    "samples": sum(len(s.ts) for s in self._series.values())}
+
+    # ---- writing -----------------------------------------------------------------
+
+    def append(self, samples: Sequence[tuple[Key, int, float]], *, now_ms: int,
+               locs: Sequence[str] | None = None) -> AppendResult:
+        """Store ``samples`` (key, ts_ms, value) all or nothing.
+
+        A resent identical sample is accepted; a different value at a stored
+        timestamp is a 422 (``duplicate_sample``). New series beyond the
+        cardinality caps are a 422 ``LimitExceeded`` naming the cap.
+        """
+        with self._lock:
+            self._check(samples, locs)
+            created: list[_Series] = []
+            resolved: list[_Series] = []
+            for key, _, _ in samples:
+                series = self._by_key.get(key)
+                if series is None:
+                    series = self._create(key)
+                    created.append(series)
+                resolved.append(series)
+            for series, (_, t, v) in zip(resolved, samples, strict=True):
+                series.put(t, v)
+            self._log(resolved, samples, now_ms)
+            if now_ms - self._housekept_ms >= min(self.segment_ms, 300_000):
+                self.housekeeping(now_ms)
+            return AppendResult(len(samples), len(created))
+
+    def _check(self, samples: Sequence[tuple[Key, int, float]], locs: Sequence[str] | None) -> None:
+        problems: list[FieldProblem] = []
+        new_keys: dict[Key, int] = {}
+        for i, (key, t, v) in enumerate(samples):
+            series = self._by_key.get(key)
+            if series is None:
+                new_keys.setdefault(key, i)
+                continue
+            old = series.value_at(t)
+            if old is not None and not same_value(old, v):
+                where = locs[i] if locs else f"$.samples[{i}]"
+                problems.append(FieldProblem(where, f"a different value ({old!r}) is already "
+                                             f"stored at timestamp {t}; samples are immutable"))
+        if problems:
+            raise Unprocessable(f"{len(problems)} sample(s) conflict with stored samples",
+                                problems=problems[:20], extra={"reason": "duplicate_sample"})
+        if not new_keys:
+            return
+        if len(self._series) + len(new_keys) > self.limits.max_series:
+            raise LimitExceeded(
+                f"this request would create {len(new_keys)} series but the store holds "
+                f"{len(self._series)} of at most {self.limits.max_series} (signals.max_series); "
+                "drop high-cardinality labels or raise the limit",
+                extra={"reason": "series_total", "limit": "signals.max_series"})
+        per_metric: dict[str, list[int]] = {}
+        for key, i in new_keys.items():
+            per_metric.setdefault(dict(key).get("__name__", ""), []).append(i)
+        cap = self.limits.max_series_per_metric
+        for name, indexes in per_metric.items():
+            have = self._per_metric.get(name, 0)
+            if have + len(indexes) > cap:
+                first = indexes[cap - have] if cap > have else indexes[0]
+                where = locs[first] if locs else f"$.samples[{first}]"
+                raise LimitExceeded(
+                    f"metric {name!r} has {have} series and this request adds {len(indexes)}; "
+                    f"the cap is {cap} (signals.max_series_per_metric). A label such as a user "
+                    "id or raw path is probably unbounded: remove it or raise the cap",
+                    problems=[FieldProblem(where, f"new series of {name!r} over the cap")],
+                    extra={"reason": "series_per_metric",
+                           "limit": "signals.max_series_per_metric"})
+
+    def _create(self, key: Key) -> _Series:
+        series = _Series(self._next_id, key)
+        self._next_id += 1
+        self._series[series.id] = series
+        self._by_key[key] = series
+        for name, value in key:
+            self._postings.setdefault(name, {}).setdefault(value, set()).add(series.id)
+        self._per_metric[series.name] = self._per_metric.get(series.name, 0) + 1
+        return series
+
+    def _drop_series(self, series: _Series) -> None:
+        del self._series[series.id]
+        del self._by_key[series.key]
+        for name, value in series.key:
+            values = self._postings[name]
+            values[value].discard(series.id)
+            if not values[value]:
+                del values[value]
+        self._per_metric[series.name] -= 1
+
+    # ---- retention ---------------------------------------------------------------
+
+    def housekeeping(self, now_ms: int) -> None:
+        """Drop samples older than the retention window, start a new segment when the
+        current one is ``segment_ms`` old, and delete segments that are wholly expired."""
+        cutoff = now_ms - self.retention_ms
+        with self._lock:
+            self._housekept_ms = now_ms
+            for series in list(self._series.values()):
+                if series.ts and series.ts[0] < cutoff:
+                    i = bisect_left(series.ts, cutoff)
+                    del series.ts[:i]
+                    del series.vs[:i]
+                if not series.ts:
+                    self._drop_series(series)
+            if self.directory is None:
+                return
+            if self._segment is not None and now_ms - self._segment_started_ms >= self.segment_ms:
+                self._close_file()
+                self._segment = None
+            for segment in list(self._segments):
+                if segment is not self._segment and segment.max_ts < cutoff:
+                    segment.path.unlink(missing_ok=True)
+                    self._segments.remove(segment)
+
+    # ---- disk ----------------------------------------------------------------------
+
+    def _log(self, resolved: list[_Series], samples: Sequence[tuple[Key, int, float]],
+             now_ms: int) -> None:
+        if self.directory is None or not samples:
+            return
+        segment = self._segment
+        if segment is None:
+            segment = self._new_segment()
+            self._segment_started_ms = now_ms
+        frames: list[bytes] = []
+        for series in resolved:
+            if series.id not in segment.defined:
+                segment.defined.add(series.id)
+                frames.append(_frame(_KIND_LABELS, _ID.pack(series.id)
+                                     + json.dumps(series.labels).encode()))
+        pack = _SAMPLE.pack
+        body = b"".join(pack(s.id, t, v) for s, (_, t, v) in zip(resolved, samples, strict=True))
+        frames.append(_frame(_KIND_SAMPLES, body))
+        segment.max_ts = max(segment.max_ts, max(t for _, t, _ in samples))
+        assert self._file is not None
+        self._file.write(b"".join(frames))
+        self._file.flush()
+
+    def _new_segment(self, suffix: str = "") -> _Segment:
+        assert self.directory is not None
+        self.directory.mkdir(parents=True, exist_ok=True)
+        numbers = [int(p.stem) for p in self.directory.glob("*.seg") if p.stem.isdigit()]
+        path = self.directory / f"{max(numbers, default=0) + 1:08d}.seg{suffix}"
+        segment = _Segment(path)
+        if not suffix:
+            self._file = open(path, "ab")  # noqa: SIM115 - closed in _close_file
+            self._segment = segment
+            self._segments.append(segment)
+        return segment
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def close(self) -> None:
+        """Close the open segment file (data is already flushed after every append)."""
+        with self._lock:
+            self._close_file()
+            self._segment = None
+
+    def _load(self, now_ms: int) -> None:
+        assert self.directory is not None
+        cutoff = now_ms - self.retention_ms
+        for tmp in self.directory.glob("*.seg.tmp"):
+            tmp.unlink()
+        paths = sorted(p for p in self.directory.glob("*.seg") if p.stem.isdigit())
+        for path in paths:
+            _read_segment(path, lambda key, t, v: self._load_sample(key, t, v, cutoff))
+        if paths:
+            self._compact(paths, now_ms)
+
+    def _load_sample(self, key: Key, t: int, v: float, cutoff: int) -> None:
+        if t < cutoff:
+            return
+        series = self._by_key.get(key) or self._create(key)
+        series.put(t, v)
+
+    def _compact(self, old: list[Path], now_ms: int) -> None:
+        assert self.directory is not None
+        segment = self._new_segment(".tmp")
+        with open(segment.path, "wb") as out:
+            for series in self._series.values():
+                out.write(_frame(_KIND_LABELS, _ID.pack(series.id)
+                                 + json.dumps(series.labels).encode()))
+                for start in range(0, len(series.ts), 10_000):
+                    chunk = zip(series.ts[start:start + 10_000], series.vs[start:start + 10_000],
+                                strict=True)
+                    out.write(_frame(_KIND_SAMPLES,
+                                     b"".join(_SAMPLE.pack(series.id, t, v) for t, v in chunk)))
+                if series.ts:
+                    segment.max_ts = max(segment.max_ts, series.ts[-1])
+            out.flush()
+            os.fsync(out.fileno())
+        final = segment.path.with_suffix("")
+        os.replace(segment.path, final)
+        for path in old:
+            if path != final:
+                path.unlink(missing_ok=True)
+        segment.path = final
+        self._segments = [segment]
+        self._segment_started_ms = now_ms
+        log.info("series store: loaded %d series from %s", len(self._series), self.directory)
+
+
+def _frame(kind: int, payload: bytes) -> bytes:
+    return _HEADER.pack(kind, len(payload), zlib.crc32(payload)) + payload
+
+
+def _read_segment(path: Path, emit: Callable[[Key, int, float], None]) -> None:
+    """Feed every sample of a segment to ``emit(key, ts, value)``; cut a torn tail off."""
+    ids: dict[int, Key] = {}
+    data = path.read_bytes()
+    pos = 0
+    while pos < len(data):
+        if pos + _HEADER.size > len(data):
+            break
+        kind, length, crc = _HEADER.unpack_from(data, pos)
+        payload = data[pos + _HEADER.size: pos + _HEADER.size + length]
+        if len(payload) < length or zlib.crc32(payload) != crc or kind not in (
+                _KIND_LABELS, _KIND_SAMPLES):
+            break
+        if kind == _KIND_LABELS:
+            (sid,) = _ID.unpack_from(payload)
+            ids[sid] = key_of(json.loads(payload[_ID.size:]))
+        else:
+            for sid, t, v in _SAMPLE.iter_unpack(payload):
+                key = ids.get(sid)
+                if key is not None:
+                    emit(key, t, v)
+        pos += _HEADER.size + length
+    if pos < len(data):
+        log.warning("series store: %s has a torn or corrupt frame at byte %d of %d; "
+                    "keeping the %d bytes before it", path, pos, len(data), pos)
+        with open(path, "r+b") as f:
+            f.truncate(pos)

@@ -1,0 +1,93 @@
+"""Push to Candor runs in the background: batches arrive, failures are retried, and when
+Candor is down or refuses, samples are dropped and counted while the app carries on."""
+
+from __future__ import annotations
+
+import time
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Response
+
+from exporters import Exporter, SignalBatch
+
+
+def _batches(httpserver: HTTPServer) -> list[SignalBatch]:
+    return [SignalBatch.model_validate_json(req.get_data()) for req, _ in httpserver.log]
+
+
+def test_a_flush_sends_the_registry_as_a_valid_signal_batch(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/v1/signals", method="POST").respond_with_json(
+        {"accepted": 1, "series_created": 1})
+    exporter = Exporter("links-api", release="1.0.0")
+    exporter.error("timeout", endpoint="/links")
+    pusher = exporter.push_to(httpserver.url_for("/"), token="s3cret", interval=60)
+    assert pusher.flush(timeout=10)
+    exporter.close()
+    request = httpserver.log[0][0]
+    assert request.headers["Authorization"] == "Bearer s3cret"
+    samples = {s.metric: s for s in _batches(httpserver)[0].samples}
+    assert samples["candor_app_errors_total"].value == 1.0
+    assert samples["candor_app_errors_total"].labels["kind"] == "timeout"
+    assert "candor_app_errors_created" not in samples
+    assert samples["candor_app_release_info"].labels["release"] == "1.0.0"
+
+
+def test_a_failed_push_is_retried_with_backoff(httpserver: HTTPServer) -> None:
+    answers = iter([503, 429])
+    httpserver.expect_request("/api/v1/signals").respond_with_handler(
+        lambda _: Response("{}", status=next(answers, 200)))
+    exporter = Exporter("api", release="1.0.0")
+    pusher = exporter.push_to(httpserver.url_for("/"), interval=60, backoff=0.01)
+    assert pusher.flush(timeout=10)
+    assert [response.status_code for _, response in httpserver.log] == [503, 429, 200]
+    exporter.close()
+    value = exporter.registry.get_sample_value
+    assert value("candor_exporter_pushes_total", {"outcome": "retry"}) == 2.0
+    assert value("candor_exporter_pushes_total", {"outcome": "ok"}) >= 1.0
+
+
+def test_a_rejected_push_is_dropped_and_counted(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/v1/signals").respond_with_json({"detail": "no"}, status=422)
+    exporter = Exporter("api")
+    exporter.error("timeout")
+    pusher = exporter.push_to(httpserver.url_for("/"), interval=60)
+    assert pusher.flush(timeout=10)
+    assert len(httpserver.log) == 1
+    exporter.close()
+    dropped = exporter.registry.get_sample_value(
+        "candor_exporter_push_dropped_samples_total", {"reason": "rejected"})
+    assert dropped and dropped > 0
+
+
+def test_when_candor_is_down_the_app_thread_never_waits_and_drops_are_counted() -> None:
+    exporter = Exporter("api")
+    pusher = exporter.push_to("http://127.0.0.1:9", interval=0.01, max_queue=2, backoff=5,
+                              max_retries=100)
+    start = time.perf_counter()
+    for _ in range(10_000):
+        exporter.error("timeout", endpoint="/links")
+    recording = time.perf_counter() - start
+    deadline = time.monotonic() + 10
+    dropped = None
+    while time.monotonic() < deadline and not dropped:
+        dropped = exporter.registry.get_sample_value(
+            "candor_exporter_push_dropped_samples_total", {"reason": "queue_full"})
+        time.sleep(0.02)
+    pusher.close(timeout=0)
+    assert dropped and dropped > 0
+    assert exporter.registry.get_sample_value("candor_app_errors_total", {
+        "service": "api", "kind": "timeout", "endpoint": "/links", "user_visible": "false",
+        "severity": "error"}) == 10_000
+    assert recording < 60  # sanity only: recording never touched the network
+
+
+def test_exhausted_retries_drop_the_batch(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/api/v1/signals").respond_with_data("down", status=503)
+    exporter = Exporter("api", release="1.0.0")
+    pusher = exporter.push_to(httpserver.url_for("/"), interval=60, backoff=0.001,
+                              max_retries=2)
+    assert pusher.flush(timeout=10)
+    assert len(httpserver.log) == 3
+    exporter.close()
+    assert exporter.registry.get_sample_value(
+        "candor_exporter_push_dropped_samples_total", {"reason": "retries_exhausted"}) > 0
