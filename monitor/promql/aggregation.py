@@ -1,0 +1,156 @@
+"""Aggregation operators: ``sum``, ``avg``, ``count``, ``min``, ``max``, ``group``,
+``stddev``, ``stdvar``, ``quantile``, ``topk``, ``bottomk``, ``limitk``,
+``limit_ratio`` and ``count_values``, with ``by``/``without`` grouping."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from monitor.promql import ast
+from monitor.promql import functions as F
+from monitor.promql.errors import EvalError
+from monitor.promql.value import NAME, Labels, Sample, Scalar, String, Value, Vector, labels_from
+
+if TYPE_CHECKING:
+    from monitor.promql.engine import Evaluator
+
+
+def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
+    """Evaluate ``sum``, ``topk``, ``count_values``, ... at time ``t``."""
+    op = node.op
+    param: float | str | None = None
+    if node.param is not None:
+        pv = ev.eval(node.param, t)
+        assert isinstance(pv, Scalar | String)
+        param = pv.value
+    vec = ev.eval_vector(node.expr, t)
+    names = frozenset(node.grouping)
+    without = node.without
+
+    def group_key(lb: Labels) -> Labels:
+        if without:
+            return tuple(p for p in lb if p[0] not in names and p[0] != NAME)
+        return tuple(p for p in lb if p[0] in names)
+
+    if op in ("topk", "bottomk", "limitk", "limit_ratio"):
+        assert isinstance(param, float)
+        return _aggregate_k(ev, node, op, param, vec, group_key)
+    if op == "count_values":
+        assert isinstance(param, str)
+        return _count_values(ev, node, param, vec, group_key, t)
+    if op == "quantile":
+        assert isinstance(param, float)
+        if param != param or param < 0 or param > 1:
+            ev.warn(f"quantile value should be between 0 and 1, got {F.go_g(param)}",
+                    node.param or node)
+    groups: dict[Labels, list[Sample]] = {}
+    for s in vec:
+        groups.setdefault(group_key(s.labels), []).append(s)
+    out = Vector()
+    for key, members in groups.items():
+        vals = [s.value for s in members]
+        if op == "sum":
+            v = F.kahan_sum(vals)
+        elif op == "avg":
+            v = F.avg_over(vals)
+        elif op == "count":
+            v = float(len(vals))
+        elif op == "group":
+            v = 1.0
+        elif op == "max":
+            v = vals[0]
+            for x in vals[1:]:
+                if v < x or v != v:
+                    v = x
+        elif op == "min":
+            v = vals[0]
+            for x in vals[1:]:
+                if v > x or v != v:
+                    v = x
+        elif op in ("stddev", "stdvar"):
+            v = _stdvar(vals)
+            if op == "stddev":
+                v = math.sqrt(v) if v == v and v >= 0 else math.nan
+        elif op == "quantile":
+            assert isinstance(param, float)
+            v = F.quantile(param, vals)
+        else:  # pragma: no cover - parser guarantees known ops
+            raise EvalError(f"unknown aggregation {op!r}")
+        # a name kept by by(__name__) is still dropped if an input had it marked
+        out.append(Sample(key, v, t, any(s.drop_name for s in members)))
+    return out
+
+
+def _aggregate_k(ev: Evaluator, node: ast.AggregateExpr, op: str, param: float, vec: Vector,
+                 group_key: Callable[[Labels], Labels]) -> Vector:
+    if op == "limit_ratio":
+        if param != param:
+            raise EvalError("Ratio value is NaN")
+        if param > 1 or param < -1:
+            bound = 1.0 if param > 1 else -1.0
+            ev.warn(f"ratio value should be between -1 and 1, got {F.go_g(param)}, "
+                    f"capping to {F.go_g(bound)}", node.param or node)
+            param = bound
+        if param == 0:
+            return Vector()
+        # Same deterministic choice as Prometheus: the label set's XXH64 hash, scaled
+        # to [0, 1], is compared with the ratio.
+        out = Vector()
+        for s in vec:
+            off = F.labels_hash(s.labels) / 18446744073709551615.0
+            if (param >= 0 and off < param) or (param < 0 and off >= 1 + param):
+                out.append(s)
+        return out
+    if param != param:
+        raise EvalError("Parameter value is NaN")
+    if param >= 9.223372036854775807e18:
+        raise EvalError(f"Scalar value {F.go_g(param)} overflows int64")
+    if param <= -9.223372036854775807e18:
+        raise EvalError(f"Scalar value {F.go_g(param)} underflows int64")
+    k = int(param)
+    if k < 1:
+        return Vector()
+    groups: dict[Labels, list[Sample]] = {}
+    for s in vec:
+        groups.setdefault(group_key(s.labels), []).append(s)
+    out = Vector()
+    for members in groups.values():
+        if op == "limitk":
+            out.extend(members[:k])
+            continue
+        nan = [s for s in members if s.value != s.value]
+        num = [s for s in members if s.value == s.value]
+        num.sort(key=lambda s: s.value, reverse=(op == "topk"))
+        out.extend((num + nan)[:k])
+    return out
+
+
+def _count_values(ev: Evaluator, node: ast.AggregateExpr, label: str, vec: Vector,
+                  group_key: Callable[[Labels], Labels], t: int) -> Vector:
+    if any("\udc80" <= ch <= "\udcff" for ch in label) or not label:
+        raise EvalError(f"invalid label name {F.go_quote(label)}")
+    counts: dict[Labels, float] = {}
+    for s in vec:
+        d = dict(group_key(s.labels))
+        d[label] = F.format_float_go(s.value)
+        key = labels_from(d)
+        counts[key] = counts.get(key, 0.0) + 1
+    return Vector(Sample(k, v, t) for k, v in counts.items())
+
+
+def _stdvar(vals: list[float]) -> float:
+    first = vals[0]
+    if math.isnan(first) or math.isinf(first):
+        acc = math.nan
+    else:
+        acc = 0.0
+    mean = first
+    count = 1.0
+    for f in vals[1:]:
+        count += 1
+        delta = f - mean
+        mean += delta / count
+        acc += delta * (f - mean)
+    return acc / count

@@ -1,0 +1,577 @@
+"""PromQL evaluator with Prometheus 3.x semantics.
+
+    engine = Engine(storage)                       # storage: monitor.promql.storage.Storage
+    engine.instant('rate(http_requests_total[5m])', t=1_700_000_000.0)   # -> Vector/Scalar/...
+    engine.range('up', start, end, step)           # -> Matrix
+    engine.query_instant(expr, t)                  # -> QueryResult with warnings/infos
+
+How it works: the expression is parsed, every selector's data is fetched from
+storage once for the whole query window, then the tree is evaluated step by step
+(a range query is a sequence of instant evaluations). Selector lookups use
+``bisect`` on per-series timestamp lists; binary matching hashes label
+signatures. Metric names are dropped lazily ("delayed name removal") at the end,
+as Prometheus 3 does.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from monitor.promql import ast
+from monitor.promql import functions as F
+from monitor.promql.aggregation import aggregate
+from monitor.promql.calls import call
+from monitor.promql.errors import EvalError
+from monitor.promql.lexer import line_col
+from monitor.promql.parser import COMPARISON_OPS, parse_expr
+from monitor.promql.storage import Matcher, Storage, is_stale
+from monitor.promql.value import (
+    NAME,
+    Labels,
+    Matrix,
+    RangeSeries,
+    Sample,
+    Scalar,
+    String,
+    Value,
+    Vector,
+    drop_name,
+    label_get,
+    labels_from,
+    labels_string,
+)
+
+__all__ = ["Engine", "QueryResult"]
+
+
+@dataclass
+class QueryResult:
+    """A value plus the annotations collected while computing it."""
+
+    value: Value
+    warnings: list[str] = field(default_factory=list)
+    infos: list[str] = field(default_factory=list)
+
+
+class _Fetched:
+    __slots__ = ("has_stale", "labels", "ts", "vs")
+
+    def __init__(self, labels: Labels, ts: list[int], vs: list[float | None],
+                 has_stale: bool) -> None:
+        self.labels = labels
+        self.ts = ts
+        self.vs = vs  # None marks a stale sample
+        self.has_stale = has_stale
+
+
+class Engine:
+    """Evaluates PromQL against a :class:`~monitor.promql.storage.Storage`.
+
+    ``lookback`` (seconds) is how far back an instant selector looks for a sample;
+    ``subquery_step`` (seconds) is used for subqueries without an explicit step.
+    """
+
+    def __init__(self, storage: Storage, lookback: float = 300.0,
+                 subquery_step: float = 60.0) -> None:
+        self.storage = storage
+        self.lookback_ms = round(lookback * 1000)
+        self.subquery_step_ms = round(subquery_step * 1000)
+
+    def query_instant(self, expr: str | ast.Expr, t: float) -> QueryResult:
+        """Evaluate at time ``t`` (Unix seconds), returning the value and annotations."""
+        try:
+            return self._query_instant(expr, t)
+        except RecursionError:
+            raise EvalError("expression is nested too deeply to evaluate") from None
+
+    def _query_instant(self, expr: str | ast.Expr, t: float) -> QueryResult:
+        text, node = _prepare(expr)
+        t_ms = round(t * 1000)
+        ev = Evaluator(self, text, t_ms, t_ms, 0)
+        ev.prefetch(node, t_ms, t_ms)
+        val = ev.eval(node, t_ms)
+        if isinstance(val, Vector):
+            val = ev.finish_vector(val, t_ms)
+        elif isinstance(val, Matrix):
+            val = ev.finish_matrix(val)
+        return QueryResult(val, list(ev.warnings), list(ev.infos))
+
+    def query_range(self, expr: str | ast.Expr, start: float, end: float,
+                    step: float) -> QueryResult:
+        """Evaluate at ``start, start+step, ... <= end`` (seconds); the value is a Matrix."""
+        try:
+            return self._query_range(expr, start, end, step)
+        except RecursionError:
+            raise EvalError("expression is nested too deeply to evaluate") from None
+
+    def _query_range(self, expr: str | ast.Expr, start: float, end: float,
+                     step: float) -> QueryResult:
+        text, node = _prepare(expr)
+        if node.type not in (ast.SCALAR, ast.VECTOR):
+            raise EvalError(f"invalid expression type {ast.TYPE_NAMES[node.type]!r} for range "
+                            "query, must be scalar or instant vector")
+        s_ms, e_ms, st_ms = round(start * 1000), round(end * 1000), round(step * 1000)
+        if st_ms <= 0:
+            raise EvalError("zero or negative query resolution step widths are not accepted")
+        ev = Evaluator(self, text, s_ms, e_ms, st_ms)
+        ev.prefetch(node, s_ms, e_ms)
+        out: dict[Labels, RangeSeries] = {}
+        t = s_ms
+        while t <= e_ms:
+            val = ev.eval(node, t)
+            if isinstance(val, Scalar):
+                rs = out.setdefault((), RangeSeries(()))
+                rs.ts.append(t)
+                rs.vs.append(val.value)
+            else:
+                assert isinstance(val, Vector)
+                for s in ev.finish_vector(val, t):
+                    rs = out.setdefault(s.labels, RangeSeries(s.labels))
+                    rs.ts.append(t)
+                    rs.vs.append(s.value)
+            t += st_ms
+        mat = Matrix(sorted(out.values(), key=lambda r: r.labels))
+        return QueryResult(mat, list(ev.warnings), list(ev.infos))
+
+    def data_windows(self, expr: str | ast.Expr, start: float,
+                     end: float) -> list[tuple[list[Matcher], int, int]]:
+        """The ``(matchers, start_ms, end_ms)`` storage reads a query over
+        ``[start, end]`` (seconds) would make. Useful to check what data a query can see."""
+        _, node = _prepare(expr)
+        ev = Evaluator(self, "", round(start * 1000), round(end * 1000), 0)
+        ev.collect_windows(node, ev.start_ms, ev.end_ms)
+        return [(ev.selectors[k].matchers, lo, hi) for k, (lo, hi) in ev.windows.items()]
+
+    def instant(self, expr: str | ast.Expr, t: float) -> Value:
+        """Evaluate at time ``t`` (Unix seconds)."""
+        return self.query_instant(expr, t).value
+
+    def range(self, expr: str | ast.Expr, start: float, end: float, step: float) -> Matrix:
+        """Evaluate at ``start, start+step, ... <= end`` (seconds); returns a Matrix."""
+        val = self.query_range(expr, start, end, step).value
+        assert isinstance(val, Matrix)
+        return val
+
+
+def _prepare(expr: str | ast.Expr) -> tuple[str, ast.Expr]:
+    if isinstance(expr, str):
+        return expr, parse_expr(expr)
+    return "", expr
+
+
+def _sig_on(labels: Labels, names: frozenset[str]) -> Labels:
+    return tuple(p for p in labels if p[0] in names)
+
+
+def _sig_ignoring(labels: Labels, names: frozenset[str]) -> Labels:
+    return tuple(p for p in labels if p[0] not in names and p[0] != NAME)
+
+
+class Evaluator:
+    """State of one query: fetched data, annotations, subquery memo.
+
+    ``start_ms``/``end_ms``/``step_ms`` describe the whole query (equal start and end,
+    step 0 for instant queries); they back ``@ start()``, ``start()``, ``step()`` etc.
+    Function and aggregation implementations receive this object.
+    """
+
+    def __init__(self, engine: Engine, text: str, start_ms: int, end_ms: int, step_ms: int):
+        self.engine = engine
+        self.text = text
+        self.start_ms = start_ms
+        self.end_ms = end_ms
+        self.step_ms = step_ms
+        self.lookback = engine.lookback_ms
+        self.windows: dict[int, tuple[int, int]] = {}  # id(selector) -> storage window
+        self.selectors: dict[int, ast.VectorSelector] = {}
+        self.data: dict[int, list[_Fetched]] = {}
+        self.sub_cache: dict[tuple[int, int], Value] = {}
+        self.warnings: dict[str, None] = {}
+        self.infos: dict[str, None] = {}
+
+    # -- annotations ---------------------------------------------------------
+    def _pos(self, node: ast.Expr) -> str:
+        line, col = line_col(self.text, node.pos)
+        return f"({line}:{col})"
+
+    def warn(self, msg: str, node: ast.Expr) -> None:
+        self.warnings[f"PromQL warning: {msg} {self._pos(node)}"] = None
+
+    def info(self, msg: str, node: ast.Expr) -> None:
+        self.infos[f"PromQL info: {msg} {self._pos(node)}"] = None
+
+    # -- data fetching ---------------------------------------------------------
+    def _at_time(self, at: ast.AtModifier | None, t: int) -> int:
+        if at is None:
+            return t
+        if at.at_ms is not None:
+            return at.at_ms
+        return self.start_ms if at.special == "start" else self.end_ms
+
+    def prefetch(self, node: ast.Expr, start: int, end: int) -> None:
+        """Read every selector's samples from storage, once, for the whole query."""
+        self.collect_windows(node, start, end)
+        for key, (lo, hi) in self.windows.items():
+            sel = self.selectors[key]
+            fetched: list[_Fetched] = []
+            for s in self.engine.storage.select(sel.matchers, lo, hi):
+                fast_ts = getattr(s, "timestamps", None)
+                fast_vs = getattr(s, "values", None)
+                if isinstance(fast_ts, list) and isinstance(fast_vs, list):
+                    ts: list[int] = fast_ts
+                    raw: list[float] = fast_vs
+                else:
+                    samples = s.samples
+                    ts = [int(t) for t, _ in samples]
+                    raw = [float(v) for _, v in samples]
+                vs: list[float | None] = raw  # type: ignore[assignment]
+                has_stale = False
+                total = sum(raw)
+                if total != total:  # a NaN is present (C-speed check): look for stale markers
+                    vs = list(raw)
+                    for i, v in enumerate(raw):
+                        if v != v and is_stale(v):
+                            vs[i] = None
+                            has_stale = True
+                if ts:
+                    lkey = getattr(s, "label_key", None)
+                    if not isinstance(lkey, tuple):
+                        lkey = labels_from(s.labels)
+                    fetched.append(_Fetched(lkey, ts, vs, has_stale))
+            fetched.sort(key=lambda f: f.labels)  # Prometheus storage returns sorted series
+            self.data[key] = fetched
+
+    def collect_windows(self, node: ast.Expr, start: int, end: int) -> None:
+        """Compute the storage window of every selector under ``node`` when it is
+        evaluated at times in ``[start, end]`` (ms)."""
+        if isinstance(node, ast.VectorSelector | ast.MatrixSelector):
+            vs = node if isinstance(node, ast.VectorSelector) else node.selector
+            back = node.range_ms if isinstance(node, ast.MatrixSelector) else self.lookback
+            s = self._at_time(vs.at, start) - vs.offset_ms
+            e = self._at_time(vs.at, end) - vs.offset_ms
+            lo, hi = s - back, e
+            key = id(vs)
+            self.selectors[key] = vs
+            if key in self.windows:
+                plo, phi = self.windows[key]
+                lo, hi = min(lo, plo), max(hi, phi)
+            self.windows[key] = (lo, hi)
+        elif isinstance(node, ast.SubqueryExpr):
+            s = self._at_time(node.at, start) - node.offset_ms
+            e = self._at_time(node.at, end) - node.offset_ms
+            self.collect_windows(node.expr, s - node.range_ms, e)
+        elif isinstance(node, ast.ParenExpr | ast.UnaryExpr):
+            self.collect_windows(node.expr, start, end)
+        elif isinstance(node, ast.BinaryExpr):
+            self.collect_windows(node.lhs, start, end)
+            self.collect_windows(node.rhs, start, end)
+        elif isinstance(node, ast.Call):
+            for a in node.args:
+                self.collect_windows(a, start, end)
+        elif isinstance(node, ast.AggregateExpr):
+            if node.param is not None:
+                self.collect_windows(node.param, start, end)
+            self.collect_windows(node.expr, start, end)
+
+    # -- results ------------------------------------------------------------------
+    def finish_vector(self, vec: Vector, t: int) -> Vector:
+        """Drop marked metric names, reject duplicate label sets, stamp time ``t``."""
+        out = Vector()
+        seen: set[Labels] = set()
+        for s in vec:
+            lbls = drop_name(s.labels) if s.drop_name else s.labels
+            if lbls in seen:
+                raise EvalError("vector cannot contain metrics with the same labelset")
+            seen.add(lbls)
+            out.append(Sample(lbls, s.value, t))
+        return out
+
+    def finish_matrix(self, mat: Matrix) -> Matrix:
+        """Drop marked metric names and reject duplicate label sets."""
+        out = Matrix()
+        seen: set[Labels] = set()
+        for rs in mat:
+            lbls = drop_name(rs.labels) if rs.drop_name else rs.labels
+            if lbls in seen:
+                raise EvalError("vector cannot contain metrics with the same labelset")
+            seen.add(lbls)
+            out.append(RangeSeries(lbls, rs.ts, rs.vs))
+        return out
+
+    # -- evaluation ------------------------------------------------------------------
+    def eval(self, node: ast.Expr, t: int) -> Value:
+        method = _DISPATCH[type(node)]
+        return method(self, node, t)
+
+    def eval_vector(self, node: ast.Expr, t: int) -> Vector:
+        v = self.eval(node, t)
+        assert isinstance(v, Vector)
+        return v
+
+    def eval_scalar(self, node: ast.Expr, t: int) -> float:
+        v = self.eval(node, t)
+        assert isinstance(v, Scalar)
+        return v.value
+
+    def _number(self, node: ast.NumberLiteral, t: int) -> Value:
+        return Scalar(node.value, t)
+
+    def _string(self, node: ast.StringLiteral, t: int) -> Value:
+        return String(node.value, t)
+
+    def _paren(self, node: ast.ParenExpr, t: int) -> Value:
+        return self.eval(node.expr, t)
+
+    def _vector_selector(self, node: ast.VectorSelector, t: int) -> Value:
+        ref = self._at_time(node.at, t) - node.offset_ms
+        lo = ref - self.lookback
+        out = Vector()
+        for f in self.data.get(id(node), ()):
+            i = bisect_right(f.ts, ref) - 1
+            if i < 0 or f.ts[i] <= lo:
+                continue
+            v = f.vs[i]
+            if v is None:
+                continue
+            out.append(Sample(f.labels, v, f.ts[i]))
+        return out
+
+    def range_bounds(self, node: ast.Expr, t: int) -> tuple[int, int, int]:
+        """(range_start, range_end, range_ms) of a matrix-typed argument at time t."""
+        node = ast.unwrap_parens(node)
+        if isinstance(node, ast.MatrixSelector):
+            ref = self._at_time(node.selector.at, t) - node.selector.offset_ms
+            return ref - node.range_ms, ref, node.range_ms
+        assert isinstance(node, ast.SubqueryExpr)
+        ref = self._at_time(node.at, t) - node.offset_ms
+        return ref - node.range_ms, ref, node.range_ms
+
+    def _matrix_selector(self, node: ast.MatrixSelector, t: int) -> Value:
+        vs = node.selector
+        ref = self._at_time(vs.at, t) - vs.offset_ms
+        lo_t = ref - node.range_ms
+        out = Matrix()
+        for f in self.data.get(id(vs), ()):
+            lo = bisect_right(f.ts, lo_t)
+            hi = bisect_right(f.ts, ref)
+            if lo >= hi:
+                continue
+            if not f.has_stale:
+                out.append(RangeSeries(f.labels, f.ts[lo:hi], f.vs[lo:hi]))  # type: ignore[arg-type]
+                continue
+            ts: list[int] = []
+            vals: list[float] = []
+            fts, fvs = f.ts, f.vs
+            for i in range(lo, hi):
+                v = fvs[i]
+                if v is not None:
+                    ts.append(fts[i])
+                    vals.append(v)
+            if ts:
+                out.append(RangeSeries(f.labels, ts, vals))
+        return out
+
+    def _subquery(self, node: ast.SubqueryExpr, t: int) -> Value:
+        ref = self._at_time(node.at, t) - node.offset_ms
+        step = node.step_ms or self.engine.subquery_step_ms
+        lo = ref - node.range_ms
+        start = (lo // step) * step
+        if start <= lo:
+            start += step
+        series: dict[Labels, RangeSeries] = {}
+        ts = start
+        while ts <= ref:
+            key = (id(node), ts)
+            val = self.sub_cache.get(key)
+            if val is None:
+                val = self.eval(node.expr, ts)
+                self.sub_cache[key] = val
+            if isinstance(val, Scalar):
+                val = Vector([Sample((), val.value, ts)])
+            assert isinstance(val, Vector)
+            for s in val:
+                rs = series.get(s.labels)
+                if rs is None:
+                    rs = series[s.labels] = RangeSeries(s.labels, drop_name=s.drop_name)
+                rs.ts.append(ts)
+                rs.vs.append(s.value)
+            ts += step
+        return Matrix(series.values())
+
+    def _unary(self, node: ast.UnaryExpr, t: int) -> Value:
+        val = self.eval(node.expr, t)
+        if isinstance(val, Scalar):
+            return Scalar(-val.value, t)
+        assert isinstance(val, Vector)
+        return Vector(Sample(s.labels, -s.value, t, True) for s in val)
+
+    # -- binary operators ------------------------------------------------------------
+    def _binary(self, node: ast.BinaryExpr, t: int) -> Value:
+        op = node.op
+        lhs = self.eval(node.lhs, t)
+        rhs = self.eval(node.rhs, t)
+        if isinstance(lhs, Scalar) and isinstance(rhs, Scalar):
+            if op in COMPARISON_OPS:
+                return Scalar(1.0 if F.COMPARISON[op](lhs.value, rhs.value) else 0.0, t)
+            return Scalar(F.ARITHMETIC[op](lhs.value, rhs.value), t)
+        if isinstance(lhs, Vector) and isinstance(rhs, Vector):
+            assert node.matching is not None
+            if op == "and":
+                return self._and_unless(lhs, rhs, node.matching, True)
+            if op == "unless":
+                return self._and_unless(lhs, rhs, node.matching, False)
+            if op == "or":
+                return self._or(lhs, rhs, node.matching)
+            return self._vector_binop(node, lhs, rhs, t)
+        # vector/scalar
+        swap = isinstance(lhs, Scalar)
+        vec = rhs if swap else lhs
+        sc = lhs if swap else rhs
+        assert isinstance(vec, Vector) and isinstance(sc, Scalar)
+        out = Vector()
+        x = sc.value
+        if op in COMPARISON_OPS:
+            cmp = F.COMPARISON[op]
+            for s in vec:
+                keep = cmp(x, s.value) if swap else cmp(s.value, x)
+                if node.return_bool:
+                    out.append(Sample(s.labels, 1.0 if keep else 0.0, t, True))
+                elif keep:
+                    out.append(Sample(s.labels, s.value, t, s.drop_name))
+            return out
+        fn = F.ARITHMETIC[op]
+        for s in vec:
+            out.append(Sample(s.labels, fn(x, s.value) if swap else fn(s.value, x), t, True))
+        return out
+
+    def _sigf(self, m: ast.VectorMatching) -> Callable[[Labels], Labels]:
+        names = frozenset(m.labels)
+        if m.on:
+            return lambda lb: _sig_on(lb, names)
+        return lambda lb: _sig_ignoring(lb, names)
+
+    def _and_unless(self, lhs: Vector, rhs: Vector, m: ast.VectorMatching, keep: bool) -> Vector:
+        sigf = self._sigf(m)
+        rsigs = {sigf(s.labels) for s in rhs}
+        return Vector(s for s in lhs if (sigf(s.labels) in rsigs) == keep)
+
+    def _or(self, lhs: Vector, rhs: Vector, m: ast.VectorMatching) -> Vector:
+        if not lhs:
+            return Vector(rhs)
+        if not rhs:
+            return Vector(lhs)
+        sigf = self._sigf(m)
+        lsigs = {sigf(s.labels) for s in lhs}
+        out = Vector(lhs)
+        out.extend(s for s in rhs if sigf(s.labels) not in lsigs)
+        return out
+
+    def _vector_binop(self, node: ast.BinaryExpr, lhs: Vector, rhs: Vector, t: int) -> Vector:
+        m = node.matching
+        assert m is not None
+        if not lhs or not rhs:
+            return Vector()
+        op = node.op
+        sigf = self._sigf(m)
+        card = m.card
+        if card == "one-to-many":
+            lhs, rhs = rhs, lhs
+        right: dict[Labels, Sample] = {}
+        for rs in rhs:
+            sig = sigf(rs.labels)
+            dup = right.get(sig)
+            if dup is not None:
+                one_side = "left" if card == "one-to-many" else "right"
+                d1, d2 = sorted((labels_string(rs.labels), labels_string(dup.labels)))
+                raise EvalError(
+                    f"found duplicate series for the match group {labels_string(sig)} "
+                    f"on the {one_side} hand-side of the operation: [{d1}, {d2}]"
+                    ";many-to-many matching not allowed: matching labels must be unique on one side"
+                )
+            right[sig] = rs
+        is_cmp = op in COMPARISON_OPS
+        fn_cmp = F.COMPARISON.get(op)
+        fn_ar = F.ARITHMETIC.get(op)
+        matched: dict[Labels, set[Labels] | None] = {}
+        out = Vector()
+        include = m.include
+        on_names = frozenset(m.labels)
+        for ls in lhs:
+            sig = sigf(ls.labels)
+            match = right.get(sig)
+            if match is None:
+                continue
+            rs = match
+            fl, fr = ls.value, rs.value
+            if card == "one-to-many":
+                fl, fr = fr, fl
+            keep = True
+            if is_cmp:
+                assert fn_cmp is not None
+                keep = fn_cmp(fl, fr)
+                value = fl
+                if node.return_bool:
+                    value = 1.0 if keep else 0.0
+            else:
+                assert fn_ar is not None
+                value = fn_ar(fl, fr)
+            lbls = ls.labels if is_cmp else drop_name(ls.labels)
+            if card == "one-to-one":
+                if m.on:
+                    lbls = tuple(p for p in lbls if p[0] in on_names)
+                else:
+                    lbls = tuple(p for p in lbls if p[0] not in on_names)
+            if include:
+                d = dict(lbls)
+                for ln in include:
+                    v = label_get(rs.labels, ln)
+                    if v:
+                        d[ln] = v
+                    else:
+                        d.pop(ln, None)
+                lbls = tuple(sorted(d.items()))
+            if card == "one-to-one":
+                if sig in matched:
+                    raise EvalError("multiple matches for labels: many-to-one matching must be "
+                                    "explicit (group_left/group_right)")
+                matched[sig] = None
+            else:
+                ins = matched.get(sig)
+                if ins is None:
+                    ins = matched[sig] = set()
+                elif lbls in ins:
+                    raise EvalError("multiple matches for labels: grouping labels must ensure "
+                                    "unique matches")
+                ins.add(lbls)
+            if not keep and not node.return_bool:
+                continue
+            drop = node.return_bool or (is_cmp and ls.drop_name)
+            out.append(Sample(lbls, value, t, drop))
+        return out
+
+    def eval_matrix(self, node: ast.Expr, t: int) -> Matrix:
+        v = self.eval(node, t)
+        assert isinstance(v, Matrix)
+        return v
+
+    def _aggregate(self, node: ast.AggregateExpr, t: int) -> Value:
+        return aggregate(self, node, t)
+
+    def _call(self, node: ast.Call, t: int) -> Value:
+        return call(self, node, t)
+
+
+_DISPATCH: dict[type, Callable[[Evaluator, ast.Expr, int], Value]] = {
+    ast.NumberLiteral: Evaluator._number,  # type: ignore[dict-item]
+    ast.StringLiteral: Evaluator._string,  # type: ignore[dict-item]
+    ast.ParenExpr: Evaluator._paren,  # type: ignore[dict-item]
+    ast.VectorSelector: Evaluator._vector_selector,  # type: ignore[dict-item]
+    ast.MatrixSelector: Evaluator._matrix_selector,  # type: ignore[dict-item]
+    ast.SubqueryExpr: Evaluator._subquery,  # type: ignore[dict-item]
+    ast.UnaryExpr: Evaluator._unary,  # type: ignore[dict-item]
+    ast.BinaryExpr: Evaluator._binary,  # type: ignore[dict-item]
+    ast.AggregateExpr: Evaluator._aggregate,  # type: ignore[dict-item]
+    ast.Call: Evaluator._call,  # type: ignore[dict-item]
+}
