@@ -14,9 +14,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from monitor.api.runtime import Runtime
 from monitor.config import parse_duration
+from monitor.notify import delivery
 from monitor.rules.manager import RuleManager, intake_sink
 from monitor.signals.store import SeriesStore, key_of
 from monitor.verification.service import sweep
+from postmortem.service import draft_due
 
 log = logging.getLogger("candor.scheduler")
 
@@ -52,13 +54,24 @@ def rule_job(runtime: Runtime) -> Job | None:
         return None
     manager = RuleManager.from_settings(runtime.settings, RuleOutput(runtime.signals.store),
                                         registry=runtime.registry)
+    runtime.rules = manager  # type: ignore[attr-defined]  # read by /prometheus/api/v1/rules
     sink = intake_sink(runtime)
     return Job("rules", 1.0, lambda rt: manager.evaluate_due(rt.clock.now().timestamp(), sink))
 
 
+def draft_postmortems(runtime: Runtime) -> object:
+    with runtime.unit() as session:
+        return draft_due(session, clock=runtime.clock, settings=runtime.settings)
+
+
 def jobs(runtime: Runtime) -> list[Job]:
     every = parse_duration(runtime.settings.verification.sweep_interval)
-    return [Job("verification", every, verify), *filter(None, [rule_job(runtime)])]
+    return [
+        Job("verification", every, verify),
+        Job("notify", parse_duration(runtime.settings.notify.interval), delivery.job),
+        Job("postmortem-drafts", 30.0, draft_postmortems),
+        *filter(None, [rule_job(runtime)]),
+    ]
 
 
 def _guarded(job: Job, runtime: Runtime) -> Callable[[], None]:

@@ -6,10 +6,11 @@ happened to an incident is recorded as incident events, never here alone.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
@@ -59,13 +60,27 @@ class Tolerant(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
 
+def _alert_time(value: datetime | None) -> datetime | None:
+    """Aware UTC; Go's zero time (``0001-01-01T00:00:00Z``, "no end yet") becomes ``None``."""
+    if value is None or value.year <= 1:
+        return None
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("time out of range (expected an RFC 3339 time such as "
+                         "2026-03-02T09:00:00Z)") from None
+
+
+AlertTime = Annotated[datetime | None, AfterValidator(_alert_time)]
+
+
 class PrometheusAlert(Tolerant):
     """One alert as Prometheus posts it to Alertmanager's ``/api/v2/alerts``."""
 
     labels: LabelSet = PydanticField(min_length=1)
     annotations: LabelSet = PydanticField(default_factory=dict)
-    startsAt: datetime | None = None
-    endsAt: datetime | None = None
+    startsAt: AlertTime = None
+    endsAt: AlertTime = None
     generatorURL: str = PydanticField("", max_length=4096)
 
 
@@ -95,6 +110,16 @@ class MatcherIn(BaseModel):
     name: str = PydanticField(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")
     value: str = PydanticField(max_length=1024)
     op: str = PydanticField("=", pattern=r"^(=|!=|=~|!~)$")
+
+    @model_validator(mode="after")
+    def _regex_compiles(self) -> MatcherIn:
+        if self.op in ("=~", "!~"):
+            try:
+                re.compile(self.value)
+            except re.error as exc:
+                raise ValueError(f"value {self.value!r} is not a valid regular expression ({exc}); "
+                                 "escape special characters such as ( [ * with a backslash") from None
+        return self
 
 
 class SilenceCreate(BaseModel):

@@ -1,9 +1,10 @@
 """Alert intake and silences: routes each alert to an incident, or records why not.
 
-For one alert, in order: validate limits → fingerprint → silenced? (record,
-open nothing) → same fingerprint already firing on an open incident?
-(deduplicated) → same group open? (grouped; a verifying incident regresses)
-→ same group resolved within the reopen window? (reopened) → new incident.
+For one alert, in order: validate limits → fingerprint → resolved? (recorded on
+its incident even when silenced) → silenced? (record, open nothing) → same
+fingerprint already firing on an open incident? (deduplicated) → same group
+open? (grouped; a verifying incident regresses) → same group resolved within
+the reopen window? (reopened) → new incident.
 A resolved alert is recorded on its incident; when the last one resolves,
 the incident moves on as ``incidents.on_alerts_resolved`` says.
 """
@@ -48,9 +49,28 @@ def check_limits(alerts: list[Alert], settings: Settings, where: str = "$") -> N
             if len(value) > limits.max_label_value_length and name in alert.labels:
                 problems.append(FieldProblem(f"{loc}.{name}", f"value longer than {limits.max_label_value_length}"))
             if len(value) > limits.max_text_length:
-                problems.append(FieldProblem(f"{where}[{i}].annotations.{name}", f"longer than {limits.max_text_length}"))
+                where_text = f"{where}[{i}].annotations.{name}"
+                problems.append(FieldProblem(where_text, f"longer than {limits.max_text_length}"))
     if problems:
         raise LimitExceeded("alert labels over the configured limits (see [limits] in config.toml)", problems)
+
+
+def check_label_set(labels: dict[str, str], settings: Settings, loc: str = "$.labels") -> None:
+    """Raise ``LimitExceeded`` when one label set (of an incident, say) is over the limits."""
+    limits = settings.limits
+    problems = []
+    if len(labels) > limits.max_labels:
+        problems.append(FieldProblem(loc, f"{len(labels)} labels; the limit is {limits.max_labels}"))
+    for name, value in labels.items():
+        if len(name) > limits.max_label_name_length:
+            problems.append(FieldProblem(f"{loc}.{name[:40]}…",
+                                         f"name longer than {limits.max_label_name_length}"))
+        if len(value) > limits.max_label_value_length:
+            problems.append(FieldProblem(f"{loc}.{name[:40]}",
+                                         f"value longer than {limits.max_label_value_length}"))
+    if problems:
+        raise LimitExceeded("labels over the configured limits (see [limits] in config.toml)",
+                            problems[:20])
 
 
 def active_silences(session: Session, now: datetime) -> list[Silence]:
@@ -105,12 +125,15 @@ class Router:
     def _route_one(self, alert: Alert) -> str:
         fp = alert.fingerprint
         latest = self._latest(fp)
+        if alert.status is AlertStatus.RESOLVED:  # silences mute alerts, not their resolution
+            return self._resolve(alert, latest)
         silence = _silencing(self.silences, alert.labels)
         if silence:
-            self._store(alert, latest if latest and latest.incident_id is None else None, None, silence)
+            # A row still firing on an incident stays attached, so its resolution reaches it.
+            keep = latest if latest and (
+                latest.incident_id is None or latest.status == AlertStatus.FIRING) else None
+            self._store(alert, keep, self._incident_of(keep), silence)
             return "silenced"
-        if alert.status is AlertStatus.RESOLVED:
-            return self._resolve(alert, latest)
         incident = self._incident_of(latest)
         if latest and latest.status == AlertStatus.FIRING and incident and State(incident.state) in OPEN:
             latest.receive_count += 1
@@ -213,11 +236,12 @@ class Router:
         incidents.record(self.session, incident, EventType.ALERTS_ALL_RESOLVED, {},
                          actor=SYSTEM, clock=self.clock)
         mode = self.settings.incidents.on_alerts_resolved
-        if mode == "none" or not can_transition(State(incident.state), State.VERIFYING):
+        if mode == "none":
             return
-        incidents.transition(self.session, incident, State.VERIFYING, actor=SYSTEM, clock=self.clock,
-                             reason="every alert has resolved; watching the signal")
-        if mode == "resolve":
+        if can_transition(State(incident.state), State.VERIFYING):
+            incidents.transition(self.session, incident, State.VERIFYING, actor=SYSTEM,
+                                 clock=self.clock, reason="every alert has resolved; watching the signal")
+        if mode == "resolve" and incident.state == State.VERIFYING:
             incidents.transition(self.session, incident, State.RESOLVED, actor=SYSTEM,
                                  clock=self.clock, reason="every alert has resolved (on_alerts_resolved=resolve)")
 
@@ -262,6 +286,10 @@ def create_silence(
             end = start + timedelta(seconds=parse_duration(duration))
         except ValueError as exc:
             raise Unprocessable("invalid duration", [FieldProblem("$.duration", str(exc))]) from None
+        except OverflowError:
+            raise Unprocessable("the silence would end after the year 9999",
+                                [FieldProblem("$.duration", f"{duration!r} after {start.isoformat()} "
+                                              "is past the year 9999")]) from None
     else:
         end = utc(ends_at)  # type: ignore[arg-type]
     if end <= start:

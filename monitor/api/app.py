@@ -11,10 +11,21 @@ from monitor.alerting.api import router as alerting
 from monitor.api import problems
 from monitor.api.runtime import Runtime
 from monitor.auth.api import router as tokens
+from monitor.comms.api import public_router as status_page
+from monitor.comms.api import router as notices
+from monitor.comms.metrics import install as install_cadence_metrics
 from monitor.incidents.api import router as incidents
+from monitor.notify.api import router as outbox
+from monitor.notify.metrics import NotifyMetrics
 from monitor.ops.api import router as ops
+from monitor.promapi.api import router as prometheus_api
+from monitor.signals.api import otlp_router as otlp
+from monitor.signals.api import router as signals
+from postmortem.api import router as postmortems
+from postmortem.metrics import register as register_action_item_metrics
 
-ROUTERS = [ops, incidents, alerting, tokens]
+ROUTERS = [ops, incidents, alerting, tokens, signals, otlp, notices, status_page, outbox, postmortems,
+           prometheus_api]
 
 
 class RouteTimer:
@@ -51,6 +62,9 @@ def create_app(runtime: Runtime) -> FastAPI:
         description="Find errors fast, tell users openly, verify fixes, learn afterwards.",
     )
     app.state.runtime = runtime
+    NotifyMetrics.of(runtime)
+    register_action_item_metrics(runtime.registry, runtime.engine, runtime.clock)
+    install_cadence_metrics(runtime)
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)

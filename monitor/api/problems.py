@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -90,8 +91,25 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+    """The database refused a value (a NUL character, a number out of range): the client's doing."""
+    log.info("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+    return problem(422, "Invalid content", "a value in the request cannot be stored (for example "
+                   "a NUL character in a text, or a number out of range); remove it and retry",
+                   instance=request.url.path, type="https://candor.dev/problems/invalid")
+
+
+def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+    """A number or date from the request is beyond what Python/SQLite can hold (e.g. an id of
+    30 digits): the client's doing, so a 422 rather than a crash."""
+    log.info("value out of range on %s %s: %s", request.method, request.url.path, exc)
+    return problem(422, "Invalid content", "a number or date in the request is out of range "
+                   "(ids are at most 19 digits; dates at most 9999-12-31)",
+                   instance=request.url.path, type="https://candor.dev/problems/invalid")
+
+
 def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "Internal error", "Candor hit a bug; it is logged. Please report it.",
                    instance=request.url.path)
 
@@ -100,6 +118,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(CandorError, _candor)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(DataError, _unstorable)
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)
 
 

@@ -18,6 +18,9 @@ from sqlmodel import Session
 from monitor import db
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
+from monitor.incidents.models import Incident, IncidentEvent
+from monitor.incidents.service import EVENT_HOOKS
+from monitor.notify.service import enqueue_for_event
 from monitor.ops.metrics import ServiceMetrics
 from monitor.signals.service import SignalHub
 
@@ -53,6 +56,13 @@ class Runtime:
 
     @contextmanager
     def unit(self) -> Iterator[Session]:
-        """One transaction: committed when the block ends, rolled back on error."""
+        """One transaction: committed when the block ends, rolled back on error.
+
+        Every incident event written in it also writes its notifications (the outbox),
+        in the same transaction."""
         with db.session(self.engine) as session:
+            session.info[EVENT_HOOKS] = [self._notify]
             yield session
+
+    def _notify(self, session: Session, incident: Incident, event: IncidentEvent) -> None:
+        enqueue_for_event(session, incident, event, self.settings)

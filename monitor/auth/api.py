@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from monitor.api.deps import Admin, RuntimeDep
 from monitor.auth import service
@@ -25,6 +27,8 @@ def create_token(runtime: RuntimeDep, _: Admin, body: TokenCreate) -> TokenCreat
 
 
 @router.delete("/{token_id}", response_model=TokenPublic)
-def revoke_token(runtime: RuntimeDep, _: Admin, token_id: int) -> TokenPublic:
+def revoke_token(
+    runtime: RuntimeDep, _: Admin, token_id: Annotated[int, Path(ge=1, le=2**63 - 1)]
+) -> TokenPublic:
     with runtime.unit() as s:
         return TokenPublic.model_validate(service.revoke_token(s, token_id, clock=runtime.clock))

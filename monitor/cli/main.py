@@ -18,13 +18,19 @@ from monitor import db, scheduler
 from monitor.cli import demo, incidents, silences, tokens
 from monitor.cli.common import ConfigOpt, runtime_from, settings_from
 from monitor.cli.output import fail, out, reported
+from monitor.comms import cli as notice_cli
+from monitor.comms.render import check_templates
+from monitor.notify import cli as outbox_cli
 from monitor.rules import cli as rules_cli
+from postmortem import cli as postmortem_cli
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
 @app.command("check-config")
 def check_config(path: Annotated[Path, typer.Argument(help="config file")] = Path("config.toml")) -> None:
     """Validate a config file: exit 0 if valid, 2 with one line per problem otherwise."""
     settings_from(path)
+    with reported():
+        check_templates()
     out.print(f"{path}: ok")
 
 
@@ -86,6 +92,10 @@ app.add_typer(silences.app, name="silence", help="Mute alerts that match label m
 app.add_typer(tokens.app, name="token", help="API tokens (shown once when created).")
 app.add_typer(rules_cli.app, name="rules", help="Prometheus rule files: check, test (promtool format), export.")
 app.add_typer(rules_cli.promql_app, name="promql", help="PromQL tools: run promqltest files.")
+app.add_typer(notice_cli.app, name="notice", help="Public notices: lint and publish.")
+app.add_typer(outbox_cli.app, name="outbox", help="Outgoing notifications: list, deliver, redeliver.")
+app.add_typer(postmortem_cli.app, name="postmortem", help="Postmortems: draft, render (md, html, pdf).")
+app.command("digest", help="Leadership digest for a period (week, month, quarter).")(postmortem_cli.digest)
 app.command(help=demo.__doc__)(demo.demo)
 
 

@@ -19,6 +19,8 @@ from monitor.config.durations import format_duration, parse_duration
 from monitor.notify.config import Notify
 from monitor.rules.config import EngineSettings
 from monitor.signals.config import ScrapeTarget, Signals
+from monitor.slo.config import SLOList
+from postmortem.config import PostmortemSettings
 
 
 def _check_duration(value: str) -> str:
@@ -166,6 +168,8 @@ class Settings(Section):
     engine: EngineSettings = EngineSettings()
     notify: Notify = Notify()
     comms: Comms = Comms()
+    postmortem: PostmortemSettings = PostmortemSettings()
+    slo: SLOList = []
 
 
 __all__ = ["Duration", "Secret", "SecretRef", "Settings", "format_duration", "parse_duration"]

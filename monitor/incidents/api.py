@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from monitor.alerting.models import AlertPublic
-from monitor.alerting.service import alerts_of
+from monitor.alerting.service import alerts_of, check_label_set
 from monitor.api.deps import Responder, RuntimeDep, Viewer
 from monitor.incidents import service
 from monitor.incidents.lifecycle import State, allowed
@@ -50,23 +49,24 @@ def list_incidents(
     runtime: RuntimeDep,
     _: Viewer,
     state: Annotated[list[State] | None, Query()] = None,
-    severity: Annotated[list[str] | None, Query(pattern=r"^SEV[1-4]$")] = None,
+    severity: Annotated[list[Literal["SEV1", "SEV2", "SEV3", "SEV4"]] | None, Query()] = None,
     service_name: Annotated[str | None, Query(alias="service", max_length=200)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> IncidentPage:
     with runtime.unit() as s:
         rows, next_cursor = service.list_incidents(
-            s, states=[str(x) for x in state or []], severities=severity, service=service_name,
-            since=since, until=until, cursor=cursor, limit=limit,
+            s, states=[str(x) for x in state or []], severities=[str(x) for x in severity or []],
+            service=service_name, since=since, until=until, cursor=cursor, limit=limit,
         )
         return IncidentPage(data=[public(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.post("", response_model=IncidentPublic, status_code=201)
 def create(runtime: RuntimeDep, who: Responder, body: IncidentCreate) -> IncidentPublic:
+    check_label_set(body.labels, runtime.settings)
     with runtime.unit() as s:
         incident = service.open_incident(
             s, clock=runtime.clock, key_prefix=runtime.settings.incidents.key_prefix, actor=who.name,

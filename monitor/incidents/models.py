@@ -8,9 +8,9 @@ database refuses UPDATE and DELETE on them (see migration 0001).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -73,9 +73,10 @@ class IncidentCreate(Strict):
     title: str = PydanticField(min_length=1, max_length=500)
     summary: str = PydanticField("", max_length=10_000)
     severity: str = PydanticField("SEV3", pattern=r"^SEV[1-4]$")
-    services: list[str] = PydanticField(default_factory=list, max_length=50)
+    services: list[Annotated[str, StringConstraints(min_length=1, max_length=200)]] = PydanticField(
+        default_factory=list, max_length=50)
     labels: dict[str, str] = PydanticField(default_factory=dict)
-    impact_started_at: datetime | None = None
+    impact_started_at: AwareDatetime | None = None
 
 
 class TransitionRequest(Strict):

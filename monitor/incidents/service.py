@@ -32,6 +32,10 @@ from monitor.incidents.models import Incident, IncidentEvent
 
 _VIEW_FIELDS = [f.name for f in fields(IncidentView)]
 
+EVENT_HOOKS = "candor.event_hooks"
+"""``session.info`` key: callables ``(session, incident, event)`` run right after each event is
+written, in the same transaction (the runtime puts the notification outbox here)."""
+
 
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(payload, default=lambda v: v.isoformat()))
@@ -77,6 +81,8 @@ def record(
     session.add(event)
     session.add(incident)
     session.flush()
+    for hook in session.info.get(EVENT_HOOKS, ()):
+        hook(session, incident, event)
     return event
 
 

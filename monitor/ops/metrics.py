@@ -7,17 +7,38 @@ agree across replicas.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
 from monitor.incidents.lifecycle import SEVERITIES, EventType, State
 from monitor.incidents.models import IncidentEvent
 from monitor.incidents.service import count_open
+
+log = logging.getLogger("candor.metrics")
+
+
+class FromStore(Collector):
+    """Wraps a collector that reads the store: when the store is down or not migrated the
+    scrape goes on without those metrics (``/readyz`` says why), instead of failing whole."""
+
+    def __init__(self, inner: Collector) -> None:
+        self.inner = inner
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            families = list(self.inner.collect())
+        except SQLAlchemyError as exc:
+            log.warning("%s skipped: the store is not readable (%s)", type(self.inner).__name__,
+                        type(exc).__name__)
+            return
+        yield from families
 
 
 class StoreCollector(Collector):
@@ -69,7 +90,7 @@ class ServiceMetrics:
         )
 
     def watch_store(self, engine: Engine) -> None:
-        self.registry.register(StoreCollector(engine))
+        self.registry.register(FromStore(StoreCollector(engine)))
 
     def timer(self, method: str, route: str, status: int) -> Callable[[float], None]:
         return self.http_duration.labels(method, route, str(status)).observe

@@ -54,6 +54,15 @@ _NUMBER_RE = re.compile(
     r"0[xX][0-9a-fA-F]+|(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 )
 _IDENT_RE = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+
+
+def _letter(c: str) -> bool:
+    """An ASCII letter: PromQL identifiers are ASCII (``str.isalpha`` accepts any script)."""
+    return c.isascii() and c.isalpha()
+
+
+def _digit(c: str) -> bool:
+    return c.isascii() and c.isdigit()
 _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
             "\\": "\\", "'": "'", '"': '"'}
 
@@ -141,7 +150,7 @@ def _rune(c: str) -> str:
 
 
 def _is_word_char(c: str) -> bool:
-    return c.isalnum() or c == "_"
+    return (c.isascii() and c.isalnum()) or c == "_"
 
 
 class _Lexer:
@@ -221,7 +230,7 @@ class _Lexer:
     def inside_braces(self, c: str) -> str | None:
         text, i = self.text, self.i
         nxt = text[i + 1 : i + 2]
-        if c.isalpha() or c == "_":
+        if _letter(c) or c == "_":
             m = _LABEL_RE.match(text, i)
             assert m is not None
             self.emit(T.IDENT, m.group(), i)
@@ -255,10 +264,10 @@ class _Lexer:
     def statement(self, c: str) -> str | None:
         text, i = self.text, self.i
         nxt = text[i + 1 : i + 2]
-        if c.isdigit() or (c == "." and nxt.isdigit()):
+        if _digit(c) or (c == "." and _digit(nxt)):
             return self.number()
-        if c.isalpha() or c == "_" or (c == ":" and not self.in_brackets):
-            if self.in_brackets and c.isalpha():
+        if _letter(c) or c == "_" or (c == ":" and not self.in_brackets):
+            if self.in_brackets and _letter(c):
                 return f"unexpected character: {_rune(c)}, expected ':'"
             m = _IDENT_RE.match(text, i)
             assert m is not None

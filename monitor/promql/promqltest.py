@@ -232,12 +232,16 @@ class _Expect:
     mode: str | None = None  # "msg" | "regex"
     text: str = ""
 
+    def __post_init__(self) -> None:
+        # compile now, so a bad pattern is reported as a malformed case
+        self._regex = re.compile(self.text) if self.mode == "regex" else None
+
     def matches(self, message: str) -> bool:
         if self.mode is None:
             return True
-        if self.mode == "msg":
+        if self._regex is None:
             return message == self.text
-        return re.search(self.text, message) is not None
+        return self._regex.search(message) is not None
 
 
 @dataclass

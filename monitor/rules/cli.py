@@ -66,14 +66,16 @@ def export_cmd(
         "build/rules"),
     config: Annotated[Path | None, typer.Option("--config", "-c", help="config file")] = None,
 ) -> None:
-    """Write the configured rule files, normalised, for an external Prometheus."""
+    """Write the configured rule files and the [[slo]] rules, normalised, for an external
+    Prometheus."""
     from monitor.cli.common import settings_from
     from monitor.rules.export import export
     from monitor.rules.manager import load_groups
+    from monitor.slo.rules import slo_groups
 
     settings = settings_from(config)
     try:
-        groups = load_groups(settings.engine.rule_files)
+        groups = load_groups(settings.engine.rule_files) + slo_groups(settings)
     except RuleFileError as exc:
         fail(str(exc))
     if not groups:

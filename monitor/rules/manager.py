@@ -104,11 +104,13 @@ class RuleManager:
     @classmethod
     def from_settings(cls, settings: object, storage: WritableStorage, *,
                       registry: CollectorRegistry | None = None) -> RuleManager:
-        """Load ``settings.engine.rule_files`` (globs); raises ``RuleFileError`` on bad files."""
+        """Load ``settings.engine.rule_files`` (globs) and the ``[[slo]]`` rules; raises
+        ``RuleFileError`` on bad files."""
         from monitor.config.durations import parse_duration
+        from monitor.slo.rules import slo_groups
 
         engine = settings.engine  # type: ignore[attr-defined]
-        groups = load_groups(engine.rule_files)
+        groups = load_groups(engine.rule_files) + slo_groups(settings)
         url = getattr(getattr(settings, "server", None), "public_url", "")
         return cls(groups, storage, default_interval=parse_duration(engine.evaluation_interval),
                    lookback=parse_duration(engine.lookback),

@@ -80,8 +80,12 @@ def decode(body: bytes, content_type: str, content_encoding: str) -> ExportMetri
                                f"protobuf ({exc})") from None
     elif media == JSON:
         try:
-            json_format.Parse(body.decode("utf-8"), request, ignore_unknown_fields=True)
-        except (json_format.ParseError, UnicodeDecodeError, RecursionError) as exc:
+            document = json.loads(body.decode("utf-8"))
+            if not isinstance(document, dict):
+                raise json_format.ParseError(f"expected a JSON object with resourceMetrics, got "
+                                             f"{type(document).__name__}")
+            json_format.ParseDict(document, request, ignore_unknown_fields=True)
+        except (json_format.ParseError, ValueError, RecursionError) as exc:
             raise _undecodable(f"the body is not an OTLP ExportMetricsServiceRequest in JSON "
                                f"({str(exc)[:300]})") from None
     else:

@@ -160,7 +160,7 @@ def test_vector_matching_modifiers() -> None:
                       'or instant vector, got "string"'),
         ("(foo)[5m:][10m:5s]",
          "1:1: parse error: subquery is only allowed on instant vector, got matrix instead"),
-        ('"\\c"', "1:3: parse error: unknown escape sequence U+0063 'c'"),
+        ('"\\c"', "1:1: parse error: unknown escape sequence U+0063 'c'"),
         ("x\n  + ", "2:5: parse error: unexpected end of input"),
     ],
 )

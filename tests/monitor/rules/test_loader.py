@@ -41,7 +41,7 @@ def test_each_problem_points_at_its_line_and_column(tmp_path: Path) -> None:
     assert lines == [
         'bad.yml:3:15: group "g": interval: not a valid duration string: "5x"',
         'bad.yml:6:31: group "g", rule 1, "job:x:sum": could not parse expression: 1:17: '
-        'parse error: unexpected identifier "by" in aggregation, expected "," or ")"',
+        'parse error: unexpected <by> in aggregation, expected "," or ")"',
         "bad.yml:7:9: field bogus not found in rule (expected one of: record, alert, expr, "
         "for, keep_firing_for, labels, annotations)",
         'bad.yml:12:11: group "g", rule 2, "A": could not parse expression: 3:1: parse error: '

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("published_at", TS, nullable=False),
         sa.Column("published_by", sa.String, nullable=False),
+        sa.Column("channels", sa.JSON, nullable=False),
         sa.Column("lint", sa.JSON, nullable=False),
         sa.Column("override_reason", sa.Text),
         sa.UniqueConstraint("notice_id", "version"),

@@ -1,0 +1,101 @@
+"""``[comms]``: the public side — cadence, channels by impact, status page, linter.
+
+::
+
+    [comms]
+    status_title = "EVERLINKS status"
+    default_lang = "pt-BR"
+    [comms.cadence.SEV1]
+    first_notice = "10m"     # deadline for the first public notice after detection
+    update = "30m"           # and for each update after that
+    [[comms.components]]
+    name = "Links"           # public name
+    services = ["redirect", "shortener"]
+    [comms.channels]         # by severity: where notices go
+    SEV1 = ["status_page", "banner", "subscribers", "press"]
+    [comms.linter]
+    max_sentence_words = { "pt-BR" = 30, en = 25 }
+    jargon = { en = ["kafka"], "pt-BR" = ["kafka"] }   # added to the built-in lexicon
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from monitor.notify.config import Duration, Section
+
+Channel = Literal["status_page", "banner", "subscribers", "press"]
+Sev = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
+
+
+class Cadence(Section):
+    first_notice: Duration | None = None
+    update: Duration | None = None
+
+
+DEFAULT_CADENCE: dict[str, dict[str, str]] = {
+    "SEV1": {"first_notice": "10m", "update": "30m"},
+    "SEV2": {"first_notice": "30m", "update": "1h"},
+    "SEV3": {},
+    "SEV4": {},
+}
+
+
+def _default_cadence() -> dict[Sev, Cadence]:
+    return {sev: Cadence(**values) for sev, values in DEFAULT_CADENCE.items()}  # type: ignore[misc]
+
+
+def _default_channels() -> dict[Sev, list[Channel]]:
+    return {
+        "SEV1": ["status_page", "banner", "subscribers", "press"],
+        "SEV2": ["status_page", "banner", "subscribers"],
+        "SEV3": ["status_page"],
+        "SEV4": ["status_page"],
+    }
+
+
+class Component(Section):
+    name: str = Field(min_length=1, max_length=100)
+    services: list[str] = []
+
+
+class LinterConfig(Section):
+    max_sentence_words: dict[str, int] = {"pt-BR": 30, "en": 25}
+    jargon: dict[str, list[str]] = {}
+
+
+class Comms(Section):
+    status_title: str = "EVERLINKS status"
+    default_lang: Literal["pt-BR", "en"] = "pt-BR"
+    history_days: int = Field(14, ge=1, le=365)
+    cadence: dict[Sev, Cadence] = Field(default_factory=_default_cadence)
+    channels: dict[Sev, list[Channel]] = Field(default_factory=_default_channels)
+    components: list[Component] = []
+    linter: LinterConfig = LinterConfig()
+
+    @field_validator("cadence", mode="before")
+    @classmethod
+    def _cadence_over_defaults(cls, value: object) -> object:
+        """A severity or key left out keeps its default (``SEV1.first_notice = "5m"`` alone
+        keeps ``SEV1.update = "30m"`` and the other severities)."""
+        if not isinstance(value, dict):
+            return value
+        merged: dict[str, object] = {k: dict(v) for k, v in DEFAULT_CADENCE.items()}
+        for sev, rule in value.items():
+            base = merged.get(sev, {})
+            merged[sev] = {**base, **rule} if isinstance(rule, dict) and isinstance(base, dict) \
+                else rule
+        return merged
+
+    @field_validator("channels", mode="before")
+    @classmethod
+    def _channels_over_defaults(cls, value: object) -> object:
+        return {**_default_channels(), **value} if isinstance(value, dict) else value
+
+
+def of(settings: object) -> Comms:
+    """The ``[comms]`` section of ``settings`` (defaults until Settings mounts it)."""
+    section = getattr(settings, "comms", None)
+    return section if isinstance(section, Comms) else Comms()

@@ -1,0 +1,200 @@
+"""Notices: draft, lint, publish; corrections and retractions as new linked versions.
+
+Publishing is one transaction that (1) appends a ``NoticeVersion`` (the
+database refuses to change it later), (2) records an incident event —
+``notice.published`` for the first version (it sets ``first_notice_at``),
+``notice.updated`` / ``notice.corrected`` / ``notice.retracted`` after — and
+(3) writes the outbox rows for every matching receiver. A correction or
+retraction goes to every channel the notice already went to, plus the
+channels the incident's current severity calls for.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from monitor.clock import Clock
+from monitor.comms import config as comms_config
+from monitor.comms.linter import NoticeFinding, lint_content
+from monitor.comms.models import (
+    NOTICE_CORRECTED,
+    NOTICE_RETRACTED,
+    NOTICE_UPDATED,
+    Content,
+    Kind,
+    Notice,
+    NoticeVersion,
+)
+from monitor.comms.render import notice_text
+from monitor.errors import Conflict, FieldProblem, Forbidden, NotFound, Unprocessable
+from monitor.incidents import service as incidents
+from monitor.incidents.lifecycle import EventType
+from monitor.incidents.models import Incident
+from monitor.notify.service import enqueue_for_event
+
+EVENT_FOR_KIND = {
+    Kind.INITIAL: EventType.NOTICE_PUBLISHED,
+    Kind.UPDATE: NOTICE_UPDATED,
+    Kind.CORRECTION: NOTICE_CORRECTED,
+    Kind.RETRACTION: NOTICE_RETRACTED,
+}
+
+
+def draft(
+    session: Session, incident: Incident, *, lang: str, content: Content, actor: str, clock: Clock
+) -> Notice:
+    """Start a notice in ``lang`` for ``incident``; nothing is public until ``publish``."""
+    notice = Notice(
+        incident_id=incident.id, lang=lang, created_at=clock.now(), created_by=actor,
+        draft={"kind": Kind.INITIAL, "content": content.model_dump(mode="json")},
+        draft_updated_at=clock.now(),
+    )
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+def revise(session: Session, notice: Notice, *, kind: Kind, content: Content, clock: Clock) -> Notice:
+    """Replace the draft. Before the first publish the kind is always ``initial``."""
+    last = latest(session, notice)
+    if last is not None and last.kind == Kind.RETRACTION:
+        raise Conflict(f"notice {notice.id} was retracted; a retraction is final. "
+                       "Start a new notice if there is something new to say")
+    if last is None:
+        kind = Kind.INITIAL
+    elif kind is Kind.INITIAL:
+        raise Unprocessable("this notice is published; a change is an update, correction "
+                            "or retraction")
+    notice.draft = {"kind": kind, "content": content.model_dump(mode="json")}
+    notice.draft_updated_at = clock.now()
+    session.add(notice)
+    session.flush()
+    return notice
+
+
+def check(notice: Notice, settings: object) -> list[NoticeFinding]:
+    """Lint the draft (empty list when there is no draft)."""
+    if not notice.draft:
+        return []
+    content = Content.model_validate(notice.draft["content"])
+    return lint_content(content, Kind(notice.draft["kind"]), notice.lang,
+                        comms_config.of(settings).linter)
+
+
+def _problem(f: NoticeFinding) -> FieldProblem:
+    message = f"{f.finding.rule}: {f.finding.reason}"
+    if f.finding.excerpt:
+        message += f" ({f.finding.excerpt!r})"
+    return FieldProblem(f"$.content.{f.part}", message)
+
+
+def channels_for(severity: str, settings: object) -> list[str]:
+    return list(comms_config.of(settings).channels.get(severity, ["status_page"]))  # type: ignore[call-overload]
+
+
+def publish(
+    session: Session,
+    notice: Notice,
+    *,
+    actor: str,
+    is_admin: bool,
+    clock: Clock,
+    settings: object,
+    override_reason: str | None = None,
+) -> NoticeVersion:
+    """Publish the draft as the next version (see the module docstring)."""
+    if not notice.draft:
+        raise Conflict(f"notice {notice.id} has no draft to publish; write one first "
+                       f"(PUT /api/v1/notices/{notice.id}/draft)")
+    findings = check(notice, settings)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors and override_reason is None:
+        raise Unprocessable(
+            f"notice {notice.id} has {len(errors)} blocking lint finding(s); fix them, or an "
+            "admin may publish anyway with override_reason",
+            problems=[_problem(f) for f in errors],
+            extra={"findings": [f.as_dict() for f in findings]},
+        )
+    if override_reason is not None and not is_admin:
+        raise Forbidden("only an admin can publish over lint errors (override_reason)")
+    incident = session.get(Incident, notice.incident_id)
+    assert incident is not None
+    kind = Kind(notice.draft["kind"])
+    content = notice.draft["content"]
+    previous = latest(session, notice)
+    channels = channels_for(incident.severity, settings)
+    if previous is not None:
+        channels = sorted(set(channels) | set(previous.channels))
+    now = clock.now()
+    version = NoticeVersion(
+        notice_id=notice.id, incident_id=incident.id, version=notice.latest_version + 1,
+        kind=kind, lang=notice.lang, previous_id=previous.id if previous else None,
+        content=content, text=notice_text(content, kind=kind, lang=notice.lang, published_at=now),
+        published_at=now, published_by=actor, channels=channels,
+        lint={"findings": [f.as_dict() for f in findings]},
+        override_reason=override_reason if errors else None,
+    )
+    session.add(version)
+    notice.latest_version = version.version
+    notice.draft = None
+    notice.draft_updated_at = None
+    session.add(notice)
+    session.flush()
+    payload: dict[str, Any] = {
+        "notice_id": notice.id, "version": version.version, "kind": kind, "lang": notice.lang,
+        "title": content.get("title", ""), "text": version.text, "channels": channels,
+        "previous_version": previous.version if previous else None,
+        "override_reason": version.override_reason,
+    }
+    event = incidents.record(session, incident, EVENT_FOR_KIND[kind], payload, actor=actor,
+                             clock=clock)
+    enqueue_for_event(session, incident, event, settings)
+    return version
+
+
+def publish_version(
+    session: Session,
+    notice: Notice,
+    *,
+    kind: Kind,
+    content: Content,
+    actor: str,
+    is_admin: bool,
+    clock: Clock,
+    settings: object,
+    override_reason: str | None = None,
+) -> NoticeVersion:
+    """Update, correct or retract a published notice in one action."""
+    if notice.latest_version == 0:
+        raise Conflict(f"notice {notice.id} is not published yet; publish its draft first")
+    revise(session, notice, kind=kind, content=content, clock=clock)
+    return publish(session, notice, actor=actor, is_admin=is_admin, clock=clock,
+                   settings=settings, override_reason=override_reason)
+
+
+# ---- reads ---------------------------------------------------------------------------------
+
+
+def get_or_raise(session: Session, notice_id: int) -> Notice:
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound(f"no notice {notice_id}; list an incident's notices with "
+                       "GET /api/v1/incidents/{key}/notices")
+    return notice
+
+
+def latest(session: Session, notice: Notice) -> NoticeVersion | None:
+    query = select(NoticeVersion).where(NoticeVersion.notice_id == notice.id)
+    return session.exec(query.order_by(col(NoticeVersion.version).desc())).first()
+
+
+def versions(session: Session, notice: Notice) -> list[NoticeVersion]:
+    query = select(NoticeVersion).where(NoticeVersion.notice_id == notice.id)
+    return list(session.exec(query.order_by(col(NoticeVersion.version))))
+
+
+def notices_of(session: Session, incident: Incident) -> list[Notice]:
+    query = select(Notice).where(Notice.incident_id == incident.id)
+    return list(session.exec(query.order_by(col(Notice.id))))

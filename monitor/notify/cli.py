@@ -1,0 +1,71 @@
+"""``candor outbox …``: see stuck notifications, send them again, run one delivery pass.
+
+The lead mounts ``app`` as ``candor outbox``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from monitor.notify.models import Delivery
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Outbound notifications.")
+ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="config file")]
+
+
+@app.command("list")
+def list_(
+    state: Annotated[str | None, typer.Option(help="pending, delivered or dead")] = None,
+    receiver: Annotated[str | None, typer.Option(help="receiver name")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    config: ConfigOpt = None,
+) -> None:
+    """Newest messages first, with their state, attempts and last error."""
+    from monitor.cli.common import runtime_from
+    from monitor.notify import service
+
+    if state is not None and state not in set(Delivery):
+        typer.echo(f"--state {state!r}: expected one of {', '.join(Delivery)}", err=True)
+        raise typer.Exit(2)
+    runtime = runtime_from(config)
+    with runtime.unit() as s:
+        for m in service.list_messages(s, state=state, receiver=receiver, limit=limit):
+            typer.echo(f"{m.id}\t{m.state}\t{m.receiver}\t{m.event_type}\tattempts={m.attempts}"
+                       f"\t{m.idempotency_key}\t{m.last_error or ''}")
+
+
+@app.command("redeliver")
+def redeliver(
+    message_id: Annotated[int, typer.Argument(help="outbox message id (from `candor outbox list`)")],
+    config: ConfigOpt = None,
+) -> None:
+    """Put a dead-lettered message back in the queue with fresh attempts."""
+    from monitor.cli.common import runtime_from
+    from monitor.errors import CandorError
+    from monitor.notify import service
+
+    runtime = runtime_from(config)
+    try:
+        with runtime.unit() as s:
+            message = service.redeliver(s, service.get_or_raise(s, message_id),
+                                        now=runtime.clock.now())
+            typer.echo(f"message {message.id} ({message.idempotency_key}) is pending again")
+    except CandorError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("deliver")
+def deliver(config: ConfigOpt = None) -> None:
+    """Run one delivery pass now and print what happened."""
+    from monitor.cli.common import runtime_from
+    from monitor.notify.delivery import deliver_due
+
+    stats = deliver_due(runtime_from(config))
+    typer.echo(f"claimed {stats.claimed}: delivered {stats.delivered}, retried {stats.retried}, "
+               f"dead {stats.dead}")
+    for key, error in stats.errors.items():
+        typer.echo(f"  {key}: {error}")

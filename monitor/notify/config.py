@@ -1,0 +1,124 @@
+"""``[notify]`` and ``[[notify.receivers]]``: where notifications go and how hard we try.
+
+::
+
+    [notify]
+    max_attempts = 8          # then the message is dead-lettered
+    backoff_initial = "10s"   # delay after the first failure; doubles each time
+    backoff_max = "1h"
+    jitter = 0.2              # ± share of the delay, so retries do not stampede
+    timeout = "5s"            # per HTTP/SMTP attempt; a hanging receiver fails, others go on
+    interval = "5s"           # how often the delivery worker looks for due messages
+
+    [[notify.receivers]]
+    name = "ops"
+    kind = "webhook"                    # webhook | alertmanager | smtp
+    url = "https://hooks.example/candor"
+    secret = "env:CANDOR_OPS_WEBHOOK_SECRET"   # whsec_<base64> (Standard Webhooks)
+    events = ["incident.opened", "notice.published", "notice.corrected"]   # empty: all
+    severities = ["SEV1", "SEV2"]       # empty: all
+    services = []                       # empty: all
+    labels = { team = "links" }         # every pair must match
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+
+# monitor.config.schema imports this module to build Settings, so nothing from
+# monitor.config is imported at module level here (the validators import lazily).
+
+
+def _duration(value: str) -> str:
+    from monitor.config.durations import parse_duration
+
+    parse_duration(value)
+    return value
+
+
+def _secret(value: str) -> Any:
+    from pydantic import TypeAdapter
+
+    from monitor.config.schema import Secret as CoreSecret
+
+    return TypeAdapter(CoreSecret).validate_python(value)
+
+
+Duration = Annotated[str, AfterValidator(_duration)]
+"""A duration string such as ``"5m"``, as in ``monitor.config.schema``."""
+Secret = Annotated[str, AfterValidator(_secret), PlainSerializer(lambda v: str(v))]
+"""An ``env:NAME`` reference (a ``SecretRef``), as in ``monitor.config.schema``."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+EVENT_TYPES = (
+    "incident.opened",
+    "incident.state_changed",
+    "incident.resolved",
+    "incident.regressed",
+    "incident.retracted",
+    "notice.published",
+    "notice.updated",
+    "notice.corrected",
+    "notice.retracted",
+    "postmortem.published",
+)
+EventName = Literal[
+    "incident.opened", "incident.state_changed", "incident.resolved", "incident.regressed",
+    "incident.retracted", "notice.published", "notice.updated", "notice.corrected",
+    "notice.retracted", "postmortem.published",
+]
+
+
+class ReceiverConfig(Section):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+    kind: Literal["webhook", "alertmanager", "smtp"]
+    url: str = Field(pattern=r"^(https?|smtp)://\S+$")
+    secret: Secret | None = None
+    events: list[EventName] = []
+    severities: list[Annotated[str, Field(pattern=r"^SEV[1-4]$")]] = []
+    services: list[str] = []
+    labels: dict[str, str] = {}
+    # smtp only: sender and recipients.
+    sender: str = "candor@localhost"
+    to: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = []
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> ReceiverConfig:
+        if self.kind == "smtp":
+            if not self.url.startswith("smtp://"):
+                raise ValueError(f"receiver {self.name!r}: kind smtp needs url 'smtp://host:port'")
+            if not self.to:
+                raise ValueError(f"receiver {self.name!r}: kind smtp needs 'to' (recipient addresses)")
+        elif self.url.startswith("smtp://"):
+            raise ValueError(f"receiver {self.name!r}: kind {self.kind} needs an http(s):// url")
+        return self
+
+
+class Notify(Section):
+    max_attempts: int = Field(8, ge=1, le=100)
+    backoff_initial: Duration = "10s"
+    backoff_max: Duration = "1h"
+    jitter: float = Field(0.2, ge=0, le=1)
+    timeout: Duration = "5s"
+    interval: Duration = "5s"
+    batch_size: int = Field(50, ge=1, le=1000)
+    receivers: list[ReceiverConfig] = []
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Notify:
+        names = [r.name for r in self.receivers]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"receiver names must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+
+def of(settings: object) -> Notify:
+    """The ``[notify]`` section of ``settings`` (defaults until Settings mounts it)."""
+    section = getattr(settings, "notify", None)
+    return section if isinstance(section, Notify) else Notify()

@@ -1,0 +1,81 @@
+"""Delivery metrics on the runtime's registry.
+
+``NotifyMetrics.of(runtime)`` registers them once per runtime (idempotent) and
+returns them. Queue depth and the oldest undelivered age are read from the
+outbox at scrape time, so they are right after a restart too::
+
+    candor_notifications_sent_total{receiver}
+    candor_notifications_failed_total{receiver}        every failed attempt
+    candor_notifications_retried_total{receiver}       failed attempts that will be retried
+    candor_notifications_dead_lettered_total{receiver}
+    candor_notification_delivery_seconds{receiver}     enqueue → delivered (histogram)
+    candor_notification_queue_depth{receiver}          pending messages
+    candor_notification_oldest_pending_seconds         age of the oldest pending message
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from prometheus_client import Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlmodel import Session
+
+from monitor.ops.metrics import FromStore
+
+if TYPE_CHECKING:
+    from monitor.api.runtime import Runtime
+
+_ATTR = "_candor_notify_metrics"
+
+
+class QueueCollector(Collector):
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        from monitor.notify.service import queue_stats
+
+        with Session(self.runtime.engine) as session:
+            depth, oldest = queue_stats(session, self.runtime.clock.now())
+        gauge = GaugeMetricFamily("candor_notification_queue_depth",
+                                  "Pending outbox messages, by receiver.", labels=["receiver"])
+        for receiver, count in sorted(depth.items()):
+            gauge.add_metric([receiver], count)
+        yield gauge
+        yield GaugeMetricFamily("candor_notification_oldest_pending_seconds",
+                                "Age of the oldest pending outbox message (0 when empty).",
+                                value=oldest)
+
+
+class NotifyMetrics:
+    def __init__(self, runtime: Runtime) -> None:
+        registry = runtime.registry
+        self.sent = Counter("candor_notifications_sent", "Notifications delivered, by receiver.",
+                            ["receiver"], registry=registry)
+        self.failed = Counter("candor_notifications_failed",
+                              "Failed delivery attempts, by receiver.", ["receiver"],
+                              registry=registry)
+        self.retried = Counter("candor_notifications_retried",
+                               "Failed attempts scheduled for retry, by receiver.", ["receiver"],
+                               registry=registry)
+        self.dead = Counter("candor_notifications_dead_lettered",
+                            "Messages dead-lettered after the last attempt, by receiver.",
+                            ["receiver"], registry=registry)
+        self.latency = Histogram(
+            "candor_notification_delivery_seconds",
+            "Time from enqueue to successful delivery, by receiver.", ["receiver"],
+            registry=registry, buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600),
+        )
+        registry.register(FromStore(QueueCollector(runtime)))
+
+    @classmethod
+    def of(cls, runtime: Runtime) -> NotifyMetrics:
+        """The metrics of ``runtime``, registered on first use."""
+        existing = runtime.__dict__.get(_ATTR)
+        if existing is None:
+            existing = cls(runtime)
+            runtime.__dict__[_ATTR] = existing
+        return existing  # type: ignore[no-any-return]

@@ -1,0 +1,65 @@
+"""The outbox: one row per (message, receiver), written in the cause's transaction.
+
+::
+
+    pending ──deliver ok──▶ delivered
+       │  ▲
+       │  └── attempt failed, attempts < max: next_attempt_at = now + backoff(attempts)
+       └──── attempt failed, attempts == max ──▶ dead ──redeliver (admin)──▶ pending
+
+``idempotency_key`` is unique: enqueuing the same cause twice stores one row,
+and receivers see it as the ``webhook-id`` header so they can drop repeats
+(delivery is at least once).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import JSON, Column, DateTime
+from sqlmodel import Field, SQLModel
+
+
+class Delivery(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD = "dead"
+
+
+def _ts(nullable: bool = True, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str = Field(unique=True, index=True)
+    receiver: str = Field(index=True)
+    event_type: str
+    incident_id: int | None = Field(default=None, foreign_key="incident.id", index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default=Delivery.PENDING, index=True)
+    attempts: int = 0
+    created_at: datetime = _ts(nullable=False)
+    next_attempt_at: datetime = _ts(nullable=False, index=True)
+    last_attempt_at: datetime | None = _ts()
+    delivered_at: datetime | None = _ts()
+    last_error: str | None = None
+
+
+class MessagePublic(BaseModel):
+    id: int
+    idempotency_key: str
+    receiver: str
+    event_type: str
+    state: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    last_attempt_at: datetime | None
+    delivered_at: datetime | None
+    last_error: str | None

@@ -1,0 +1,158 @@
+"""Enqueue notifications in the cause's transaction; list, inspect and redeliver them.
+
+``enqueue_for_event(session, incident, event, settings)`` is the one entry
+point: call it right after an incident event is recorded, in the same
+session. It writes one outbox row per matching receiver, keyed
+``<receiver>:<incident key>:<event seq>``, so calling it twice for the same
+event stores nothing new. Delivery happens later (``monitor.notify.delivery``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from monitor.clock import utc
+from monitor.errors import Conflict, NotFound
+from monitor.incidents.lifecycle import EventType
+from monitor.incidents.models import Incident, IncidentEvent
+from monitor.notify import config as notify_config
+from monitor.notify.config import ReceiverConfig
+from monitor.notify.models import Delivery, OutboxMessage
+from monitor.notify.payloads import build
+
+PAYLOAD_VERSION = "1"
+
+_TRANSITION_NAMES = {
+    "resolved": "incident.resolved",
+    "regressed": "incident.regressed",
+    "retracted": "incident.retracted",
+}
+_FOLLOW_UPS = frozenset({"notice.updated", "notice.corrected", "notice.retracted"})
+_NAMES = {
+    EventType.OPENED: "incident.opened",
+    EventType.NOTICE_PUBLISHED: "notice.published",
+    "notice.updated": "notice.updated",
+    "notice.corrected": "notice.corrected",
+    "notice.retracted": "notice.retracted",
+    "postmortem.published": "postmortem.published",
+}
+
+
+def event_name(type: str, payload: dict[str, Any]) -> str | None:
+    """The notification name of an incident event, or ``None`` if it is not notified.
+
+    >>> event_name("incident.transitioned", {"to": "resolved"})
+    'incident.resolved'
+    >>> event_name("incident.transitioned", {"to": "acknowledged"})
+    'incident.state_changed'
+    >>> event_name("note.added", {}) is None
+    True
+    """
+    if type == EventType.TRANSITIONED:
+        return _TRANSITION_NAMES.get(payload.get("to", ""), "incident.state_changed")
+    return _NAMES.get(type)
+
+
+def matches(receiver: ReceiverConfig, incident: Incident, name: str) -> bool:
+    """Does ``receiver`` want notification ``name`` about ``incident``?
+
+    A receiver listing ``incident.state_changed`` also gets resolved, regressed and
+    retracted (they are state changes too); one listing ``notice.published`` also gets
+    every later version — updates, corrections, retractions go wherever the notice went.
+    Empty lists match everything.
+    """
+    if receiver.events:
+        wanted = set(receiver.events)
+        if name not in wanted and not (
+            (name in _TRANSITION_NAMES.values() and "incident.state_changed" in wanted)
+            or (name in _FOLLOW_UPS and "notice.published" in wanted)
+        ):
+            return False
+    if receiver.severities and incident.severity not in receiver.severities:
+        return False
+    if receiver.services and not set(receiver.services) & set(incident.services):
+        return False
+    return all(incident.labels.get(k) == v for k, v in receiver.labels.items())
+
+
+def enqueue_for_event(
+    session: Session, incident: Incident, event: IncidentEvent, settings: object
+) -> list[OutboxMessage]:
+    """Write outbox rows for ``event`` (same transaction as the event); returns the new rows."""
+    name = event_name(event.type, event.payload)
+    if name is None:
+        return []
+    config = notify_config.of(settings)
+    public_url = getattr(getattr(settings, "server", None), "public_url", "")
+    now = utc(event.at)
+    created: list[OutboxMessage] = []
+    for receiver in config.receivers:
+        if not matches(receiver, incident, name):
+            continue
+        key = f"{receiver.name}:{incident.key}:{event.seq}"
+        if session.exec(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)).first():
+            continue
+        message = OutboxMessage(
+            idempotency_key=key, receiver=receiver.name, event_type=name,
+            incident_id=incident.id, created_at=now, next_attempt_at=now,
+            payload=build(receiver, name=name, key=key, incident=incident, event=event,
+                          public_url=public_url),
+        )
+        session.add(message)
+        created.append(message)
+    if created:
+        session.flush()
+    return created
+
+
+# ---- reads and admin actions ----------------------------------------------------
+
+
+def get_or_raise(session: Session, message_id: int) -> OutboxMessage:
+    message = session.get(OutboxMessage, message_id)
+    if message is None:
+        raise NotFound(f"no outbox message {message_id}; list them with GET /api/v1/outbox")
+    return message
+
+
+def list_messages(
+    session: Session, *, state: str | None = None, receiver: str | None = None, limit: int = 100
+) -> list[OutboxMessage]:
+    query = select(OutboxMessage)
+    if state:
+        query = query.where(OutboxMessage.state == state)
+    if receiver:
+        query = query.where(OutboxMessage.receiver == receiver)
+    return list(session.exec(query.order_by(col(OutboxMessage.id).desc()).limit(limit)))
+
+
+def redeliver(session: Session, message: OutboxMessage, *, now: datetime) -> OutboxMessage:
+    """Put a dead-lettered message back in the queue with a fresh set of attempts."""
+    if message.state != Delivery.DEAD:
+        raise Conflict(
+            f"outbox message {message.id} is {message.state}; only dead messages can be redelivered"
+        )
+    message.state = Delivery.PENDING
+    message.attempts = 0
+    message.next_attempt_at = now
+    message.last_error = f"redelivery requested; previous error: {message.last_error}"
+    session.add(message)
+    session.flush()
+    return message
+
+
+def queue_stats(session: Session, now: datetime) -> tuple[dict[str, int], float]:
+    """Pending message count per receiver, and the age in seconds of the oldest one."""
+    rows = session.exec(
+        select(OutboxMessage.receiver, OutboxMessage.created_at)
+        .where(OutboxMessage.state == Delivery.PENDING)
+    ).all()
+    depth: dict[str, int] = {}
+    oldest = 0.0
+    for receiver, created_at in rows:
+        depth[receiver] = depth.get(receiver, 0) + 1
+        oldest = max(oldest, (now - utc(created_at)).total_seconds())
+    return depth, oldest

@@ -1,0 +1,175 @@
+"""Routes of the Prometheus-compatible API (see the package docstring for the list).
+
+Handlers gather parameters (query string and form body), call one service function and
+return its body. Errors, including authentication, leave in Prometheus's error format.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, TypeVar
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from monitor.api.deps import RuntimeDep, Viewer
+from monitor.api.runtime import Runtime
+from monitor.config import parse_duration as config_duration
+from monitor.errors import CandorError
+from monitor.promapi import service
+from monitor.promapi.params import ApiError, parse_duration, parse_time
+from monitor.promql.engine import Engine
+
+PROMETHEUS_VERSION = "3.0.0"
+"""The Prometheus version whose API and PromQL semantics Candor follows (for Grafana)."""
+
+_KINDS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 422: "bad_data",
+          503: "unavailable"}
+
+
+class _PrometheusErrors(APIRoute):
+    """Answer every error of these routes as ``{"status": "error", "errorType", "error"}``."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def wrapped(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ApiError as exc:
+                return JSONResponse(exc.body(), status_code=exc.status)
+            except CandorError as exc:
+                error = ApiError(_KINDS.get(exc.status, "bad_data" if exc.status < 500
+                                            else "internal"), str(exc), exc.status)
+                response = JSONResponse(error.body(), status_code=exc.status)
+                if exc.status == 401:
+                    response.headers["WWW-Authenticate"] = "Bearer"
+                return response
+
+        return wrapped
+
+
+router = APIRouter(prefix="/prometheus/api/v1", tags=["prometheus"],
+                   route_class=_PrometheusErrors)
+
+
+class Params:
+    """Parameters from the query string and a form-encoded body (body values first)."""
+
+    def __init__(self, values: dict[str, list[str]]) -> None:
+        self.values = values
+
+    def get(self, name: str) -> str | None:
+        found = self.values.get(name)
+        return found[0] if found else None
+
+    def all(self, name: str) -> list[str]:
+        return self.values.get(name, [])
+
+    def time(self, name: str, default: float | None) -> float | None:
+        text = self.get(name)
+        return default if text is None else parse_time(text, name)
+
+    def timeout(self) -> float:
+        text = self.get("timeout")
+        if text is None:
+            return service.DEFAULT_TIMEOUT
+        return min(parse_duration(text, "timeout"), service.DEFAULT_TIMEOUT)
+
+
+async def _params(request: Request) -> Params:
+    values: dict[str, list[str]] = {}
+    if request.method == "POST" and request.headers.get("content-type", "").lower().startswith(
+            "application/x-www-form-urlencoded"):
+        body = (await request.body()).decode("utf-8", errors="replace")
+        values = parse_qs(body, keep_blank_values=True)
+    for key, value in request.query_params.multi_items():
+        values.setdefault(key, []).append(value)
+    return Params(values)
+
+
+Form = Annotated[Params, Depends(_params)]
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _get_and_post(path: str, summary: str) -> Callable[[_F], _F]:
+    """Register a handler for GET and for form-encoded POST (distinct OpenAPI operations)."""
+
+    def register(handler: _F) -> _F:
+        name = handler.__name__
+        router.get(path, summary=summary, operation_id=f"prometheus_{name}_get")(handler)
+        router.post(path, summary=summary + " (form body)",
+                    operation_id=f"prometheus_{name}_post")(handler)
+        return handler
+
+    return register
+
+
+def _engine(runtime: Runtime) -> Engine:
+    return Engine(runtime.signals.store, lookback=config_duration(runtime.settings.engine.lookback))
+
+
+def _now(runtime: Runtime) -> float:
+    return round(runtime.clock.now().timestamp(), 3)
+
+
+def _groups(runtime: Runtime) -> list[Any]:
+    """The embedded rule manager's groups (``runtime.rules``, set by the scheduler)."""
+    manager = getattr(runtime, "rules", None)
+    return list(manager.groups) if manager is not None else []
+
+
+@_get_and_post("/query", "Instant query (Prometheus API)")
+def query(runtime: RuntimeDep, _: Viewer, p: Form) -> dict[str, Any]:
+    t = p.time("time", _now(runtime))
+    assert t is not None
+    timeout = p.timeout()
+    return service.query(_engine(runtime), p.get("query") or "", t, timeout=timeout)
+
+
+@_get_and_post("/query_range", "Range query (Prometheus API)")
+def query_range(runtime: RuntimeDep, _: Viewer, p: Form) -> dict[str, Any]:
+    start = parse_time(p.get("start"), "start")
+    end = parse_time(p.get("end"), "end")
+    step = parse_duration(p.get("step"), "step")
+    timeout = p.timeout()
+    return service.query_range(_engine(runtime), p.get("query") or "", start, end, step,
+                               timeout=timeout)
+
+
+@_get_and_post("/series", "Series matching selectors")
+def series(runtime: RuntimeDep, _: Viewer, p: Form) -> dict[str, Any]:
+    start, end = p.time("start", None), p.time("end", None)
+    selectors = service.parse_selectors(p.all("match[]"))
+    return service.series(runtime.signals.store, selectors, start, end)
+
+
+@_get_and_post("/labels", "Label names")
+def labels(runtime: RuntimeDep, _: Viewer, p: Form) -> dict[str, Any]:
+    start, end = p.time("start", None), p.time("end", None)
+    selectors = service.parse_selectors(p.all("match[]"))
+    return service.label_names(runtime.signals.store, selectors, start, end)
+
+
+@router.get("/label/{name}/values", summary="Values of one label")
+def label_values(name: str, runtime: RuntimeDep, _: Viewer, p: Form) -> dict[str, Any]:
+    start, end = p.time("start", None), p.time("end", None)
+    selectors = service.parse_selectors(p.all("match[]"))
+    return service.label_values(runtime.signals.store, name, selectors, start, end)
+
+
+@router.get("/rules", summary="Rule groups of the embedded engine, with their state")
+def rules(runtime: RuntimeDep, _: Viewer, p: Form) -> dict[str, Any]:
+    return service.rules(_groups(runtime), p.values)
+
+
+@router.get("/alerts", summary="Pending and firing alerts of the embedded engine")
+def alerts(runtime: RuntimeDep, _: Viewer) -> dict[str, Any]:
+    return service.alerts(_groups(runtime))
+
+
+@router.get("/status/buildinfo", summary="Build information (Grafana probes it)")
+def buildinfo(_: Viewer) -> dict[str, Any]:
+    return service.build_info(PROMETHEUS_VERSION)

@@ -1,0 +1,204 @@
+"""Leadership digests: what happened this week/month/quarter, against the period before.
+
+``compute_digest(incidents_with_events, period, now)`` is pure: incidents (any
+objects with ``key``, ``title``, ``severity``, ``services``, ``group_key``)
+each with their events go in; a ``Digest`` comes out, with counts by severity
+and service, mean times (detect, acknowledge, first notice, restore) and their
+change, corrections and retractions issued, action items, repeat incidents and
+published postmortems. An empty period gives an honest "no incidents" digest,
+not an error. ``load_digest(session, period, now)`` reads the store.
+
+Windows are rolling and end at ``now``: week = 7 days, month = 30, quarter = 91.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from statistics import fmean
+from typing import Any
+
+from sqlmodel import Session
+
+from monitor.clock import utc
+from monitor.errors import Unprocessable
+from monitor.incidents import service as incidents
+from monitor.incidents.lifecycle import SEVERITIES
+from postmortem import service
+from postmortem.timeline import EventLike, key_figures
+
+PERIODS = {"week": 7, "month": 30, "quarter": 91}
+MEASURES = ("time_to_detect", "time_to_acknowledge", "time_to_first_notice", "time_to_restore")
+
+
+def window(period: str, now: datetime) -> tuple[datetime, datetime, datetime]:
+    """``(previous_start, start, end)`` for ``period`` ending at ``now``."""
+    if period not in PERIODS:
+        raise Unprocessable(f"period {period!r} is not one of {', '.join(PERIODS)}")
+    length = timedelta(days=PERIODS[period])
+    return now - 2 * length, now - length, now
+
+
+@dataclass(frozen=True)
+class Figures:
+    count: int
+    means: dict[str, float | None]  # seconds, by MEASURES name
+
+
+@dataclass(frozen=True)
+class Trend:
+    current: float | None
+    previous: float | None
+
+    @property
+    def change(self) -> float | None:
+        """Relative change (0.25 = 25 % slower/more); ``None`` without both values."""
+        if self.current is None or not self.previous:
+            return None
+        return round((self.current - self.previous) / self.previous, 3)
+
+
+@dataclass(frozen=True)
+class Digest:
+    period: str
+    start: datetime
+    end: datetime
+    previous_start: datetime
+    generated_at: datetime
+    incidents: list[dict[str, Any]]
+    by_severity: dict[str, int]
+    by_service: dict[str, int]
+    current: Figures
+    previous: Figures
+    trends: dict[str, Trend]
+    corrections: int
+    retractions: int
+    items_opened: int
+    items_closed: int
+    items_overdue: int
+    repeats: list[dict[str, Any]]
+    postmortems_published: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not self.incidents
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["trends"] = {name: {"current": t.current, "previous": t.previous, "change": t.change}
+                         for name, t in self.trends.items()}
+        out["empty"] = self.empty
+        return _jsonable(out)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _started(incident: Any, events: Sequence[EventLike]) -> datetime | None:
+    figures = key_figures(events) if events else None
+    when = (figures.impact_started_at or figures.detected_at) if figures else None
+    created = getattr(incident, "created_at", None)
+    return when or (utc(created) if created else None)
+
+
+def _figures(rows: list[tuple[Any, Sequence[EventLike]]]) -> Figures:
+    values: dict[str, list[float]] = {name: [] for name in MEASURES}
+    for _, events in rows:
+        seconds = key_figures(events).as_seconds()
+        for name in MEASURES:
+            if seconds[name] is not None:
+                values[name].append(seconds[name])  # type: ignore[arg-type]
+    return Figures(len(rows), {n: round(fmean(v), 1) if v else None for n, v in values.items()})
+
+
+def compute_digest(
+    incidents_with_events: Sequence[tuple[Any, Sequence[EventLike]]],
+    period: str,
+    now: datetime,
+    *,
+    action_items: Sequence[Any] = (),
+    postmortems_published: Sequence[str] = (),
+) -> Digest:
+    previous_start, start, end = window(period, now)
+    current: list[tuple[Any, Sequence[EventLike]]] = []
+    before: list[tuple[Any, Sequence[EventLike]]] = []
+    corrections = retractions = 0
+    for incident, events in incidents_with_events:
+        when = _started(incident, events)
+        if when is not None and start <= when < end:
+            current.append((incident, events))
+        elif when is not None and previous_start <= when < start:
+            before.append((incident, events))
+        for event in events:
+            if not start <= utc(event.at) < end:
+                continue
+            if event.type == "notice.corrected":
+                corrections += 1
+            elif event.type == "notice.retracted" or (
+                event.type == "incident.transitioned" and event.payload.get("to") == "retracted"
+            ):
+                retractions += 1
+    by_severity = dict.fromkeys(SEVERITIES, 0)
+    by_service: Counter[str] = Counter()
+    groups: dict[str, list[str]] = {}
+    listing = []
+    for incident, events in sorted(current, key=lambda pair: _started(*pair) or now):
+        by_severity[incident.severity] = by_severity.get(incident.severity, 0) + 1
+        by_service.update(incident.services or ["(none)"])
+        for name in incident.services or []:
+            groups.setdefault(f"service:{name}", []).append(incident.key)
+        if getattr(incident, "group_key", None):
+            groups.setdefault(f"group:{incident.group_key}", []).append(incident.key)
+        reopened = sum(1 for e in events if e.type == "incident.transitioned"
+                       and e.payload.get("to") == "reopened")
+        if reopened:
+            groups.setdefault(f"reopened:{incident.key}", []).extend([incident.key] * (reopened + 1))
+        figures = key_figures(events)
+        listing.append({"key": incident.key, "title": incident.title, "severity": incident.severity,
+                        "services": list(incident.services), "state": incident.state,
+                        "started_at": _started(incident, events),
+                        "duration": figures.as_seconds()["duration"]})
+    now_figures, before_figures = _figures(current), _figures(before)
+    trends = {name: Trend(now_figures.means[name], before_figures.means[name]) for name in MEASURES}
+    trends["count"] = Trend(float(now_figures.count), float(before_figures.count))
+    today = now.date()
+    opened = sum(1 for i in action_items if start <= utc(i.created_at) < end)
+    closed = sum(1 for i in action_items if i.closed_at is not None and start <= utc(i.closed_at) < end)
+    overdue = sum(1 for i in action_items if service.is_overdue(i, today))
+    repeats = [{"by": name.split(":", 1)[0], "value": name.split(":", 1)[1], "incidents": keys}
+               for name, keys in sorted(groups.items()) if len(keys) > 1]
+    return Digest(
+        period=period, start=start, end=end, previous_start=previous_start, generated_at=now,
+        incidents=listing, by_severity=by_severity, by_service=dict(sorted(by_service.items())),
+        current=now_figures, previous=before_figures, trends=trends, corrections=corrections,
+        retractions=retractions, items_opened=opened, items_closed=closed, items_overdue=overdue,
+        repeats=repeats, postmortems_published=sorted(postmortems_published),
+    )
+
+
+def load_digest(session: Session, period: str, now: datetime) -> Digest:
+    """Read the two windows' incidents, their events and all action items, then compute."""
+    previous_start, start, end = window(period, now)
+    rows: list[Any] = []
+    cursor = None
+    while True:
+        page, cursor = incidents.list_incidents(session, since=previous_start - timedelta(days=1),
+                                                until=end, cursor=cursor, limit=500)
+        rows += page
+        if cursor is None:
+            break
+    pairs = [(i, incidents.events(session, i)) for i in rows]
+    keys = {i.id: i.key for i in rows}
+    published = [keys.get(p.incident_id, str(p.incident_id))
+                 for p in service.published_between(session, start, end)]
+    return compute_digest(pairs, period, now, action_items=service.items(session),
+                          postmortems_published=published)

@@ -1,0 +1,179 @@
+"""Everything a rendered postmortem shows, gathered into one plain value.
+
+``assemble(...)`` is pure: incident facts, events, overlays, the postmortem
+row, action items and the signal go in; a ``Report`` comes out. ``load(...)``
+is the I/O edge that reads them (incidents only through
+``monitor.incidents.service``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session
+
+from monitor.incidents import service as incidents
+from monitor.incidents.models import Incident
+from postmortem import service
+from postmortem.charts import Marker, signal_chart
+from postmortem.models import ActionItem, Content, Postmortem
+from postmortem.timeline import (
+    AnnotationLike,
+    Entry,
+    EventLike,
+    KeyFigures,
+    build_timeline,
+    key_figures,
+)
+
+Signal = Sequence[tuple[datetime, float]]
+MAX_MARKERS = 8
+"""Per kind (notices, fixes): more than this many lines make a chart nobody can read."""
+
+
+@dataclass(frozen=True)
+class Report:
+    key: str
+    title: str
+    severity: str
+    state: str
+    services: list[str]
+    commander: str | None
+    summary: str
+    related: list[str]
+    status: str
+    version: int
+    published_at: datetime | None
+    figures: KeyFigures
+    timeline: list[Entry]
+    hidden_count: int
+    content: dict[str, Any]
+    action_items: list[dict[str, Any]]
+    completion: dict[str, Any]
+    communications: list[Entry]
+    impact: dict[str, Any]
+    chart_svg: str | None
+    generated_at: datetime
+    signal_name: str = ""
+    approvals: list[str] = field(default_factory=list)
+    timeline_omitted: int = 0
+
+    @property
+    def key_moments(self) -> list[Entry]:
+        return [e for e in self.timeline if e.key_moment]
+
+
+def for_print(report: Report, limit: int) -> Report:
+    """The report with its timeline cut to ``limit`` entries for the PDF (0: no limit).
+
+    Every key moment stays; the rest is taken from the start and the end of the
+    incident, and ``timeline_omitted`` says how many were left to the HTML/Markdown.
+    """
+    if not limit or len(report.timeline) <= limit:
+        return report
+    keep = {id(e) for e in report.timeline if e.key_moment}
+    others = [e for e in report.timeline if id(e) not in keep]
+    room = max(0, limit - len(keep))
+    keep |= {id(e) for e in others[: room // 2] + others[len(others) - (room - room // 2):]}
+    kept = [e for e in report.timeline if id(e) in keep]
+    return replace(report, timeline=kept, timeline_omitted=len(report.timeline) - len(kept))
+
+
+def markers(figures: KeyFigures, timeline: Sequence[Entry]) -> list[Marker]:
+    """Chart markers: impact start, detection, notices, fixes, verification, resolution."""
+    out = []
+    for at, label, kind in (
+        (figures.impact_started_at, "impact", "impact"),
+        (figures.detected_at, "detected", "detection"),
+        (figures.verified_at, "verified", "verification"),
+        (figures.resolved_at, "resolved", "resolved"),
+    ):
+        if at is not None and (kind != "verification" or at != figures.resolved_at):
+            out.append(Marker(at, label, kind))
+    notices = [e for e in timeline if e.category == "communication"][:MAX_MARKERS]
+    fixes = [e for e in timeline if e.type == "fix.deployed"][:MAX_MARKERS]
+    out += [Marker(e.at, e.type.removeprefix("notice."), "communication") for e in notices]
+    out += [Marker(e.at, "fix", "fix") for e in fixes]
+    return out
+
+
+def _impact(events: Sequence[EventLike]) -> dict[str, Any]:
+    """Impact numbers recorded by fix verification (``impact.*`` / ``verification.*`` events)."""
+    numbers: dict[str, Any] = {}
+    for event in events:
+        if event.type.startswith(("impact.", "verification.")):
+            for name, value in (event.payload.get("impact") or event.payload).items():
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    numbers[name] = value
+    return numbers
+
+
+def assemble(
+    *,
+    incident: Any,
+    events: Sequence[EventLike],
+    annotations: Sequence[AnnotationLike] = (),
+    postmortem: Postmortem | None = None,
+    items: Sequence[ActionItem] = (),
+    approvals: Sequence[str] = (),
+    signal: Signal | None = None,
+    signal_name: str = "",
+    now: datetime,
+    content: dict[str, Any] | None = None,
+) -> Report:
+    entries = build_timeline(events, annotations=annotations)
+    visible = [e for e in entries if not e.hidden]
+    figures = key_figures(events)
+    today: date = now.date()
+    item_rows = [
+        {**{name: getattr(i, name) for name in ("id", "title", "type", "owner", "team", "due",
+                                                  "priority", "status", "reason", "ticket_url")},
+         "overdue": service.is_overdue(i, today)}
+        for i in items
+    ]
+    chart = None
+    if signal:
+        chart = signal_chart(signal, markers(figures, entries), title=signal_name or incident.title)
+    base = content if content is not None else (postmortem.content if postmortem else {})
+    return Report(
+        key=incident.key, title=incident.title, severity=incident.severity, state=incident.state,
+        services=list(incident.services), commander=incident.commander, summary=incident.summary,
+        related=list(incident.related),
+        status=postmortem.status if postmortem else "none",
+        version=postmortem.version if postmortem else 0,
+        published_at=postmortem.published_at if postmortem else None,
+        figures=figures, timeline=visible, hidden_count=len(entries) - len(visible),
+        content=Content.model_validate(base).model_dump(), action_items=item_rows,
+        completion=service.completion(list(items)),
+        communications=[e for e in entries if e.category == "communication"],
+        impact=_impact(events), chart_svg=chart, generated_at=now, signal_name=signal_name,
+        approvals=list(approvals),
+    )
+
+
+def load(session: Session, key: str, *, now: datetime, signal: Signal | None = None,
+         signal_name: str = "", version: int | None = None) -> Report:
+    """Read an incident and its postmortem (if any) and assemble the report.
+
+    Without a postmortem the report still renders: computed sections are
+    filled, written ones say "not written yet". ``version`` picks a published
+    version's text instead of the current one.
+    """
+    incident: Incident = incidents.get_by_key_or_raise(session, key)
+    pm = service.get(session, incident)
+    content = None
+    if version is not None:
+        if pm is None:
+            service.get_or_raise(session, incident)
+        assert pm is not None
+        content = service.version_or_raise(session, pm, version).content
+    return assemble(
+        incident=incident, events=incidents.events(session, incident),
+        annotations=service.overlays(session, incident), postmortem=pm,
+        items=service.items(session, incident),
+        approvals=service.approvals(session, pm) if pm else [],
+        signal=signal, signal_name=signal_name, now=now, content=content,
+    )

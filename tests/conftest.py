@@ -1,0 +1,214 @@
+"""Shared fixtures: settings, a fixed clock, a migrated runtime, an HTTP client, tokens,
+and a real PostgreSQL server started by the tests themselves.
+
+    def test_something(client, responder):
+        response = client.post("/api/v1/incidents", json={"title": "Redirects fail"},
+                               headers=responder)
+
+``make_settings(**sections)`` and ``make_runtime(settings)`` build variants
+(e.g. ``make_settings(incidents={"on_alerts_resolved": "resolve"})``).
+``store_url`` runs a test once on SQLite and once on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+import warnings
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_postgresql.janitor import DatabaseJanitor
+from sqlalchemy.engine import Engine
+
+from monitor import db
+from monitor.api.app import create_app
+from monitor.api.runtime import Runtime
+from monitor.auth import service as auth
+from monitor.auth.models import Role
+from monitor.clock import FixedClock
+from monitor.config import Settings
+
+with warnings.catch_warnings():
+    # Starlette 1.x asks for httpx2 (a UserWarning, so pyproject's DeprecationWarning filter
+    # misses it); httpx works the same for the test client.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+"""The fixed "now" every test starts at (a Monday morning, UTC)."""
+
+PG_BIN = Path(os.environ.get("CANDOR_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in overrides.items():
+        out[key] = _merge(out.get(key, {}), value) if isinstance(value, dict) else value
+    return out
+
+
+# ---- settings, clock, runtime, client ----------------------------------------
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """``make_settings(incidents={"reopen_window": "1h"})``: defaults plus overrides,
+    with the data directory in ``tmp_path``."""
+
+    def make(**sections: Any) -> Settings:
+        data = _merge({"storage": {"data_dir": str(tmp_path / "data")}}, sections)
+        return Settings.model_validate(data)
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def make_runtime(clock: FixedClock) -> Iterator[Callable[[Settings], Runtime]]:
+    """Build a migrated runtime over ``settings`` with the test clock; engines are disposed."""
+    built: list[Runtime] = []
+
+    def make(settings: Settings) -> Runtime:
+        runtime = Runtime.build(settings, clock=clock)
+        built.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in built:
+        runtime.engine.dispose()
+
+
+@pytest.fixture
+def runtime(settings: Settings, make_runtime: Callable[[Settings], Runtime]) -> Runtime:
+    return make_runtime(settings)
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def bearer(runtime: Runtime, role: Role, name: str | None = None) -> dict[str, str]:
+    """Create a token with ``role`` in ``runtime``'s store; returns the Authorization header."""
+    with runtime.unit() as session:
+        _, token = auth.create_token(session, name=name or f"test-{role}", role=role,
+                                     clock=runtime.clock)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def admin(runtime: Runtime) -> dict[str, str]:
+    return bearer(runtime, Role.ADMIN)
+
+
+@pytest.fixture
+def responder(runtime: Runtime) -> dict[str, str]:
+    return bearer(runtime, Role.RESPONDER)
+
+
+@pytest.fixture
+def viewer(runtime: Runtime) -> dict[str, str]:
+    return bearer(runtime, Role.VIEWER)
+
+
+# ---- a real PostgreSQL server ------------------------------------------------
+
+
+def _as_postgres() -> list[str]:
+    """PostgreSQL refuses to run as root: when we are root, run its binaries as ``postgres``."""
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[dict[str, Any]]:
+    """A throwaway PostgreSQL cluster (initdb + pg_ctl) on a free port, for the whole session.
+
+    The data directory lives under the system temp dir (pytest's own is private to
+    root, and the server runs as ``postgres`` when the tests run as root).
+    """
+    pg_ctl = PG_BIN / "pg_ctl"
+    if not pg_ctl.exists():
+        pytest.fail(f"{pg_ctl} not found: install the Debian package postgresql "
+                    "(or set CANDOR_PG_BIN to the directory holding pg_ctl)")
+    base = Path(tempfile.mkdtemp(prefix="candor-pg-"))
+    prefix = _as_postgres()
+    if prefix:
+        shutil.chown(base, "postgres", "postgres")
+    data, port = base / "data", free_port()
+
+    def run(*args: str) -> None:
+        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=60, cwd=base)
+
+    try:
+        run(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
+            "-E", "UTF8", "--locale=C", "--no-sync")
+        options = (f"-p {port} -h 127.0.0.1 -k {base} -F -c fsync=off "
+                   "-c full_page_writes=off -c synchronous_commit=off")
+        run(str(pg_ctl), "-D", str(data), "-o", options, "-l", str(base / "server.log"),
+            "-w", "-t", "30", "start")
+    except subprocess.CalledProcessError as exc:
+        log = base / "server.log"
+        shutil.rmtree(base, ignore_errors=True)
+        pytest.fail(f"could not start PostgreSQL: {exc.stderr.decode(errors='replace')}"
+                    f"{log.read_text() if log.exists() else ''}")
+    try:
+        yield {"host": "127.0.0.1", "port": port, "user": "postgres"}
+    finally:
+        subprocess.run([*prefix, str(pg_ctl), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True, timeout=60, cwd=base)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(pg_server: dict[str, Any]) -> Iterator[str]:
+    """A fresh, empty database on the test PostgreSQL server; dropped afterwards."""
+    name = f"candor_{uuid.uuid4().hex[:12]}"
+    janitor = DatabaseJanitor(user=pg_server["user"], host=pg_server["host"],
+                              port=pg_server["port"], dbname=name, connection_timeout=10)
+    janitor.init()
+    try:
+        yield f"postgresql://{pg_server['user']}@{pg_server['host']}:{pg_server['port']}/{name}"
+    finally:
+        janitor.drop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database URL, once for SQLite and once for a real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Engine]:
+    """A migrated engine over ``store_url`` (SQLite, then PostgreSQL)."""
+    engine = db.make_engine(store_url)
+    db.upgrade(engine)
+    yield engine
+    engine.dispose()

@@ -1,0 +1,164 @@
+"""The real Alertmanager (Debian's prometheus-alertmanager) notifies a real Candor over HTTP.
+
+Story: alerts are added with ``amtool``; Alertmanager groups them and calls Candor's
+webhook with a responder token; one incident opens with both alerts attached, with
+the fingerprints Alertmanager shows. The alerts are then resolved with ``amtool
+--end`` and the incident moves to ``verifying``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlmodel import select
+
+from monitor.alerting.models import AlertRecord
+from monitor.api.app import create_app
+from monitor.api.runtime import Runtime
+from monitor.auth.models import Role
+from monitor.incidents.models import Incident
+from tests.conftest import bearer, free_port
+
+pytestmark = pytest.mark.slow
+
+ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
+AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
+TIMEOUT = 30.0
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
+    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+@pytest.fixture
+def candor(make_settings) -> Iterator[tuple[str, Runtime]]:
+    """Candor served by uvicorn on a free port (system clock: Alertmanager's times are real)."""
+    runtime = Runtime.build(make_settings())
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for("Candor to listen", lambda: server.started, timeout=10)
+    yield f"http://127.0.0.1:{port}", runtime
+    server.should_exit = True
+    thread.join(timeout=10)
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def alertmanager(candor: tuple[str, Runtime], tmp_path: Path) -> Iterator[str]:
+    if not Path(ALERTMANAGER).exists():
+        pytest.fail(f"{ALERTMANAGER} not found: install the Debian package prometheus-alertmanager")
+    url, runtime = candor
+    token = bearer(runtime, Role.RESPONDER, "alertmanager")["Authorization"].split()[1]
+    config = tmp_path / "alertmanager.yml"
+    config.write_text(f"""
+route:
+  receiver: candor
+  group_by: [alertname, service]
+  group_wait: 1s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: candor
+    webhook_configs:
+      - url: {url}/api/v1/alertmanager
+        send_resolved: true
+        http_config:
+          authorization:
+            credentials: {token}
+""")
+    port = free_port()
+    log = (tmp_path / "alertmanager.log").open("w")
+    process = subprocess.Popen(
+        [ALERTMANAGER, f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
+         "--log.level=debug"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    am_url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"alertmanager exited: {(tmp_path / 'alertmanager.log').read_text()}")
+        try:
+            return httpx.get(f"{am_url}/-/ready", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for("Alertmanager to be ready", ready, timeout=15)
+        yield am_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def amtool(am_url: str, *args: str) -> None:
+    subprocess.run([AMTOOL, "alert", "add", *args, f"--alertmanager.url={am_url}"],
+                   check=True, capture_output=True, timeout=30)
+
+
+def incident_with_alerts(runtime: Runtime) -> tuple[Incident, list[AlertRecord]] | None:
+    with runtime.unit() as s:
+        found = list(s.exec(select(Incident)))
+        if len(found) != 1:
+            return None
+        alerts = list(s.exec(select(AlertRecord).where(AlertRecord.incident_id == found[0].id)))
+        return (found[0], alerts) if len(alerts) == 2 else None
+
+
+def test_alertmanager_notifies_candor_and_one_incident_opens_then_verifies(
+    candor: tuple[str, Runtime], alertmanager: str
+) -> None:
+    _, runtime = candor
+    labels = ["alertname=HighErrorRate", "service=redirect", "severity=critical"]
+    for instance in ("redirect-1", "redirect-2"):
+        amtool(alertmanager, *labels, f"instance={instance}",
+               "--annotation=summary=Short links fail with 502")
+
+    incident, alerts = wait_for("one incident with both alerts", lambda: incident_with_alerts(runtime))
+
+    assert (incident.title, incident.severity, incident.state) == (
+        "Short links fail with 502", "SEV1", "detected")
+    shown = httpx.get(f"{alertmanager}/api/v2/alerts", timeout=5).json()
+    assert {a["fingerprint"] for a in shown} == {a.fingerprint for a in alerts}
+
+    past = (datetime.now(UTC) - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for instance in ("redirect-1", "redirect-2"):
+        amtool(alertmanager, *labels, f"instance={instance}", f"--end={past}",
+               "--annotation=summary=Short links fail with 502")
+
+    def verifying() -> bool:
+        with runtime.unit() as s:
+            return s.exec(select(Incident)).one().state == "verifying"
+
+    wait_for("the incident to move to verifying", verifying)
+    with runtime.unit() as s:
+        statuses = {a.status for a in s.exec(select(AlertRecord))}
+        incident = s.exec(select(Incident)).one()
+    assert statuses == {"resolved"}
+    assert incident.alerts_resolved is True

@@ -1,0 +1,86 @@
+"""Story: a user opens the status page in a real browser (headless Chromium): the correction
+is visible and struck through, the page works without JavaScript, and nothing internal leaks.
+
+Chromium is Debian's (/usr/bin/chromium); Playwright only drives it. Screenshots are written
+to the test's tmp dir.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from playwright.sync_api import sync_playwright
+
+from monitor.api.app import create_app
+from monitor.api.runtime import Runtime
+from tests.conftest import free_port
+from tests.monitor.comms.test_api import INTERNAL, story  # noqa: F401  (fixture)
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def server(runtime: Runtime) -> Iterator[str]:
+    port = free_port()
+    app_server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
+                                               log_level="warning"))
+    thread = threading.Thread(target=app_server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not app_server.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    app_server.should_exit = True
+    thread.join(10)
+
+
+def test_status_pages_in_chromium(
+    client: TestClient, story: dict[str, Any], server: str, tmp_path: Path  # noqa: F811
+) -> None:
+    assert CHROMIUM.exists(), "install the Debian package chromium"
+    key = story["key"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context(java_script_enabled=False, locale="en-US")
+            page = context.new_page()
+            page.goto(f"{server}/status")
+            assert page.locator("html").get_attribute("lang") == "en"  # from Accept-Language
+            assert page.get_by_role("heading", name="Current incidents").is_visible()
+            page.screenshot(path=str(tmp_path / "status.png"), full_page=True)
+
+            page.get_by_role("link", name="Correction: creating links also failed").click()
+            assert page.url.endswith(f"/status/incidents/{key}?lang=en")
+            struck = page.locator("del").first
+            assert struck.is_visible()
+            assert struck.inner_text() == "We said that creating links still worked."
+            decoration = page.evaluate(
+                "() => getComputedStyle(document.querySelector('del')).textDecorationLine")
+            assert decoration == "line-through"
+            assert page.locator("ins").first.inner_text().startswith("Creating links also failed")
+            assert page.locator("article").count() == 2  # the original stays readable
+            page.screenshot(path=str(tmp_path / "incident.png"), full_page=True)
+
+            page.get_by_role("link", name="Português").click()
+            assert page.locator("html").get_attribute("lang") == "pt-BR"
+            html = page.content()
+        finally:
+            browser.close()
+    assert (tmp_path / "incident.png").stat().st_size > 1000
+    bodies = [html] + [httpx.get(f"{server}{path}", params={"lang": lang}).text
+                       for path in ("/status", f"/status/incidents/{key}", "/status/feed.atom",
+                                    "/status.json", "/api/v1/banner")
+                       for lang in ("en", "pt-BR")]
+    for body in bodies:
+        assert [s for s in INTERNAL if s in body] == []

@@ -1,0 +1,291 @@
+"""Story: an incident event reaches every receiver that wants it — signed, at least once,
+retried with backoff when a receiver fails, dead-lettered when it never recovers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from sqlmodel import select
+from werkzeug import Request, Response
+
+from monitor.api.runtime import Runtime
+from monitor.clock import FixedClock
+from monitor.config import Settings
+from monitor.incidents import service as incidents
+from monitor.incidents.lifecycle import State
+from monitor.incidents.models import Incident
+from monitor.notify import delivery, service
+from monitor.notify.delivery import _claim, deliver_due, verify
+from monitor.notify.models import Delivery, OutboxMessage
+from tests.monitor.notify.conftest import open_incident
+
+SECRET = "whsec_" + base64.b64encode(b"candor-test-signing-key-32bytes!").decode()
+NO_JITTER = {"jitter": 0, "backoff_initial": "10s", "backoff_max": "1m", "timeout": "2s"}
+
+
+def make(make_settings: Callable[..., Settings], make_runtime: Callable[[Settings], Runtime],
+         *receivers: dict[str, Any], **notify: Any) -> Runtime:
+    return make_runtime(make_settings(notify={**NO_JITTER, **notify,
+                                                    "receivers": list(receivers)}))
+
+
+def hook(url: str, name: str = "ops", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "kind": "webhook", "url": url, "secret": "env:OPS_SECRET", **extra}
+
+
+@pytest.fixture(autouse=True)
+def secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPS_SECRET", SECRET)
+
+
+def enqueue_last_event(runtime: Runtime, incident: Incident) -> list[OutboxMessage]:
+    with runtime.unit() as s:
+        row = incidents.get_by_key_or_raise(s, incident.key)
+        return service.enqueue_for_event(s, row, incidents.events(s, row)[-1], runtime.settings)
+
+
+def written_for_last_event(runtime: Runtime, incident: Incident) -> list[OutboxMessage]:
+    """The outbox rows the runtime wrote with the incident's latest event."""
+    with runtime.unit() as s:
+        row = incidents.get_by_key_or_raise(s, incident.key)
+        seq = incidents.events(s, row)[-1].seq
+        rows = s.exec(select(OutboxMessage).where(OutboxMessage.incident_id == row.id))
+        return [m for m in rows if m.idempotency_key.endswith(f":{seq}")]
+
+
+def outbox(runtime: Runtime) -> list[OutboxMessage]:
+    with runtime.unit() as s:
+        return list(s.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def sample(runtime: Runtime, name: str, receiver: str) -> float | None:
+    return runtime.registry.get_sample_value(name, {"receiver": receiver})
+
+
+@pytest.fixture
+def hanging_port() -> Iterator[int]:
+    """A port that accepts connections and never answers (a receiver that hangs)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield sock.getsockname()[1]
+
+
+def test_a_signed_webhook_arrives_once_with_a_versioned_payload(
+    httpserver: HTTPServer, make_settings, make_runtime
+) -> None:
+    runtime = make(make_settings, make_runtime, hook(httpserver.url_for("/hook")))
+    seen: list[Request] = []
+
+    def handler(request: Request) -> Response:
+        seen.append(request)
+        return Response("ok")
+
+    httpserver.expect_request("/hook", method="POST").respond_with_handler(handler)
+    incident = open_incident(runtime)
+    assert len(outbox(runtime)) == 1  # written with the event, in the same transaction
+    assert enqueue_last_event(runtime, incident) == []  # same event again: nothing new
+
+    stats = deliver_due(runtime)
+    assert (stats.claimed, stats.delivered, stats.retried, stats.dead) == (1, 1, 0, 0)
+    request = seen[0]
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    assert headers["webhook-id"] == f"ops:{incident.key}:1"
+    assert verify(SECRET, headers, request.get_data())
+    assert not verify(SECRET, headers, request.get_data() + b" ")
+    body = json.loads(request.get_data())
+    assert (body["version"], body["type"], body["id"]) == ("1", "incident.opened", f"ops:{incident.key}:1")
+    assert body["data"]["incident"]["key"] == incident.key
+    assert outbox(runtime)[0].state == Delivery.DELIVERED
+    assert sample(runtime, "candor_notifications_sent_total", "ops") == 1
+    assert deliver_due(runtime).claimed == 0  # delivered messages are not sent again
+
+
+def test_a_failing_receiver_is_retried_with_backoff_and_recovers(
+    httpserver: HTTPServer, make_settings, make_runtime, clock: FixedClock
+) -> None:
+    runtime = make(make_settings, make_runtime, hook(httpserver.url_for("/hook")))
+    answers = iter([500, 503, 200])
+    httpserver.expect_request("/hook").respond_with_handler(
+        lambda request: Response("x", status=next(answers)))
+    enqueue_last_event(runtime, open_incident(runtime))
+
+    assert deliver_due(runtime).retried == 1
+    assert deliver_due(runtime).claimed == 0  # not due for 10 s
+    clock.advance(seconds=10)
+    assert deliver_due(runtime).retried == 1
+    clock.advance(seconds=19)
+    assert deliver_due(runtime).claimed == 0  # second backoff is 20 s
+    clock.advance(seconds=1)
+    assert deliver_due(runtime).delivered == 1
+    message = outbox(runtime)[0]
+    assert (message.state, message.attempts, message.last_error) == ("delivered", 3, None)
+    assert sample(runtime, "candor_notifications_failed_total", "ops") == 2
+    assert sample(runtime, "candor_notifications_retried_total", "ops") == 2
+    assert runtime.registry.get_sample_value(
+        "candor_notification_delivery_seconds_sum", {"receiver": "ops"}) == 30
+
+
+def test_dead_letter_after_max_attempts_then_manual_redelivery(
+    httpserver: HTTPServer, make_settings, make_runtime, clock: FixedClock
+) -> None:
+    runtime = make(make_settings, make_runtime, hook(httpserver.url_for("/hook")),
+                   max_attempts=2)
+    healthy = {"now": False}
+    httpserver.expect_request("/hook").respond_with_handler(
+        lambda request: Response("ok" if healthy["now"] else "down", status=200 if healthy["now"] else 500))
+    enqueue_last_event(runtime, open_incident(runtime))
+    deliver_due(runtime)
+    clock.advance(minutes=1)
+    assert deliver_due(runtime).dead == 1
+    clock.advance(hours=1)
+    assert deliver_due(runtime).claimed == 0
+    dead = outbox(runtime)[0]
+    assert (dead.state, dead.attempts) == ("dead", 2)
+    assert "HTTP 500: down" in (dead.last_error or "")
+    assert sample(runtime, "candor_notifications_dead_lettered_total", "ops") == 1
+
+    healthy["now"] = True
+    with runtime.unit() as s:
+        service.redeliver(s, service.get_or_raise(s, dead.id), now=clock.now())
+    assert deliver_due(runtime).delivered == 1
+    assert outbox(runtime)[0].state == "delivered"
+
+
+def test_a_hanging_or_redirecting_receiver_does_not_hold_up_the_others(
+    httpserver: HTTPServer, make_settings, make_runtime, hanging_port: int
+) -> None:
+    runtime = make(
+        make_settings, make_runtime,
+        hook(httpserver.url_for("/ok"), name="good"),
+        hook(f"http://127.0.0.1:{hanging_port}/hook", name="hangs"),
+        hook(httpserver.url_for("/loop"), name="loops"),
+        timeout="500ms",
+    )
+    httpserver.expect_request("/ok").respond_with_data("ok")
+    httpserver.expect_request("/loop").respond_with_response(
+        Response(status=302, headers={"Location": httpserver.url_for("/loop")}))
+    enqueue_last_event(runtime, open_incident(runtime))
+    stats = deliver_due(runtime)
+    assert (stats.delivered, stats.retried) == (1, 2)
+    errors = {m.receiver: m.last_error or "" for m in outbox(runtime)}
+    assert errors["good"] == ""
+    assert "Timeout" in errors["hangs"]
+    assert "HTTP 302 to http://" in errors["loops"] and "not followed" in errors["loops"]
+
+
+def test_a_crash_after_claiming_delays_but_never_loses_a_message(
+    httpserver: HTTPServer, make_settings, make_runtime, clock: FixedClock
+) -> None:
+    runtime = make(make_settings, make_runtime, hook(httpserver.url_for("/hook")))
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    enqueue_last_event(runtime, open_incident(runtime))
+    from monitor.notify.config import of
+
+    assert len(_claim(runtime, clock.now(), of(runtime.settings))) == 1  # then the worker dies
+    assert deliver_due(runtime).claimed == 0  # leased
+    clock.advance(minutes=1)
+    assert deliver_due(runtime).delivered == 1
+
+
+def test_matchers_pick_receivers_by_event_severity_service_and_labels(
+    make_settings, make_runtime
+) -> None:
+    url = "http://127.0.0.1:9/x"
+    runtime = make(
+        make_settings, make_runtime,
+        hook(url, name="all"),
+        hook(url, name="sev1-links", severities=["SEV1"], services=["redirect"],
+             labels={"team": "links"}),
+        hook(url, name="sev2", severities=["SEV2"]),
+        hook(url, name="resolutions", events=["incident.state_changed"]),
+        hook(url, name="notices", events=["notice.corrected"]),
+    )
+    incident = open_incident(runtime)
+    assert sorted(m.receiver for m in written_for_last_event(runtime, incident)) == ["all", "sev1-links"]
+    with runtime.unit() as s:
+        row = incidents.get_by_key_or_raise(s, incident.key)
+        incidents.transition(s, row, State.VERIFYING, actor="ana", clock=runtime.clock)
+        incidents.transition(s, row, State.RESOLVED, actor="ana", clock=runtime.clock)
+    sent = written_for_last_event(runtime, incident)
+    assert sorted(m.receiver for m in sent) == ["all", "resolutions", "sev1-links"]
+    assert {m.event_type for m in sent} == {"incident.resolved"}
+
+
+def test_corrections_follow_the_notice_to_every_receiver_it_went_to(
+    make_settings, make_runtime
+) -> None:
+    from monitor.comms import service as notices
+    from monitor.comms.models import Kind
+    from tests.monitor.comms.factories import content
+
+    runtime = make(make_settings, make_runtime,
+                   hook("http://127.0.0.1:9/x", name="notices", events=["notice.published"]))
+    incident = open_incident(runtime)
+    with runtime.unit() as s:
+        notice = notices.draft(s, incident, lang="en", content=content("en"), actor="ana",
+                               clock=runtime.clock)
+        notices.publish(s, notice, actor="ana", is_admin=False, clock=runtime.clock,
+                        settings=runtime.settings)
+        notices.publish_version(s, notice, kind=Kind.CORRECTION, actor="ana", is_admin=False,
+                                clock=runtime.clock, settings=runtime.settings,
+                                content=content("en", what_was_wrong="We said A.",
+                                                what_is_right="B is right."))
+    assert [m.event_type for m in outbox(runtime)] == ["notice.published", "notice.corrected"]
+
+
+def test_alertmanager_receivers_get_version_4_payloads(
+    httpserver: HTTPServer, make_settings, make_runtime
+) -> None:
+    runtime = make(make_settings, make_runtime,
+                   {"name": "am", "kind": "alertmanager", "url": httpserver.url_for("/am")})
+    httpserver.expect_request("/am", method="POST").respond_with_data("ok")
+    incident = open_incident(runtime)
+    enqueue_last_event(runtime, incident)
+    assert deliver_due(runtime).delivered == 1
+    body = json.loads(httpserver.log[0][0].get_data())
+    assert (body["version"], body["status"], body["receiver"]) == ("4", "firing", "am")
+    alert = body["alerts"][0]
+    assert alert["labels"]["alertname"] == incident.key and alert["labels"]["severity"] == "SEV1"
+    assert "webhook-signature" not in httpserver.log[0][0].headers
+
+
+def test_an_unset_secret_fails_the_attempt_with_the_variable_name(
+    httpserver: HTTPServer, make_settings, make_runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPS_SECRET")
+    runtime = make(make_settings, make_runtime, hook(httpserver.url_for("/hook")))
+    enqueue_last_event(runtime, open_incident(runtime))
+    stats = deliver_due(runtime)
+    assert stats.retried == 1
+    assert "OPS_SECRET (the signing secret) is not set" in next(iter(stats.errors.values()))
+    assert httpserver.log == []
+
+
+def test_queue_depth_and_oldest_age_are_read_at_scrape_time(
+    make_settings, make_runtime, clock: FixedClock
+) -> None:
+    runtime = make(make_settings, make_runtime, hook("http://127.0.0.1:9/x"))
+    enqueue_last_event(runtime, open_incident(runtime))
+    delivery.NotifyMetrics.of(runtime)
+    clock.advance(seconds=90)
+    assert runtime.registry.get_sample_value(
+        "candor_notification_queue_depth", {"receiver": "ops"}) == 1
+    assert runtime.registry.get_sample_value("candor_notification_oldest_pending_seconds") == 90
+
+
+def test_backoff_grows_to_the_cap_with_bounded_jitter() -> None:
+    from monitor.notify.config import Notify
+
+    config = Notify(backoff_initial="10s", backoff_max="1m", jitter=0.5)
+    assert delivery.backoff(1, config, rand=lambda: 0.0) == 5
+    assert delivery.backoff(1, config, rand=lambda: 1.0) == 15
+    assert delivery.backoff(9, config, rand=lambda: 0.5) == 60
+    assert timedelta(seconds=delivery.backoff(3, config)) <= timedelta(seconds=60)

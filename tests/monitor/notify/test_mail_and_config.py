@@ -1,0 +1,80 @@
+"""Story: subscribers get plain public words by e-mail; a bad receiver config says what to fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from email import message_from_bytes
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from pydantic import ValidationError
+
+from monitor.notify.config import Notify
+from monitor.notify.delivery import deliver_due
+from tests.conftest import free_port
+from tests.monitor.notify.conftest import open_incident
+from tests.monitor.notify.test_delivery import enqueue_last_event, make
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+def test_mail_goes_out_over_smtp_without_internal_titles(
+    smtp: tuple[Inbox, int], make_settings, make_runtime
+) -> None:
+    inbox, port = smtp
+    runtime = make(make_settings, make_runtime, {
+        "name": "subscribers", "kind": "smtp", "url": f"smtp://127.0.0.1:{port}",
+        "sender": "status@everlinks.example", "to": ["ana@example.org", "bo@example.org"],
+    })
+    incident = open_incident(runtime)
+    enqueue_last_event(runtime, incident)
+    assert deliver_due(runtime).delivered == 1
+    recipients, mail = inbox.messages[0]
+    assert recipients == ["ana@example.org", "bo@example.org"]
+    assert mail["Subject"] == f"[{incident.key}] incident.opened"
+    assert "redirect-svc" not in mail.get_payload()  # the internal title stays inside
+
+
+@pytest.mark.parametrize(
+    ("receiver", "message"),
+    [
+        ({"name": "m", "kind": "smtp", "url": "smtp://127.0.0.1:25"}, "needs 'to'"),
+        ({"name": "m", "kind": "smtp", "url": "http://x"}, "needs url 'smtp://host:port'"),
+        ({"name": "w", "kind": "webhook", "url": "smtp://x"}, "needs an http(s):// url"),
+        ({"name": "w", "kind": "webhook", "url": "http://x", "secret": "whsec_abc"},
+         "secrets must not be written inline"),
+        ({"name": "w", "kind": "pager", "url": "http://x"}, "'webhook', 'alertmanager' or 'smtp'"),
+        ({"name": "w", "kind": "webhook", "url": "http://x", "events": ["incident.exploded"]},
+         "incident.opened"),
+        ({"name": "Bad Name", "kind": "webhook", "url": "http://x"}, "should match pattern"),
+    ],
+)
+def test_bad_receiver_config_names_the_fix(receiver: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Notify.model_validate({"receivers": [receiver]})
+    assert message in str(caught.value)
+
+
+def test_receiver_names_must_be_unique() -> None:
+    one = {"name": "ops", "kind": "webhook", "url": "http://x"}
+    with pytest.raises(ValidationError, match="repeated: ops"):
+        Notify.model_validate({"receivers": [one, one]})

@@ -1,0 +1,42 @@
+"""Fixtures for postmortem tests: the demo incident in a real store, an app with our router."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from monitor.api.app import create_app
+from monitor.api.runtime import Runtime
+from monitor.clock import FixedClock
+from monitor.incidents.models import Incident
+from postmortem import api, examples
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def story(runtime: Runtime, clock: FixedClock) -> Incident:
+    """INC-1: the demo incident (SEV2, resolved, notices, a correction, a fix), no postmortem yet."""
+    with runtime.unit() as session:
+        incident = examples.demo_incident(session, clock, runtime.settings)
+    return incident
+
+
+@pytest.fixture
+def pm_client(runtime: Runtime) -> Iterator[TestClient]:
+    app = create_app(runtime)
+    if not any(getattr(r, "path", "").endswith("/postmortem") for r in app.routes):
+        app.include_router(api.router)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def event(seq: int, type: str, at: Any, payload: dict[str, Any] | None = None,
+          actor: str = "test") -> SimpleNamespace:
+    return SimpleNamespace(seq=seq, type=type, at=at, actor=actor, payload=payload or {})
