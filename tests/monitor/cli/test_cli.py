@@ -23,7 +23,7 @@ def cli(tmp_path: Path):
     runner = CliRunner(env={"COLUMNS": "200"})
 
     def run(*args: str, code: int = 0) -> str:
-        result = runner.invoke(app, [*args, "--config", str(config)] if args[0] not in ("check-config",) else list(args))
+        result = runner.invoke(app, [*args, "--config", str(config)])
         assert result.exit_code == code, f"{args}: exit {result.exit_code}\n{result.output}"
         return result.output
 
