@@ -130,11 +130,17 @@ def test_db_upgrade_is_idempotent(cli):
     assert "ok" in cli("db", "status")
 
 
-def test_demo_once_tells_the_whole_story():
-    """The headless demo: a spike opens an incident that is fixed and verified."""
-    result = subprocess.run([sys.executable, "-m", "monitor.cli.main", "demo", "--once"],
+def test_demo_once_tells_the_whole_story(tmp_path: Path):
+    """The headless demo: a spike opens an incident; users are told, a mistake corrected,
+    the fix verified and a postmortem drafted from what happened."""
+    result = subprocess.run([sys.executable, "-m", "monitor.cli.main", "demo", "--once",
+                             "--data-dir", str(tmp_path)],
                             capture_output=True, text=True, timeout=180, cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "opened" in result.stdout
-    assert "fix deployed" in result.stdout
-    assert "demo: ok" in result.stdout
+    story = result.stdout
+    for step in ("INC-1 opened", "published in pt-BR and en", "fix deployed", "correction",
+                 "INC-1 is verifying", "INC-1 is resolved", "postmortem drafted", "demo: ok"):
+        assert step in story, f"{step!r} missing from:\n{story}"
+    assert "notice.corrected" in story  # the signed webhook got the correction
+    report = (tmp_path / "postmortem-INC-1.en.md").read_text()
+    assert "RedirectErrorRatioHigh" in report and "Rolled back the redirect cache config" in report
