@@ -18,6 +18,7 @@ from monitor.notify import delivery
 from monitor.rules.manager import RuleManager, intake_sink
 from monitor.signals.store import SeriesStore, key_of
 from monitor.verification.service import sweep
+from postmortem.schedule import digest_job
 from postmortem.service import draft_due
 
 log = logging.getLogger("candor.scheduler")
@@ -70,7 +71,7 @@ def jobs(runtime: Runtime) -> list[Job]:
         Job("verification", every, verify),
         Job("notify", parse_duration(runtime.settings.notify.interval), delivery.job),
         Job("postmortem-drafts", 30.0, draft_postmortems),
-        *filter(None, [rule_job(runtime)]),
+        *filter(None, [rule_job(runtime), digest_job(runtime)]),
     ]
 
 

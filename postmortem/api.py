@@ -1,7 +1,9 @@
 """Postmortem routes: thin handlers over ``postmortem.service``, ``report`` and ``digest``.
 
 Mount with ``app.include_router(postmortem.api.router)``. The triggering signal
-for charts comes from ``app.state.postmortem_signal`` when set: a function
+for charts is found in the live series store by ``postmortem.signal.from_runtime``
+(the firing rule's expression, else ``ALERTS``); tests and embedders may set
+``app.state.postmortem_signal`` instead: a function
 ``(session, incident) -> (name, [(datetime, value), ...]) | None``.
 """
 
@@ -16,7 +18,7 @@ from pydantic import BaseModel
 from monitor.api.deps import Responder, RuntimeDep, Viewer
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
-from postmortem import config, report, service
+from postmortem import config, report, service, signal
 from postmortem.digest import load_digest
 from postmortem.lint import lint
 from postmortem.models import (
@@ -137,11 +139,11 @@ def render_postmortem(
 ) -> Response:
     section = config.of(runtime.settings)
     with runtime.unit() as s:
-        source = getattr(request.app.state, "postmortem_signal", None)
-        found = source(s, incidents.get_by_key_or_raise(s, key)) if source else None
+        hook = getattr(request.app.state, "postmortem_signal", None)
+        found = hook(s, incidents.get_by_key_or_raise(s, key)) if hook else None
         name, points = found if found else ("", None)
         doc = report.load(s, key, now=runtime.clock.now(), signal=points, signal_name=name,
-                          version=version)
+                          version=version, source=None if hook else signal.from_runtime(runtime))
     output = render(doc, format, lang or section.default_lang, templates_dir=section.templates_dir,
                     pdf_timeline_limit=section.pdf_timeline_limit)
     body = output if isinstance(output, bytes) else output.encode()
@@ -202,7 +204,8 @@ def digest(
 ) -> Response | dict[str, Any]:
     section = config.of(runtime.settings)
     with runtime.unit() as s:
-        result = load_digest(s, period, runtime.clock.now())
+        result = load_digest(s, period, runtime.clock.now(), settings=runtime.settings,
+                             storage=runtime.signals.store if runtime.settings.slo else None)
     if format == "json":
         return result.as_dict()
     output = render(result, format, lang or section.default_lang, template="digest",

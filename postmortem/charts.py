@@ -15,7 +15,8 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -40,7 +41,7 @@ class Marker:
 
 
 def _figure(points: Sequence[tuple[datetime, float]], markers: Sequence[Marker], title: str,
-            unit: str) -> Figure:
+            unit: str, threshold: float | None = None) -> Figure:
     figure = Figure(figsize=(7.5, 2.8), dpi=100, layout="constrained")
     axes = figure.add_subplot()
     xs = [utc(at) for at, _ in points]
@@ -48,6 +49,10 @@ def _figure(points: Sequence[tuple[datetime, float]], markers: Sequence[Marker],
     axes.plot(xs, ys, color="#34495e", linewidth=1.4)
     if xs:
         axes.fill_between(xs, ys, color="#34495e", alpha=0.08)
+    if threshold is not None:
+        axes.axhline(threshold, color="#c0392b", linestyle=":", linewidth=1)
+        axes.text(1.0, threshold, f" {threshold:g}", color="#c0392b", fontsize=7, va="center",
+                  ha="left", transform=axes.get_yaxis_transform())
     for index, marker in enumerate(sorted(markers, key=lambda m: m.at)):
         color = COLORS.get(marker.kind, "#7f8c8d")
         axes.axvline(utc(marker.at), color=color, linestyle="--", linewidth=1)
@@ -63,10 +68,10 @@ def _figure(points: Sequence[tuple[datetime, float]], markers: Sequence[Marker],
 
 
 def signal_chart(points: Sequence[tuple[datetime, float]], markers: Sequence[Marker], *,
-                 title: str = "", unit: str = "") -> str:
-    """An SVG line chart of ``points`` with a dashed line per marker."""
+                 title: str = "", unit: str = "", threshold: float | None = None) -> str:
+    """An SVG line chart of ``points`` with a dashed line per marker (and a dotted threshold)."""
     with matplotlib.rc_context(STYLE):
-        figure = _figure(points, markers, title, unit)
+        figure = _figure(points, markers, title, unit, threshold)
         buffer = io.StringIO()
         FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None})
     text = buffer.getvalue()
@@ -81,3 +86,41 @@ def signal_chart_png(points: Sequence[tuple[datetime, float]], markers: Sequence
         buffer = io.BytesIO()
         FigureCanvasAgg(figure).print_png(buffer, metadata={"Software": None})
     return buffer.getvalue()
+
+
+def _svg(figure: Figure) -> str:
+    buffer = io.StringIO()
+    FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None})
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _trend_axes(title: str) -> tuple[Figure, Any]:
+    figure = Figure(figsize=(7.5, 2.0), dpi=100, layout="constrained")
+    axes = figure.add_subplot()
+    axes.set_title(title, loc="left", fontsize=9)
+    axes.grid(axis="y", alpha=0.25)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    return figure, axes
+
+
+def bar_chart(days: Sequence[date], counts: Sequence[int], *, title: str = "") -> str:
+    """Incidents per day as SVG bars (digest trends)."""
+    with matplotlib.rc_context(STYLE):
+        figure, axes = _trend_axes(title)
+        axes.bar(list(days), list(counts), color="#34495e", width=0.8)
+        axes.yaxis.get_major_locator().set_params(integer=True)
+        axes.xaxis.set_major_formatter(DateFormatter("%m-%d"))
+        return _svg(figure)
+
+
+def line_chart(weeks: Sequence[date], values: Sequence[float | None], *, title: str = "") -> str:
+    """A weekly figure (e.g. MTTR in minutes) as an SVG line; weeks without data are gaps."""
+    with matplotlib.rc_context(STYLE):
+        figure, axes = _trend_axes(title)
+        ys = [float("nan") if v is None else v for v in values]
+        axes.plot(list(weeks), ys, color="#16a085", marker="o", linewidth=1.4)
+        axes.set_ylim(bottom=0)
+        axes.xaxis.set_major_formatter(DateFormatter("%m-%d"))
+        return _svg(figure)

@@ -19,7 +19,7 @@ import typer
 
 from monitor.cli.common import ConfigOpt, runtime_from
 from monitor.cli.output import fail, out, reported
-from postmortem import config, report, service
+from postmortem import config, report, service, signal
 from postmortem.digest import load_digest
 from postmortem.render import render
 
@@ -82,7 +82,8 @@ def render_command(
     section = config.of(runtime.settings)
     with reported():
         with runtime.unit() as s:
-            doc = report.load(s, key, now=runtime.clock.now(), version=version)
+            doc = report.load(s, key, now=runtime.clock.now(), version=version,
+                              source=signal.from_settings(runtime.settings))
         data = render(doc, format.value, (lang.value if lang else section.default_lang),
                       templates_dir=section.templates_dir, pdf_timeline_limit=section.pdf_timeline_limit)
     _write(data, output)
@@ -109,7 +110,9 @@ def digest(
     section = config.of(runtime.settings)
     with reported():
         with runtime.unit() as s:
-            result = load_digest(s, period.value, runtime.clock.now())
+            storage = signal.stored(runtime.settings) if runtime.settings.slo else None
+            result = load_digest(s, period.value, runtime.clock.now(), settings=runtime.settings,
+                                 storage=storage)
         if format is DigestFormat.json:
             data: str | bytes = json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n"
         else:

@@ -9,14 +9,17 @@ nothing from ``monitor.config`` is imported here (that would be a cycle).
     default_lang = "en"                        # or "pt-BR"
     required_approvals = 1                     # approvals before in_review -> reviewed
     digest_period = "week"                     # week | month | quarter
-    pdf_timeline_limit = 2000                  # timeline entries in a PDF (0: all); key moments always
+    pdf_timeline_limit = 5000                  # timeline entries in a PDF (0: all); key moments always
+    digest_schedule = "0 8 * * MON"            # cron (UTC, 5 fields) for the scheduled digest; "" = off
+    digest_receivers = []                      # [[notify.receivers]] names (webhook or smtp) to send it to
+    owner_teams = {}                           # action-item owner -> team, e.g. { "@ana" = "sre" }
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Section(BaseModel):
@@ -33,7 +36,29 @@ class PostmortemSettings(Section):
     default_lang: Lang = "en"
     required_approvals: int = Field(1, ge=1, le=10)
     digest_period: Literal["week", "month", "quarter"] = "week"
-    pdf_timeline_limit: int = Field(2000, ge=0, le=1_000_000)
+    pdf_timeline_limit: int = Field(5000, ge=0, le=1_000_000)
+    digest_schedule: str = "0 8 * * MON"
+    digest_receivers: list[str] = []
+    owner_teams: dict[str, str] = {}
+
+    @field_validator("digest_schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if value.strip():
+            cron_trigger(value)
+        return value
+
+
+def cron_trigger(expression: str) -> Any:
+    """APScheduler's ``CronTrigger`` (UTC) for a 5-field crontab line; ``ValueError`` says why not."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        return CronTrigger.from_crontab(expression, timezone="UTC")
+    except ValueError as exc:
+        raise ValueError(f"{expression!r} is not a cron schedule ({exc}); give five fields "
+                         '"minute hour day month weekday" in UTC, e.g. "0 8 * * MON", '
+                         'or "" to turn the scheduled digest off') from None
 
 
 def of(settings: Any) -> PostmortemSettings:

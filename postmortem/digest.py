@@ -14,7 +14,7 @@ Windows are rolling and end at ``now``: week = 7 days, month = 30, quarter = 91.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import fmean
@@ -80,6 +80,11 @@ class Digest:
     items_overdue: int
     repeats: list[dict[str, Any]]
     postmortems_published: list[str] = field(default_factory=list)
+    teams: list[dict[str, Any]] = field(default_factory=list)
+    per_day: list[dict[str, Any]] = field(default_factory=list)
+    mttr_per_week: list[dict[str, Any]] = field(default_factory=list)
+    slos: list[dict[str, Any]] | None = None  # None: no SLOs configured
+    charts: dict[str, str] = field(default_factory=dict)  # SVG, for HTML/PDF only
 
     @property
     def empty(self) -> bool:
@@ -87,6 +92,7 @@ class Digest:
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        out.pop("charts")
         out["trends"] = {name: {"current": t.current, "previous": t.previous, "change": t.change}
                          for name, t in self.trends.items()}
         out["empty"] = self.empty
@@ -120,6 +126,52 @@ def _figures(rows: list[tuple[Any, Sequence[EventLike]]]) -> Figures:
     return Figures(len(rows), {n: round(fmean(v), 1) if v else None for n, v in values.items()})
 
 
+def team_of(item: Any, owner_teams: Mapping[str, str]) -> str:
+    """``team:x`` owners belong to x; others by the ``owner_teams`` map, then the item's team."""
+    owner = str(getattr(item, "owner", "") or "")
+    if owner.startswith("team:"):
+        return owner.removeprefix("team:")
+    return owner_teams.get(owner) or str(getattr(item, "team", "") or "") or "(none)"
+
+
+def teams(action_items: Sequence[Any], end: datetime, owner_teams: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Per team, items created before ``end``: total, closed by then, overdue then, share closed."""
+    rows: dict[str, dict[str, Any]] = {}
+    for item in action_items:
+        if utc(item.created_at) >= end:
+            continue
+        row = rows.setdefault(team_of(item, owner_teams),
+                              {"total": 0, "closed": 0, "overdue": 0})
+        row["total"] += 1
+        closed = item.closed_at is not None and utc(item.closed_at) < end
+        row["closed"] += closed
+        row["overdue"] += (not closed) and item.due < end.date()
+    return [{"team": name, **row, "ratio": round(row["closed"] / row["total"], 3)}
+            for name, row in sorted(rows.items())]
+
+
+def per_day(started: Sequence[datetime], first: date, last: date) -> list[dict[str, Any]]:
+    counts = Counter(at.date() for at in started)
+    days = (last - first).days + 1
+    return [{"day": first + timedelta(days=n), "count": counts.get(first + timedelta(days=n), 0)}
+            for n in range(days)]
+
+
+def mttr_per_week(rows: Sequence[tuple[datetime, float | None]], first: date,
+                  last: date) -> list[dict[str, Any]]:
+    """Mean time to restore (minutes) by ISO week (its Monday); ``None`` for a week without data."""
+    monday = first - timedelta(days=first.weekday())
+    weeks: dict[date, list[float]] = {}
+    while monday <= last:
+        weeks[monday] = []
+        monday += timedelta(days=7)
+    for at, seconds in rows:
+        week = at.date() - timedelta(days=at.weekday())
+        if seconds is not None and week in weeks:
+            weeks[week].append(seconds / 60)
+    return [{"week": w, "minutes": round(fmean(v), 1) if v else None} for w, v in weeks.items()]
+
+
 def compute_digest(
     incidents_with_events: Sequence[tuple[Any, Sequence[EventLike]]],
     period: str,
@@ -127,6 +179,9 @@ def compute_digest(
     *,
     action_items: Sequence[Any] = (),
     postmortems_published: Sequence[str] = (),
+    owner_teams: Mapping[str, str] = {},  # noqa: B006  (read only)
+    slos: list[dict[str, Any]] | None = None,
+    charts: bool = True,
 ) -> Digest:
     previous_start, start, end = window(period, now)
     current: list[tuple[Any, Sequence[EventLike]]] = []
@@ -176,17 +231,58 @@ def compute_digest(
     overdue = sum(1 for i in action_items if service.is_overdue(i, today))
     repeats = [{"by": name.split(":", 1)[0], "value": name.split(":", 1)[1], "incidents": keys}
                for name, keys in sorted(groups.items()) if len(keys) > 1]
+    both = [(_started(i, e), key_figures(e).as_seconds()["time_to_restore"]) for i, e in current + before]
+    known = [(at, seconds) for at, seconds in both if at is not None]
+    last_day = (end - timedelta(microseconds=1)).date()
+    days = per_day([at for at, _ in known], previous_start.date(), last_day)
+    weeks = mttr_per_week(known, previous_start.date(), last_day)
     return Digest(
         period=period, start=start, end=end, previous_start=previous_start, generated_at=now,
         incidents=listing, by_severity=by_severity, by_service=dict(sorted(by_service.items())),
         current=now_figures, previous=before_figures, trends=trends, corrections=corrections,
         retractions=retractions, items_opened=opened, items_closed=closed, items_overdue=overdue,
         repeats=repeats, postmortems_published=sorted(postmortems_published),
+        teams=teams(action_items, end, owner_teams), per_day=days, mttr_per_week=weeks, slos=slos,
+        charts=trend_charts(days, weeks) if charts else {},
     )
 
 
-def load_digest(session: Session, period: str, now: datetime) -> Digest:
-    """Read the two windows' incidents, their events and all action items, then compute."""
+def trend_charts(days: list[dict[str, Any]], weeks: list[dict[str, Any]]) -> dict[str, str]:
+    from postmortem.charts import bar_chart, line_chart
+
+    return {"per_day": bar_chart([d["day"] for d in days], [d["count"] for d in days]),
+            "mttr_per_week": line_chart([w["week"] for w in weeks], [w["minutes"] for w in weeks])}
+
+
+SLO_REMAINING = "slo:error_budget_remaining:ratio"
+
+
+def slo_status(settings: Any, storage: Any, at: datetime) -> list[dict[str, Any]] | None:
+    """Each configured SLO's remaining error budget at ``at`` (``None``: no SLOs configured)."""
+    configured = list(getattr(settings, "slo", None) or [])
+    if not configured:
+        return None
+    from monitor.config import parse_duration
+    from monitor.promql import Engine, Vector
+
+    found: dict[tuple[str, str], float] = {}
+    if storage is not None:
+        value = Engine(storage, lookback=parse_duration(settings.engine.lookback)).instant(
+            SLO_REMAINING, at.timestamp())
+        assert isinstance(value, Vector)
+        for sample in value:
+            labels = dict(sample.labels)
+            found[(labels.get("slo", ""), labels.get("service", ""))] = sample.value
+    return [{"slo": slo.name, "service": slo.service, "objective": slo.objective,
+             "remaining": found.get((slo.name, slo.service))} for slo in configured]
+
+
+def load_digest(session: Session, period: str, now: datetime, *, settings: Any = None,
+                storage: Any = None) -> Digest:
+    """Read the two windows' incidents, their events and all action items, then compute.
+
+    With ``settings``: teams from ``postmortem.owner_teams``, and each ``[[slo]]``'s
+    remaining error budget at ``now`` evaluated over ``storage`` (a series store)."""
     previous_start, start, end = window(period, now)
     rows: list[Any] = []
     cursor = None
@@ -200,5 +296,7 @@ def load_digest(session: Session, period: str, now: datetime) -> Digest:
     keys = {i.id: i.key for i in rows}
     published = [keys.get(p.incident_id, str(p.incident_id))
                  for p in service.published_between(session, start, end)]
+    owner_teams = settings.postmortem.owner_teams if settings is not None else {}
     return compute_digest(pairs, period, now, action_items=service.items(session),
-                          postmortems_published=published)
+                          postmortems_published=published, owner_teams=owner_teams,
+                          slos=slo_status(settings, storage, now) if settings is not None else None)

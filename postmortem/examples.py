@@ -24,11 +24,14 @@ from monitor.config import Settings
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import EventType, State
 from monitor.incidents.models import Incident
+from monitor.promql import MemoryStorage
+from monitor.rules.loader import parse_rules
 from postmortem import service
 from postmortem.digest import load_digest
 from postmortem.models import ActionItemCreate, AnnotationCreate, ContentPatch, ItemType, Why
 from postmortem.render import render
 from postmortem.report import load
+from postmortem.signal import SignalSource
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 IMPACT = START - timedelta(minutes=2)
@@ -48,6 +51,26 @@ def signal(start: datetime = IMPACT) -> list[tuple[datetime, float]]:
             value = 0.004 + 0.001 * (step % 2)
         points.append((at, round(value * 100, 2)))
     return points
+
+
+RULES = """
+groups:
+  - name: redirector
+    rules:
+      - alert: RedirectErrorsHigh
+        expr: redirect_error_ratio{service="redirector"} > 0.05
+        for: 1m
+"""
+
+
+def signal_source() -> SignalSource:
+    """The demo's series store and rule: the chart goes through the same path as a live one."""
+    storage = MemoryStorage()
+    labels = {"__name__": "redirect_error_ratio", "service": "redirector", "region": "sa-east-1"}
+    storage.add(labels, [(int(at.timestamp() * 1000), round(v / 100, 5)) for at, v in signal()])
+    rules, problems = parse_rules(RULES, "examples.RULES")
+    assert not problems, problems
+    return SignalSource(storage, rules.groups)
 
 
 def demo_incident(session: Session, clock: FixedClock, settings: Settings) -> Incident:
@@ -221,9 +244,8 @@ def write_examples(out_dir: Path) -> list[Path]:
             build(engine, settings)
             now = datetime(2026, 3, 6, 17, 0, tzinfo=UTC)
             with db.session(engine) as session:
-                report = load(session, "INC-1", now=now, signal=signal(),
-                              signal_name="redirector 5xx ratio (%)")
-                digest = load_digest(session, "week", now)
+                report = load(session, "INC-1", now=now, source=signal_source())
+                digest = load_digest(session, "week", now, settings=settings)
         finally:
             engine.dispose()
     for lang in ("en", "pt-BR"):
@@ -232,9 +254,10 @@ def write_examples(out_dir: Path) -> list[Path]:
             output = render(report, fmt, lang)
             path.write_bytes(output if isinstance(output, bytes) else output.encode())
             written.append(path)
-        for fmt in ("md", "html"):
+        for fmt in ("md", "html", "pdf"):
             path = out_dir / f"digest-week.{lang}.{fmt}"
-            path.write_text(str(render(digest, fmt, lang, template="digest")))
+            output = render(digest, fmt, lang, template="digest")
+            path.write_bytes(output if isinstance(output, bytes) else output.encode())
             written.append(path)
     assert report.chart_svg
     (out_dir / "INC-1-signal.svg").write_text(report.chart_svg)

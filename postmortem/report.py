@@ -121,6 +121,7 @@ def assemble(
     approvals: Sequence[str] = (),
     signal: Signal | None = None,
     signal_name: str = "",
+    threshold: float | None = None,
     now: datetime,
     content: dict[str, Any] | None = None,
 ) -> Report:
@@ -136,7 +137,8 @@ def assemble(
     ]
     chart = None
     if signal:
-        chart = signal_chart(signal, markers(figures, entries), title=signal_name or incident.title)
+        chart = signal_chart(signal, markers(figures, entries), title=signal_name or incident.title,
+                             threshold=threshold)
     base = content if content is not None else (postmortem.content if postmortem else {})
     return Report(
         key=incident.key, title=incident.title, severity=incident.severity, state=incident.state,
@@ -155,14 +157,20 @@ def assemble(
 
 
 def load(session: Session, key: str, *, now: datetime, signal: Signal | None = None,
-         signal_name: str = "", version: int | None = None) -> Report:
+         signal_name: str = "", version: int | None = None, source: Any = None) -> Report:
     """Read an incident and its postmortem (if any) and assemble the report.
 
     Without a postmortem the report still renders: computed sections are
     filled, written ones say "not written yet". ``version`` picks a published
-    version's text instead of the current one.
+    version's text instead of the current one. ``source`` (a ``signal.SignalSource``)
+    finds the triggering signal when ``signal`` is not given.
     """
     incident: Incident = incidents.get_by_key_or_raise(session, key)
+    threshold = None
+    if signal is None and source is not None:
+        found = source.find(session, incident, now=now)
+        if found is not None:
+            signal, signal_name, threshold = found.points, found.name, found.threshold
     pm = service.get(session, incident)
     content = None
     if version is not None:
@@ -175,5 +183,5 @@ def load(session: Session, key: str, *, now: datetime, signal: Signal | None = N
         annotations=service.overlays(session, incident), postmortem=pm,
         items=service.items(session, incident),
         approvals=service.approvals(session, pm) if pm else [],
-        signal=signal, signal_name=signal_name, now=now, content=content,
+        signal=signal, signal_name=signal_name, threshold=threshold, now=now, content=content,
     )

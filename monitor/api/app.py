@@ -14,6 +14,9 @@ from monitor.auth.api import router as tokens
 from monitor.comms.api import public_router as status_page
 from monitor.comms.api import router as notices
 from monitor.comms.metrics import install as install_cadence_metrics
+from monitor.comms.reports.api import router as reports
+from monitor.comms.subscribers.api import public_router as subscribe
+from monitor.comms.subscribers.api import router as subscribers
 from monitor.incidents.api import router as incidents
 from monitor.notify.api import router as outbox
 from monitor.notify.metrics import NotifyMetrics
@@ -25,7 +28,7 @@ from postmortem.api import router as postmortems
 from postmortem.metrics import register as register_action_item_metrics
 
 ROUTERS = [ops, incidents, alerting, tokens, signals, otlp, notices, status_page, outbox, postmortems,
-           prometheus_api]
+           prometheus_api, subscribe, subscribers, reports]
 
 
 class RouteTimer:

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from monitor import db
 from monitor.clock import Clock, SystemClock
+from monitor.comms.hooks import tell_people
 from monitor.config import Settings
 from monitor.incidents.models import Incident, IncidentEvent
 from monitor.incidents.service import EVENT_HOOKS
@@ -61,8 +62,11 @@ class Runtime:
         Every incident event written in it also writes its notifications (the outbox),
         in the same transaction."""
         with db.session(self.engine) as session:
-            session.info[EVENT_HOOKS] = [self._notify]
+            session.info[EVENT_HOOKS] = [self._notify, self._tell_people]
             yield session
 
     def _notify(self, session: Session, incident: Incident, event: IncidentEvent) -> None:
         enqueue_for_event(session, incident, event, self.settings)
+
+    def _tell_people(self, session: Session, incident: Incident, event: IncidentEvent) -> None:
+        tell_people(session, incident, event, self.settings)  # subscribers and reporters

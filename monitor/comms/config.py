@@ -16,6 +16,12 @@
     [comms.linter]
     max_sentence_words = { "pt-BR" = 30, en = 25 }
     jargon = { en = ["kafka"], "pt-BR" = ["kafka"] }   # added to the built-in lexicon
+    [comms.subscribers]
+    receiver = "subscribers-mail"   # an smtp receiver without `to`; empty: sign-up off
+    confirm_ttl = "48h"
+    resend_after = "10m"
+    [comms.reports]
+    match_window = "1h"
 """
 
 from __future__ import annotations
@@ -66,6 +72,20 @@ class LinterConfig(Section):
     jargon: dict[str, list[str]] = {}
 
 
+class SubscribersConfig(Section):
+    # Name of an smtp receiver in [[notify.receivers]] that carries subscriber and reporter
+    # mail (its url and sender are used; give it no `to`). Empty: e-mail sign-up is off.
+    receiver: str = ""
+    confirm_ttl: Duration = "48h"   # how long a confirmation link works
+    resend_after: Duration = "10m"  # a repeated sign-up mails a new link only after this
+
+
+class ReportsConfig(Section):
+    # A user report attaches to an open incident of its service detected no later than
+    # this after the report's time (users often notice before the alerts do).
+    match_window: Duration = "1h"
+
+
 class Comms(Section):
     status_title: str = "EVERLINKS status"
     default_lang: Literal["pt-BR", "en"] = "pt-BR"
@@ -74,6 +94,8 @@ class Comms(Section):
     channels: dict[Sev, list[Channel]] = Field(default_factory=_default_channels)
     components: list[Component] = []
     linter: LinterConfig = LinterConfig()
+    subscribers: SubscribersConfig = SubscribersConfig()
+    reports: ReportsConfig = ReportsConfig()
 
     @field_validator("cadence", mode="before")
     @classmethod

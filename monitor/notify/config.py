@@ -12,8 +12,8 @@
 
     [[notify.receivers]]
     name = "ops"
-    kind = "webhook"                    # webhook | alertmanager | smtp
-    url = "https://hooks.example/candor"
+    kind = "webhook"                    # webhook | alertmanager | smtp | apprise
+    url = "https://hooks.example/candor"  # apprise: "env:NAME" only (its URLs hold secrets)
     secret = "env:CANDOR_OPS_WEBHOOK_SECRET"   # whsec_<base64> (Standard Webhooks)
     events = ["incident.opened", "notice.published", "notice.corrected"]   # empty: all
     severities = ["SEV1", "SEV2"]       # empty: all
@@ -23,6 +23,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
@@ -76,24 +77,30 @@ EventName = Literal[
 
 class ReceiverConfig(Section):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")
-    kind: Literal["webhook", "alertmanager", "smtp"]
-    url: str = Field(pattern=r"^(https?|smtp)://\S+$")
+    kind: Literal["webhook", "alertmanager", "smtp", "apprise"]
+    url: str = Field(pattern=r"^\S+$")
     secret: Secret | None = None
     events: list[EventName] = []
     severities: list[Annotated[str, Field(pattern=r"^SEV[1-4]$")]] = []
     services: list[str] = []
     labels: dict[str, str] = {}
-    # smtp only: sender and recipients.
+    # smtp only: sender and recipients. Without ``to`` the receiver only carries mail
+    # addressed per message (subscribers, user reports), never incident events.
     sender: str = "candor@localhost"
     to: list[Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$")]] = []
 
     @model_validator(mode="after")
     def _fits_kind(self) -> ReceiverConfig:
-        if self.kind == "smtp":
+        if self.kind == "apprise":
+            if not re.match(r"^env:[A-Za-z_][A-Za-z0-9_]*$", self.url):
+                raise ValueError(f"receiver {self.name!r}: kind apprise needs url 'env:NAME' (apprise "
+                                 "URLs hold secrets; put the URL in an environment variable)")
+        elif not re.match(r"^(https?|smtp)://\S+$", self.url):
+            raise ValueError(f"receiver {self.name!r}: url must start with http://, https:// or "
+                             f"smtp:// (only kind apprise takes 'env:NAME'); got {self.url!r}")
+        elif self.kind == "smtp":
             if not self.url.startswith("smtp://"):
                 raise ValueError(f"receiver {self.name!r}: kind smtp needs url 'smtp://host:port'")
-            if not self.to:
-                raise ValueError(f"receiver {self.name!r}: kind smtp needs 'to' (recipient addresses)")
         elif self.url.startswith("smtp://"):
             raise ValueError(f"receiver {self.name!r}: kind {self.kind} needs an http(s):// url")
         return self

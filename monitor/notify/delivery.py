@@ -24,6 +24,7 @@ thread; ``job(runtime)`` is the same pass for the APScheduler in
 from __future__ import annotations
 
 import base64
+import email.policy
 import hashlib
 import hmac
 import json
@@ -46,6 +47,7 @@ from sqlmodel import col, select
 from monitor.api.runtime import Runtime
 from monitor.clock import utc
 from monitor.config import parse_duration
+from monitor.notify import channels
 from monitor.notify import config as notify_config
 from monitor.notify.config import Notify, ReceiverConfig
 from monitor.notify.metrics import NotifyMetrics
@@ -142,12 +144,15 @@ def send_http(receiver: ReceiverConfig, message: Claimed, *, now: datetime, time
 
 def send_mail(receiver: ReceiverConfig, message: Claimed, *, timeout: float) -> Outcome:
     parts = urlsplit(receiver.url)
-    mail = EmailMessage()
+    # Long headers (List-Unsubscribe URLs) stay on one line instead of RFC 2047 words.
+    mail = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
     mail["From"] = message.payload["sender"]
     mail["To"] = ", ".join(message.payload["to"])
     mail["Subject"] = message.payload["subject"]
     mail["Message-ID"] = f"<{message.key.replace(':', '.')}@candor>"
-    mail.set_content(message.payload["text"])
+    for name, value in message.payload.get("headers", {}).items():
+        mail[name] = value
+    mail.set_content(message.payload["text"], cte="quoted-printable")
     with smtplib.SMTP(parts.hostname or "localhost", parts.port or 25, timeout=timeout) as smtp:
         smtp.send_message(mail)
     return Outcome(True)
@@ -155,9 +160,14 @@ def send_mail(receiver: ReceiverConfig, message: Claimed, *, timeout: float) -> 
 
 def attempt(receiver: ReceiverConfig | None, message: Claimed, *, now: datetime, timeout: float,
             client: httpx.Client) -> Outcome:
-    if receiver is None:
-        return Outcome(False, f"receiver {message.receiver!r} is no longer in the config")
     try:
+        if receiver is None and message.receiver == channels.DIRECT:
+            return Outcome(*channels.send_direct(message.payload, message.key, now=now,
+                                                 timeout=timeout, client=client))
+        if receiver is None:
+            return Outcome(False, f"receiver {message.receiver!r} is no longer in the config")
+        if receiver.kind == "apprise":
+            return Outcome(*channels.send_apprise(receiver, message.payload, timeout=timeout))
         if receiver.kind == "smtp":
             return send_mail(receiver, message, timeout=timeout)
         return send_http(receiver, message, now=now, timeout=timeout, client=client)

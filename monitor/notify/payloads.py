@@ -18,7 +18,10 @@ Alertmanager (``kind = "alertmanager"``): the webhook body Alertmanager sends,
 ``version: "4"``, one alert per incident (``alertname = incident key``),
 ``status`` ``resolved`` once the incident is resolved or retracted.
 
-SMTP (``kind = "smtp"``): ``{"sender", "to", "subject", "text"}``. Mail may
+apprise (``kind = "apprise"``): ``{"title", "body"}``, plain text, public words only.
+
+SMTP (``kind = "smtp"``): ``{"sender", "to", "subject", "text"}`` (optional
+``"headers"``, e.g. ``List-Unsubscribe``). Mail may
 go to subscribers, so it carries only public words: the notice text for
 notice events, otherwise the incident key and its state.
 """
@@ -117,8 +120,18 @@ def mail(receiver: ReceiverConfig, *, name: str, incident: Incident,
     return {"sender": receiver.sender, "to": list(receiver.to), "subject": subject, "text": text}
 
 
+def chat(*, name: str, incident: Incident, event: IncidentEvent) -> dict[str, Any]:
+    """apprise (chat, e-mail …): plain text, public words only — like ``mail``."""
+    notice = _notice(event)
+    if notice:
+        return {"title": f"[{incident.key}] {notice['title']}", "body": notice["text"] or ""}
+    return {"title": f"[{incident.key}] {name}", "body": f"{incident.key}: {incident.state}"}
+
+
 def build(receiver: ReceiverConfig, *, name: str, key: str, incident: Incident,
           event: IncidentEvent, public_url: str) -> dict[str, Any]:
+    if receiver.kind == "apprise":
+        return chat(name=name, incident=incident, event=event)
     if receiver.kind == "alertmanager":
         return alertmanager(receiver=receiver.name, name=name, incident=incident, event=event,
                             public_url=public_url)

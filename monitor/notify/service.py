@@ -62,8 +62,11 @@ def matches(receiver: ReceiverConfig, incident: Incident, name: str) -> bool:
     A receiver listing ``incident.state_changed`` also gets resolved, regressed and
     retracted (they are state changes too); one listing ``notice.published`` also gets
     every later version — updates, corrections, retractions go wherever the notice went.
-    Empty lists match everything.
+    Empty lists match everything. An smtp receiver without ``to`` only carries mail addressed
+    per message (subscribers, user reports), so it matches no incident event.
     """
+    if receiver.kind == "smtp" and not receiver.to:
+        return False
     if receiver.events:
         wanted = set(receiver.events)
         if name not in wanted and not (
@@ -106,6 +109,21 @@ def enqueue_for_event(
     if created:
         session.flush()
     return created
+
+
+def enqueue_direct(
+    session: Session, receiver: ReceiverConfig, *, key: str, event_type: str,
+    payload: dict[str, Any], now: datetime,
+) -> OutboxMessage | None:
+    """One outbox row not caused by an incident event (e.g. ``digest.published`` from a
+    schedule); ``None`` when ``key`` is already queued, so a repeated run stores nothing."""
+    if session.exec(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)).first():
+        return None
+    message = OutboxMessage(idempotency_key=key, receiver=receiver.name, event_type=event_type,
+                            incident_id=None, created_at=now, next_attempt_at=now, payload=payload)
+    session.add(message)
+    session.flush()
+    return message
 
 
 # ---- reads and admin actions ----------------------------------------------------

@@ -7,6 +7,7 @@ rule_files = ["rules/*.yml"]   # globs, relative to the working directory
 evaluation_interval = "5s"     # groups without their own `interval`
 lookback = "5m"                # how far back an instant selector looks for a sample
 external_labels = {}           # added to alerts sent to the intake; `$externalLabels` in templates
+prometheus_url = ""            # mode = "prometheus": where Candor reads series (monitor.promsource)
 ```
 """
 
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 # monitor.config.schema imports this module, so nothing from monitor.config at import time.
 
@@ -39,3 +40,11 @@ class EngineSettings(BaseModel):
     evaluation_interval: Duration = "5s"
     lookback: Duration = "5m"
     external_labels: dict[LabelName, str] = {}
+    prometheus_url: str = ""
+
+    @model_validator(mode="after")
+    def _prometheus_needs_url(self) -> EngineSettings:
+        if self.mode == "prometheus" and not self.prometheus_url.startswith(("http://", "https://")):
+            raise ValueError(f'mode = "prometheus" needs prometheus_url = "http://HOST:9090" '
+                             f"(the Prometheus that evaluates the rules), got {self.prometheus_url!r}")
+        return self

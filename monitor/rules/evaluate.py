@@ -19,7 +19,7 @@ Alert states, as Prometheus computes them::
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,7 +29,7 @@ from typing import NamedTuple
 from monitor.alerting.model import Alert, AlertStatus
 from monitor.promql.engine import Engine
 from monitor.promql.errors import PromQLError
-from monitor.promql.storage import STALE_NAN, Matcher, Series, Storage
+from monitor.promql.storage import STALE_NAN, Matcher, MatchType, Series, Storage
 from monitor.promql.value import Scalar, Vector
 from monitor.rules import template
 from monitor.rules.models import AlertingRule, RecordingRule, Rule, RuleGroup
@@ -116,30 +116,50 @@ class _Series:
 
 
 class _Overlay:
-    """The engine's storage plus the samples this evaluation has produced so far."""
+    """The engine's storage plus the samples this evaluation has produced so far.
+
+    Produced samples are kept by metric name, so a selector naming its metric (nearly
+    all do) only looks at that metric's new samples: with 1,000 rules and a few hundred
+    ALERTS samples, checking every new sample against every selector dominated a group's
+    evaluation."""
 
     def __init__(self, base: Storage) -> None:
         self.base = base
-        self.extra: dict[LabelKey, list[tuple[int, float]]] = {}
+        self.extra: dict[str, dict[LabelKey, list[tuple[int, float]]]] = {}
 
     def add(self, sample: Sample) -> None:
-        self.extra.setdefault(_key(sample.labels), []).append((sample.t_ms, sample.value))
+        by_name = self.extra.setdefault(sample.labels.get("__name__", ""), {})
+        by_name.setdefault(_key(sample.labels), []).append((sample.t_ms, sample.value))
 
-    def select(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> list[Series]:
-        base = list(self.base.select(matchers, start_ms, end_ms))
+    def _candidates(self, matchers: list[Matcher]) -> list[tuple[LabelKey, list[tuple[int, float]]]]:
+        for m in matchers:
+            if m.name == "__name__" and m.type is MatchType.EQUAL:
+                return list(self.extra.get(m.value, {}).items())
+        return [item for by_name in self.extra.values() for item in by_name.items()]
+
+    def select(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> Iterable[Series]:
+        # The metric name last: stores intersect label postings in order, and starting from
+        # `service="x"` (a few series) beats copying the postings of a 10,000-series name.
+        ordered = sorted(matchers, key=lambda m: m.name == "__name__")
+        base = self.base.select(ordered, start_ms, end_ms)
         if not self.extra:
             return base
-        found: dict[LabelKey, Series] = {_key(s.labels): s for s in base}
-        for key, points in self.extra.items():
+        mine: list[tuple[LabelKey, dict[str, str], list[tuple[int, float]]]] = []
+        for key, points in self._candidates(matchers):
             labels = dict(key)
             if not all(m.matches(labels.get(m.name, "")) for m in matchers):
                 continue
-            mine = [p for p in points if start_ms <= p[0] <= end_ms]
-            if mine:
-                old = found.get(key)
-                merged = dict(old.samples) if old is not None else {}
-                merged.update(mine)
-                found[key] = _Series(labels, sorted(merged.items()))
+            inside = [p for p in points if start_ms <= p[0] <= end_ms]
+            if inside:
+                mine.append((key, labels, inside))
+        if not mine:
+            return base
+        found: dict[LabelKey, Series] = {_key(s.labels): s for s in base}
+        for key, labels, inside in mine:
+            old = found.get(key)
+            merged = dict(old.samples) if old is not None else {}
+            merged.update(inside)
+            found[key] = _Series(labels, sorted(merged.items()))
         return list(found.values())
 
 
@@ -253,12 +273,22 @@ def _transition(rule: AlertingRule, a: ActiveAlert, previous: AlertState, t: flo
                       dict(a.annotations), a.active_at, a.fired_at)
 
 
+def _copy_state(state: GroupState) -> GroupState:
+    """A copy the evaluation may change (``copy.deepcopy`` cost ~15 ms with 100 alerts)."""
+    return GroupState(
+        alerts={i: {k: dataclasses.replace(a, labels=dict(a.labels),
+                                           annotations=dict(a.annotations))
+                    for k, a in by_key.items()} for i, by_key in state.alerts.items()},
+        series={i: set(keys) for i, keys in state.series.items()},
+        last_evaluation=state.last_evaluation)
+
+
 def evaluate_group(group: RuleGroup, engine: Engine, t: float, state: GroupState | None = None,
                    *, external_labels: Mapping[str, str] | None = None,
                    external_url: str = "") -> GroupEvaluation:
     """Evaluate every rule of ``group`` at ``t`` (Unix seconds, minus the group's
     ``query_offset``). A failing rule is reported in ``failures``; the others still run."""
-    new = copy.deepcopy(state) if state is not None else GroupState()
+    new = _copy_state(state) if state is not None else GroupState()
     t = t - group.query_offset_s
     overlay = _Overlay(engine.storage)
     scoped = Engine(overlay, lookback=engine.lookback_ms / 1000,

@@ -13,7 +13,8 @@ from postmortem.config import PostmortemSettings
 
 def test_the_section_has_working_defaults_in_the_config_file():
     section = config.of(parse(""))
-    assert section.auto_draft_severities == ["SEV1", "SEV2"] and section.pdf_timeline_limit == 2000
+    assert section.auto_draft_severities == ["SEV1", "SEV2"] and section.pdf_timeline_limit == 5000
+    assert section.digest_schedule == "0 8 * * MON" and section.digest_receivers == []
     assert config.of(parse('[postmortem]\ndefault_lang = "pt-BR"\n')).default_lang == "pt-BR"
 
 
@@ -31,6 +32,9 @@ def test_a_typo_in_the_section_is_reported_with_file_line_and_key():
     ({"pdf_timeline_limit": -1}, "pdf_timeline_limit"),
     ({"digest_period": "year"}, "digest_period"),
     ({"template_dir": "x"}, "template_dir"),  # a typo: unknown keys are errors
+    ({"digest_schedule": "every monday"}, "digest_schedule"),
+    ({"digest_receivers": "leaders"}, "digest_receivers"),
+    ({"owner_teams": {"@ana": 1}}, "owner_teams"),
 ])
 def test_bad_values_name_the_key(values, key):
     with pytest.raises(ValidationError) as error:

@@ -140,3 +140,10 @@ def test_pdf_timeline_limit_keeps_key_moments_and_says_what_was_left_out(tmp_pat
     assert "observation number 150 from" not in text
     assert "State verifying → resolved" in text  # a key moment is always kept
     assert "observation number 150 from" in render(report, "md", "en", pdf_timeline_limit=50)
+
+
+def test_example_digest_pdf_has_slo_teams_and_trend_charts(generated: Path, tmp_path):
+    text = " ".join(pdftext((generated / "digest-week.en.pdf").read_bytes(), tmp_path).split())
+    for words in ("No SLOs configured.", "Action items by team", "sre", "Trends",
+                  "Incidents per day", "Mean time to restore per week", "Page 1 of"):
+        assert words in text, words

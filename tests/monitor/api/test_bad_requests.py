@@ -27,7 +27,8 @@ from tests.conftest import START, bearer
 
 # Routes anyone may read. A new public route must be added here on purpose.
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/status", "/status.json", "/status/feed.atom",
-          "/status/incidents/{key}", "/api/v1/banner"}
+          "/status/incidents/{key}", "/api/v1/banner",
+          "/status/subscribe", "/status/subscribe/confirm", "/status/unsubscribe"}
 METACHARACTERS = ["'; DROP TABLE incident;--", "{{7*7}}", "$(rm -rf /)", "<script>alert(1)</script>",
                   "${jndi:ldap://x/a}", "%s%n%x", "../../etc/passwd", "ᚠ\u202e漢字🔥"]
 MIB = 1_048_576

@@ -57,12 +57,13 @@ def test_mail_goes_out_over_smtp_without_internal_titles(
 @pytest.mark.parametrize(
     ("receiver", "message"),
     [
-        ({"name": "m", "kind": "smtp", "url": "smtp://127.0.0.1:25"}, "needs 'to'"),
+        ({"name": "c", "kind": "apprise", "url": "slack://T0/B0/secret"}, "needs url 'env:NAME'"),
+        ({"name": "w", "kind": "webhook", "url": "env:HOOK"}, "only kind apprise takes 'env:NAME'"),
         ({"name": "m", "kind": "smtp", "url": "http://x"}, "needs url 'smtp://host:port'"),
         ({"name": "w", "kind": "webhook", "url": "smtp://x"}, "needs an http(s):// url"),
         ({"name": "w", "kind": "webhook", "url": "http://x", "secret": "whsec_abc"},
          "secrets must not be written inline"),
-        ({"name": "w", "kind": "pager", "url": "http://x"}, "'webhook', 'alertmanager' or 'smtp'"),
+        ({"name": "w", "kind": "pager", "url": "http://x"}, "'webhook', 'alertmanager', 'smtp' or 'apprise'"),
         ({"name": "w", "kind": "webhook", "url": "http://x", "events": ["incident.exploded"]},
          "incident.opened"),
         ({"name": "Bad Name", "kind": "webhook", "url": "http://x"}, "should match pattern"),

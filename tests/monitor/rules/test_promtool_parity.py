@@ -53,6 +53,6 @@ def test_promtool_accepts_what_candor_exports(tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     written = sorted((tmp_path / "out").glob("*.yml"))
-    assert [p.name for p in written] == ["everlinks.yml", "rules.yml"]
+    assert [p.name for p in written] == ["candor-self.yml", "everlinks.yml", "rules.yml"]
     checked = promtool("check", "rules", *map(str, written))
     assert checked.returncode == 0, checked.stdout + checked.stderr

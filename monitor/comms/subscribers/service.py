@@ -1,0 +1,310 @@
+"""Sign up, confirm, unsubscribe; and fan a published notice out to subscribers.
+
+Every message goes through the outbox (``monitor.notify``), in the transaction
+that causes it: confirmation mail is keyed ``confirm:<token id>``, a notice
+to one subscriber ``subscriber:<id>:<incident key>:<event seq>`` — so running
+the fan-out twice for one event stores nothing new. E-mail uses the smtp
+receiver named in ``[comms.subscribers] receiver`` (its url and sender, the
+subscriber's address); webhook subscribers get signed per-message webhooks
+(``monitor.notify.channels.DIRECT``).
+
+A sign-up never tells the caller whether the address was already subscribed:
+the answer is the same every time, and a confirmed address gets no new mail.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from monitor.comms import config as comms_config
+from monitor.comms.subscribers.models import (
+    Purpose,
+    State,
+    Subscriber,
+    SubscribeRequest,
+    SubscriberToken,
+    WebhookSubscriberCreate,
+)
+from monitor.config import parse_duration
+from monitor.errors import Conflict, FieldProblem, NotFound, Unavailable, Unprocessable
+from monitor.incidents.models import Incident, IncidentEvent
+from monitor.notify import config as notify_config
+from monitor.notify.channels import DIRECT
+from monitor.notify.config import ReceiverConfig
+from monitor.notify.models import OutboxMessage
+
+log = logging.getLogger("candor.comms")
+
+NOTICE_EVENTS = frozenset({"notice.published", "notice.updated", "notice.corrected",
+                           "notice.retracted"})
+
+WORDS = {
+    "en": {
+        "confirm_subject": "Confirm your subscription to {title}",
+        "confirm_body": "Someone (we hope you) asked to receive notices from {title} at this "
+                        "address.\n\nConfirm: {confirm}\n\nIf it was not you, ignore this message "
+                        "or stop it here: {unsubscribe}\n",
+        "footer": "\n--\nFull timeline: {status}\nUnsubscribe (one click): {unsubscribe}\n",
+    },
+    "pt-BR": {
+        "confirm_subject": "Confirme sua inscrição em {title}",
+        "confirm_body": "Alguém (esperamos que você) pediu para receber avisos de {title} neste "
+                        "endereço.\n\nConfirmar: {confirm}\n\nSe não foi você, ignore esta "
+                        "mensagem ou cancele aqui: {unsubscribe}\n",
+        "footer": "\n--\nLinha do tempo completa: {status}\nCancelar inscrição (um clique): "
+                  "{unsubscribe}\n",
+    },
+}
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def mail_receiver(settings: object) -> ReceiverConfig:
+    """The smtp receiver that carries subscriber mail, or ``Unavailable`` naming the fix."""
+    name = comms_config.of(settings).subscribers.receiver
+    if not name:
+        raise Unavailable("e-mail sign-up is off: set [comms.subscribers] receiver to the name of "
+                          "an smtp receiver in [[notify.receivers]]")
+    for receiver in notify_config.of(settings).receivers:
+        if receiver.name == name:
+            if receiver.kind != "smtp":
+                raise Unavailable(f"[comms.subscribers] receiver {name!r} is kind "
+                                  f"{receiver.kind}; it must be an smtp receiver")
+            return receiver
+    raise Unavailable(f"[comms.subscribers] receiver {name!r} is not in [[notify.receivers]]; "
+                      "add an smtp receiver with that name")
+
+
+def _base(settings: object) -> str:
+    return str(getattr(getattr(settings, "server", None), "public_url", "")).rstrip("/")
+
+
+def _token(session: Session, subscriber: Subscriber, purpose: Purpose, *, now: datetime,
+           ttl: float | None = None) -> tuple[SubscriberToken, str]:
+    raw = secrets.token_urlsafe(32)
+    assert subscriber.id is not None
+    row = SubscriberToken(subscriber_id=subscriber.id, purpose=purpose, token_hash=hash_token(raw),
+                          created_at=now,
+                          expires_at=now + timedelta(seconds=ttl) if ttl is not None else None)
+    session.add(row)
+    session.flush()
+    return row, raw
+
+
+def _check_components(names: list[str], settings: object, where: str) -> list[str]:
+    known = [c.name for c in comms_config.of(settings).components]
+    problems = [FieldProblem(f"{where}[{i}]", f"unknown component {name!r}; expected one of: "
+                             f"{', '.join(known) or '(none configured)'}")
+                for i, name in enumerate(names) if name not in known]
+    if problems:
+        raise Unprocessable("components must be names shown on the status page", problems=problems)
+    return sorted(set(names))
+
+
+def _exists(session: Session, key: str) -> bool:
+    return session.exec(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)
+                        ).first() is not None
+
+
+def _mail(session: Session, receiver: ReceiverConfig, *, key: str, to: str, subject: str,
+          text: str, now: datetime, event_type: str, incident_id: int | None = None,
+          unsubscribe: str | None = None) -> OutboxMessage:
+    payload: dict[str, Any] = {"sender": receiver.sender, "to": [to], "subject": subject,
+                               "text": text}
+    if unsubscribe:
+        payload["headers"] = {"List-Unsubscribe": f"<{unsubscribe}>",
+                              "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    message = OutboxMessage(idempotency_key=key, receiver=receiver.name, event_type=event_type,
+                            incident_id=incident_id, payload=payload, created_at=now,
+                            next_attempt_at=now)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def subscribe(session: Session, request: SubscribeRequest, *, now: datetime,
+              settings: object) -> Subscriber:
+    """Sign an address up (pending) and send it a confirmation link; see the module docstring."""
+    receiver = mail_receiver(settings)
+    comms = comms_config.of(settings)
+    components = _check_components(request.components, settings, "$.components")
+    lang = request.lang or comms.default_lang
+    subscriber = session.exec(select(Subscriber).where(
+        Subscriber.kind == "email", Subscriber.address == request.email)).first()
+    if subscriber is not None and subscriber.state == State.CONFIRMED:
+        return subscriber
+    if subscriber is None:
+        subscriber = Subscriber(kind="email", address=request.email, state=State.PENDING,
+                                created_at=now, lang=lang, components=components)
+    subscriber.lang, subscriber.components = lang, components
+    session.add(subscriber)
+    session.flush()
+    last = session.exec(select(SubscriberToken.created_at).where(
+        SubscriberToken.subscriber_id == subscriber.id, SubscriberToken.purpose == Purpose.CONFIRM)
+        .order_by(col(SubscriberToken.id).desc())).first()
+    if last is not None and now - last < timedelta(
+            seconds=parse_duration(comms.subscribers.resend_after)):
+        return subscriber  # a link went out moments ago: no mail bombs through our sign-up
+    ttl = parse_duration(comms.subscribers.confirm_ttl)
+    token, confirm = _token(session, subscriber, Purpose.CONFIRM, now=now, ttl=ttl)
+    _, unsubscribe = _token(session, subscriber, Purpose.UNSUBSCRIBE, now=now)
+    words = WORDS[lang]
+    links = {"confirm": f"{_base(settings)}/status/subscribe/confirm?token={confirm}",
+             "unsubscribe": f"{_base(settings)}/status/unsubscribe?token={unsubscribe}",
+             "title": comms.status_title}
+    _mail(session, receiver, key=f"confirm:{token.id}", to=subscriber.address,
+          subject=words["confirm_subject"].format(**links), text=words["confirm_body"].format(**links),
+          now=now, event_type="subscriber.confirm", unsubscribe=links["unsubscribe"])
+    return subscriber
+
+
+def _by_token(session: Session, token: str, purpose: Purpose) -> tuple[SubscriberToken, Subscriber]:
+    row = session.exec(select(SubscriberToken).where(
+        SubscriberToken.token_hash == hash_token(token), SubscriberToken.purpose == purpose)).first()
+    subscriber = session.get(Subscriber, row.subscriber_id) if row else None
+    if row is None or subscriber is None:
+        raise NotFound(f"this {purpose} link is not one we sent, or it was cut short; copy the "
+                       "whole link from the e-mail")
+    return row, subscriber
+
+
+def confirm(session: Session, token: str, *, now: datetime) -> Subscriber:
+    row, subscriber = _by_token(session, token, Purpose.CONFIRM)
+    if row.used_at is not None:
+        raise Conflict("this confirmation link was already used; the subscription is "
+                       f"{subscriber.state}. Sign up again for a new link")
+    if row.expires_at is not None and now > row.expires_at:
+        raise Conflict("this confirmation link has expired; sign up again for a new link")
+    row.used_at = now
+    subscriber.state, subscriber.confirmed_at, subscriber.unsubscribed_at = State.CONFIRMED, now, None
+    session.add_all([row, subscriber])
+    session.flush()
+    return subscriber
+
+
+def unsubscribe(session: Session, token: str, *, now: datetime) -> Subscriber:
+    """Stop all messages to the subscriber; the same link works again (and changes nothing)."""
+    row, subscriber = _by_token(session, token, Purpose.UNSUBSCRIBE)
+    if subscriber.state != State.UNSUBSCRIBED:
+        subscriber.state, subscriber.unsubscribed_at = State.UNSUBSCRIBED, now
+    row.used_at = row.used_at or now
+    session.add_all([row, subscriber])
+    session.flush()
+    return subscriber
+
+
+# ---- webhook subscribers (admin) ----------------------------------------------------------
+
+
+def add_webhook(session: Session, body: WebhookSubscriberCreate, *, now: datetime,
+                settings: object) -> Subscriber:
+    """A confirmed webhook subscriber with a fresh signing secret (``whsec_…``, shown once)."""
+    components = _check_components(body.components, settings, "$.components")
+    url = str(body.url)
+    subscriber = session.exec(select(Subscriber).where(
+        Subscriber.kind == "webhook", Subscriber.address == url)).first()
+    if subscriber is not None and subscriber.state != State.UNSUBSCRIBED:
+        raise Conflict(f"{url} is already subscriber {subscriber.id}; remove it first to change it")
+    subscriber = subscriber or Subscriber(kind="webhook", address=url, created_at=now,
+                                          lang=body.lang, state=State.CONFIRMED)
+    subscriber.components, subscriber.lang = components, body.lang
+    subscriber.state, subscriber.confirmed_at, subscriber.unsubscribed_at = State.CONFIRMED, now, None
+    subscriber.secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    session.add(subscriber)
+    session.flush()
+    return subscriber
+
+
+def get_or_raise(session: Session, subscriber_id: int) -> Subscriber:
+    subscriber = session.get(Subscriber, subscriber_id)
+    if subscriber is None:
+        raise NotFound(f"no subscriber {subscriber_id}; list them with GET /api/v1/subscribers")
+    return subscriber
+
+
+def remove(session: Session, subscriber: Subscriber, *, now: datetime) -> Subscriber:
+    if subscriber.state != State.UNSUBSCRIBED:
+        subscriber.state, subscriber.unsubscribed_at = State.UNSUBSCRIBED, now
+        session.add(subscriber)
+        session.flush()
+    return subscriber
+
+
+def list_subscribers(session: Session, *, state: str | None = None, kind: str | None = None
+                     ) -> list[Subscriber]:
+    query = select(Subscriber)
+    if state:
+        query = query.where(Subscriber.state == state)
+    if kind:
+        query = query.where(Subscriber.kind == kind)
+    return list(session.exec(query.order_by(col(Subscriber.id))))
+
+
+# ---- fan-out ---------------------------------------------------------------------------------
+
+
+def components_of(incident: Incident, settings: object) -> set[str]:
+    return {c.name for c in comms_config.of(settings).components
+            if set(c.services) & set(incident.services)}
+
+
+def wants(subscriber: Subscriber, *, lang: str, components: set[str]) -> bool:
+    """Confirmed, same language, and (no component chosen, or one the incident touches)."""
+    return (subscriber.state == State.CONFIRMED and subscriber.lang == lang
+            and (not subscriber.components or bool(set(subscriber.components) & components)))
+
+
+def notify_subscribers(session: Session, incident: Incident, event: IncidentEvent,
+                       settings: object) -> list[OutboxMessage]:
+    """One outbox row per interested subscriber for a notice version sent to ``subscribers``."""
+    payload = event.payload
+    if event.type not in NOTICE_EVENTS or "subscribers" not in payload.get("channels", []):
+        return []
+    lang = payload.get("lang", "")
+    touched = components_of(incident, settings)
+    base = _base(settings)
+    status_url = f"{base}/status/incidents/{incident.key}?lang={lang}"
+    receiver: ReceiverConfig | None = None
+    created: list[OutboxMessage] = []
+    for subscriber in list_subscribers(session, state=State.CONFIRMED):
+        if not wants(subscriber, lang=lang, components=touched):
+            continue
+        key = f"subscriber:{subscriber.id}:{incident.key}:{event.seq}"
+        if _exists(session, key):
+            continue
+        subject = f"[{incident.key}] {payload.get('title', '')}"
+        if subscriber.kind == "webhook":
+            body = {"version": "1", "type": event.type, "id": key, "timestamp": event.at.isoformat(),
+                    "data": {"incident": {"key": incident.key, "url": status_url},
+                             "notice": {k: payload.get(k) for k in
+                                        ("notice_id", "version", "kind", "lang", "title", "text")}}}
+            message = OutboxMessage(
+                idempotency_key=key, receiver=DIRECT, event_type=event.type, incident_id=incident.id,
+                payload={"url": subscriber.address, "secret": subscriber.secret, "body": body},
+                created_at=event.at, next_attempt_at=event.at)
+            session.add(message)
+            created.append(message)
+            continue
+        try:
+            receiver = receiver or mail_receiver(settings)
+        except Unavailable as exc:  # config changed since sign-up: never block the publish
+            log.warning("not mailing subscriber %s about %s: %s", subscriber.id, incident.key, exc)
+            continue
+        _, raw = _token(session, subscriber, Purpose.UNSUBSCRIBE, now=event.at)
+        leave = f"{base}/status/unsubscribe?token={raw}"
+        text = (payload.get("text") or "") + WORDS[lang]["footer"].format(status=status_url,
+                                                                          unsubscribe=leave)
+        created.append(_mail(session, receiver, key=key, to=subscriber.address, subject=subject,
+                             text=text, now=event.at, event_type=event.type,
+                             incident_id=incident.id, unsubscribe=leave))
+    session.flush()
+    return created

@@ -1,0 +1,96 @@
+"""The seam: one way to read series, whether Candor or an external Prometheus holds them.
+
+Code that needs data (fix verification, impact, reports) asks for a :class:`Queryable`
+and never cares where the series live::
+
+    source = signal_source(runtime)
+    source.query('sum(rate(candor_app_errors_total{service="redirect"}[1m]))', t=now)
+    # -> [InstantSample(labels={}, value=4.2)]
+    source.query_range("candor_app_errors_total", start, end, step=15)
+    # -> [RangeSeries(labels={...}, points=[(t, v), ...])]
+
+``[engine] mode = "embedded"`` gives :class:`EmbeddedSource` (the PromQL engine over
+``runtime.signals.store``); ``mode = "prometheus"`` gives a
+:class:`~monitor.promsource.client.PrometheusClient` for ``[engine] prometheus_url``.
+Both return the same plain values, times in Unix seconds. Errors: a bad expression is
+:class:`~monitor.errors.Unprocessable` from both; an unreachable Prometheus is
+:class:`~monitor.errors.Unavailable`.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Protocol
+
+from monitor.errors import Unprocessable
+from monitor.promql.engine import Engine
+from monitor.promql.errors import PromQLError
+from monitor.promql.storage import Storage
+from monitor.promql.value import Matrix, Scalar, Vector
+
+__all__ = ["EmbeddedSource", "InstantSample", "Queryable", "RangeSeries", "signal_source"]
+
+
+class InstantSample(NamedTuple):
+    labels: dict[str, str]
+    value: float
+
+
+class RangeSeries(NamedTuple):
+    labels: dict[str, str]
+    points: list[tuple[float, float]]
+    """``(unix_seconds, value)`` pairs, oldest first."""
+
+
+class Queryable(Protocol):
+    """Anything that answers PromQL: :class:`EmbeddedSource` or ``PrometheusClient``."""
+
+    def query(self, expr: str, t: float) -> list[InstantSample]: ...
+
+    def query_range(self, expr: str, start: float, end: float,
+                    step: float) -> list[RangeSeries]: ...
+
+
+class EmbeddedSource:
+    """The embedded PromQL engine over a series store (``runtime.signals.store``)."""
+
+    def __init__(self, storage: Storage, *, lookback: float = 300.0) -> None:
+        self.engine = Engine(storage, lookback=lookback)
+
+    def query(self, expr: str, t: float) -> list[InstantSample]:
+        try:
+            value = self.engine.instant(expr, t)
+        except PromQLError as exc:
+            raise Unprocessable(f"cannot evaluate {expr!r}: {exc}") from None
+        if isinstance(value, Scalar):
+            return [InstantSample({}, value.value)]
+        if isinstance(value, Vector):
+            return [InstantSample(dict(s.labels), s.value) for s in value]
+        raise Unprocessable(f"{expr!r} is a {type(value).__name__.lower()}; expected an "
+                            "instant vector or scalar (drop the [range], or wrap it in rate())")
+
+    def query_range(self, expr: str, start: float, end: float, step: float) -> list[RangeSeries]:
+        if step <= 0:
+            raise Unprocessable(f"query_range step must be positive seconds, got {step}")
+        try:
+            matrix: Matrix = self.engine.range(expr, start, end, step)
+        except PromQLError as exc:
+            raise Unprocessable(f"cannot evaluate {expr!r}: {exc}") from None
+        return [RangeSeries(dict(rs.labels), [(t / 1000, v) for t, v in zip(rs.ts, rs.vs,
+                                                                                strict=True)])
+                for rs in matrix]
+
+
+def signal_source(runtime: object, *, timeout: float = 10.0) -> Queryable:
+    """The :class:`Queryable` for this runtime's ``[engine]`` settings (see the module doc).
+
+    In prometheus mode the caller owns the returned client (``close()`` it, or use it as
+    a context manager); the embedded source holds nothing that needs closing."""
+    from monitor.config.durations import parse_duration
+
+    engine = runtime.settings.engine  # type: ignore[attr-defined]
+    if engine.mode == "prometheus":
+        from monitor.promsource.client import PrometheusClient
+
+        return PrometheusClient(engine.prometheus_url, timeout=timeout)
+    return EmbeddedSource(runtime.signals.store,  # type: ignore[attr-defined]
+                          lookback=parse_duration(engine.lookback))

@@ -1,0 +1,115 @@
+"""The scheduled digest: at each ``[postmortem] digest_schedule`` time, send it to receivers.
+
+``digest_job(runtime)`` is the scheduler's ``Job`` (``None`` when there is no schedule
+or no receiver); it checks every minute whether a cron time has passed (within
+``GRACE``, so a restart near 08:00 still sends) and, for each receiver in
+``digest_receivers``, enqueues one outbox message keyed
+``<receiver>:digest:<fire time>``: running twice, or on two instances, stores one.
+The digest covers the ``digest_period`` ending at the fire time; Markdown and HTML.
+
+SMTP receivers get mail (Markdown as the text body; the HTML rides along in the
+payload); webhook receivers get JSON ``{"type": "digest.published", ...}``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import col, select
+
+from monitor.errors import ConfigError
+from monitor.notify import config as notify_config
+from monitor.notify.models import OutboxMessage
+from monitor.notify.service import enqueue_direct
+from postmortem import config
+from postmortem.digest import Digest, load_digest
+from postmortem.render import render
+
+EVENT = "digest.published"
+GRACE = timedelta(hours=6)
+
+
+def receivers(settings: Any) -> list[Any]:
+    """The ``[[notify.receivers]]`` named by ``digest_receivers``; ``ConfigError`` names the key."""
+    section = config.of(settings)
+    known = {r.name: r for r in notify_config.of(settings).receivers}
+    missing = [n for n in section.digest_receivers if n not in known]
+    if missing:
+        raise ConfigError(f"postmortem.digest_receivers: no [[notify.receivers]] named "
+                          f"{', '.join(map(repr, missing))}; known: {', '.join(known) or 'none'}")
+    wrong = [f"{n!r} ({known[n].kind})" for n in section.digest_receivers
+             if known[n].kind not in ("webhook", "smtp")]
+    if wrong:
+        raise ConfigError(f"postmortem.digest_receivers: {', '.join(wrong)} cannot carry a "
+                          "document; name a webhook or smtp receiver")
+    blind = [n for n in section.digest_receivers if known[n].kind == "smtp" and not known[n].to]
+    if blind:
+        raise ConfigError(f"postmortem.digest_receivers: smtp receiver(s) {', '.join(map(repr, blind))} "
+                          "have no 'to' addresses; add them so the digest has somewhere to go")
+    return [known[n] for n in section.digest_receivers]
+
+
+def last_fire(expression: str, now: datetime, grace: timedelta = GRACE) -> datetime | None:
+    """The latest time the cron ``expression`` fired in ``(now - grace, now]``, if any."""
+    trigger = config.cron_trigger(expression)
+    found = None
+    at = trigger.get_next_fire_time(None, now - grace + timedelta(seconds=1))
+    while at is not None and at <= now:
+        found = at
+        at = trigger.get_next_fire_time(at, at + timedelta(seconds=1))
+    return found
+
+
+def payload(receiver: Any, digest: Digest, *, markdown: str, html: str, subject: str) -> dict[str, Any]:
+    if receiver.kind == "smtp":
+        return {"sender": receiver.sender, "to": list(receiver.to), "subject": subject,
+                "text": markdown, "html": html}
+    return {"type": EVENT, "version": "1", "subject": subject, "period": digest.period,
+            "start": digest.start.isoformat(), "end": digest.end.isoformat(),
+            "markdown": markdown, "html": html, "digest": digest.as_dict()}
+
+
+def send_due(runtime: Any) -> list[str]:
+    """Enqueue the digest if a scheduled time has come and it is not queued yet; the new keys."""
+    section = config.of(runtime.settings)
+    targets = receivers(runtime.settings)
+    if not section.digest_schedule.strip() or not targets:
+        return []
+    fired = last_fire(section.digest_schedule, runtime.clock.now())
+    if fired is None:
+        return []
+    stamp = fired.strftime("%Y-%m-%dT%H:%MZ")
+    keys = {r.name: f"{r.name}:digest:{stamp}" for r in targets}
+    with runtime.unit() as session:
+        queued = set(session.exec(select(OutboxMessage.idempotency_key)
+                                  .where(col(OutboxMessage.idempotency_key).in_(keys.values()))))
+        if queued == set(keys.values()):
+            return []
+        storage = runtime.signals.store if runtime.settings.slo else None
+        digest = load_digest(session, section.digest_period, fired, settings=runtime.settings,
+                             storage=storage)
+        lang = section.default_lang
+        markdown = str(render(digest, "md", lang, template="digest", templates_dir=section.templates_dir))
+        html = str(render(digest, "html", lang, template="digest", templates_dir=section.templates_dir))
+        subject = markdown.splitlines()[0].lstrip("# ").strip()
+        created = []
+        for receiver in targets:
+            row = enqueue_direct(session, receiver, key=keys[receiver.name], event_type=EVENT,
+                                 payload=payload(receiver, digest, markdown=markdown, html=html,
+                                                 subject=subject), now=runtime.clock.now())
+            if row is not None:
+                created.append(row.idempotency_key)
+        return created
+
+
+def digest_job(runtime: Any) -> Any:
+    """The scheduler ``Job`` (every 60 s), or ``None`` when nothing is to be sent.
+
+    Raises ``ConfigError`` at start-up when ``digest_receivers`` names an unknown receiver."""
+    from monitor.scheduler import Job
+
+    section = config.of(runtime.settings)
+    if not section.digest_schedule.strip() or not receivers(runtime.settings):
+        return None
+    return Job("postmortem-digest", 60.0, send_due)

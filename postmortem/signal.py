@@ -1,0 +1,248 @@
+"""The triggering signal of an incident, read from the series store for its chart.
+
+    source = SignalSource(storage, groups, lookback=300.0)
+    found = source.find(session, incident, now=now)      # Found | None
+
+Which signal: the alert that opened the incident (``alertname`` of its first
+attached alert, else of its first ``alert.attached`` event, else the incident's
+``alertname`` label) is looked up in the loaded rule groups, and the rule's
+``expr`` is evaluated with the embedded PromQL engine over
+``[impact start − 15m, (resolved or now) + 5m]`` at a step giving at most
+``MAX_POINTS`` points. A trailing comparison with a number (``… > 0.05``) is
+taken off, so the chart shows the signal on both sides of the threshold (drawn
+as a line), not only the points above it. Without such a rule (or data for it)
+the ``ALERTS{alertname="…"}`` series is charted; without that either, ``None``:
+the report says "no signal data".
+
+``from_runtime(runtime)`` is the server's source (the live store, the rules the
+scheduler loaded). ``from_settings(settings, ...)`` is the CLI's: it reads the
+store's segment files read-only into memory, without the compaction and
+torn-tail repair the server does on open, so it is safe next to a running server.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import struct
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session
+
+from monitor.clock import utc
+from monitor.incidents import service as incidents
+from monitor.promql import Engine, Matrix, MemoryStorage, PromQLError, RangeSeries, Storage, ast
+from monitor.promql.parser import COMPARISON_OPS, parse_expr
+from postmortem.timeline import key_figures
+
+log = logging.getLogger("candor.postmortem.signal")
+
+BEFORE = timedelta(minutes=15)
+AFTER = timedelta(minutes=5)
+MAX_POINTS = 240
+STEPS = (15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400)
+
+
+@dataclass(frozen=True)
+class Found:
+    name: str
+    points: list[tuple[datetime, float]]
+    threshold: float | None = None
+
+
+def window(impact: datetime, resolved: datetime | None, now: datetime) -> tuple[datetime, datetime, float]:
+    """``(start, end, step seconds)`` of the chart: 15 min before impact to 5 min after the end."""
+    start, end = impact - BEFORE, (resolved or now) + AFTER
+    span = max((end - start).total_seconds(), 1.0)
+    step = next((s for s in STEPS if span / s <= MAX_POINTS), STEPS[-1])
+    return start, end, float(step)
+
+
+def split_threshold(node: ast.Expr) -> tuple[ast.Expr, float | None]:
+    """``a > 0.05`` -> ``(a, 0.05)``; anything else comes back whole, without a threshold."""
+    if (isinstance(node, ast.BinaryExpr) and node.op in COMPARISON_OPS and not node.return_bool
+            and isinstance(node.rhs, ast.NumberLiteral) and node.lhs.type == ast.VECTOR):
+        return node.lhs, node.rhs.value
+    if isinstance(node, ast.ParenExpr):
+        return split_threshold(node.expr)
+    return node, None
+
+
+def pick(matrix: Matrix, labels: Mapping[str, str]) -> RangeSeries | None:
+    """The series sharing the most label values with the alert; the highest peak breaks ties."""
+    best: tuple[int, float] | None = None
+    chosen = None
+    for series in matrix:
+        values = [v for v in series.vs if math.isfinite(v)]
+        if not values:
+            continue
+        shared = dict(series.labels)
+        agree = sum(1 for k, v in labels.items() if shared.get(k) == v)
+        conflict = any(k in labels and labels[k] != v for k, v in shared.items() if k != "__name__")
+        score = (agree - 100 * conflict, max(values))
+        if best is None or score > best:
+            best, chosen = score, series
+    return chosen
+
+
+def points(series: RangeSeries) -> list[tuple[datetime, float]]:
+    pairs = zip(series.ts, series.vs, strict=True)
+    return [(datetime.fromtimestamp(t / 1000, tz=UTC), v) for t, v in pairs if math.isfinite(v)]
+
+
+def _alert(session: Session, incident: Any) -> tuple[str, dict[str, str]]:
+    from monitor.alerting.service import alerts_of
+
+    for record in alerts_of(session, incident):
+        name = record.name or record.labels.get("alertname", "")
+        if name:
+            return name, dict(record.labels)
+    for event in incidents.events(session, incident):
+        if event.type == "alert.attached" and event.payload.get("alertname"):
+            return str(event.payload["alertname"]), dict(event.payload.get("labels") or {})
+    labels = dict(getattr(incident, "labels", None) or {})
+    return labels.get("alertname", ""), labels
+
+
+class SignalSource:
+    """Finds and evaluates an incident's triggering signal (see the module docstring)."""
+
+    def __init__(self, storage: Storage, groups: Sequence[Any], *, lookback: float = 300.0) -> None:
+        self.engine = Engine(storage, lookback=lookback)
+        self.groups = list(groups)
+
+    def rule(self, alertname: str) -> Any | None:
+        for group in self.groups:
+            for rule in getattr(group, "rules", []):
+                if getattr(rule, "alert", None) == alertname:
+                    return rule
+        return None
+
+    def evaluate(self, alertname: str, labels: Mapping[str, str], start: datetime, end: datetime,
+                 step: float) -> Found | None:
+        """The rule's signal, else ``ALERTS``; ``None`` when neither has data in the window."""
+        rule = self.rule(alertname)
+        tries: list[tuple[str, ast.Expr, float | None]] = []
+        if rule is not None:
+            node, threshold = split_threshold(rule.node or parse_expr(rule.expr))
+            tries.append((alertname if threshold is None else f"{alertname}: {_lhs_text(rule.expr)}",
+                          node, threshold))
+        selector = f'ALERTS{{alertname="{_escape(alertname)}"}}'
+        tries.append((f"{selector} (1 = pending or firing)", parse_expr(selector), None))
+        for name, node, threshold in tries:
+            try:
+                result = self.engine.query_range(node, start.timestamp(), end.timestamp(), step)
+            except PromQLError as exc:
+                log.warning("chart for %s: %s failed: %s", alertname, name, exc)
+                continue
+            assert isinstance(result.value, Matrix)
+            series = pick(result.value, labels)
+            if series is not None:
+                return Found(name, points(series), threshold)
+        return None
+
+    def find(self, session: Session, incident: Any, *, now: datetime) -> Found | None:
+        alertname, labels = _alert(session, incident)
+        if not alertname:
+            return None
+        events = incidents.events(session, incident)
+        figures = key_figures(events) if events else None
+        impact = (figures and (figures.impact_started_at or figures.detected_at)) or \
+            utc(incident.created_at)
+        start, end, step = window(impact, figures.resolved_at if figures else None, utc(now))
+        return self.evaluate(alertname, labels, start, end, step)
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _lhs_text(expr: str) -> str:
+    """``rate(x[5m]) > 0.05`` -> ``rate(x[5m])`` for the chart title (best effort, display only)."""
+    text = " ".join(expr.split())
+    for op in (">=", "<=", "==", "!=", ">", "<"):
+        head, sep, tail = text.rpartition(f" {op} ")
+        if sep and _is_number(tail):
+            return head.strip()
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# ---- building a source -------------------------------------------------------------------
+
+
+def rule_groups(settings: Any, manager: Any = None) -> list[Any]:
+    """The scheduler's loaded groups when it runs; else the configured files (errors: none)."""
+    if manager is not None:
+        return [s.group for s in manager.groups]
+    from monitor.rules.manager import load_groups
+    from monitor.slo.rules import slo_groups
+
+    try:
+        return load_groups(settings.engine.rule_files) + slo_groups(settings)
+    except Exception as exc:  # a broken rule file must not break a report; `candor rules check` says why
+        log.warning("charts: rule files could not be loaded (%s); charting ALERTS only", exc)
+        return []
+
+
+def _lookback(settings: Any) -> float:
+    from monitor.config import parse_duration
+
+    return parse_duration(settings.engine.lookback)
+
+
+def from_runtime(runtime: Any) -> SignalSource:
+    """The server's source: the live series store and the rules the scheduler evaluates."""
+    groups = rule_groups(runtime.settings, getattr(runtime, "rules", None))
+    return SignalSource(runtime.signals.store, groups, lookback=_lookback(runtime.settings))
+
+
+def stored(settings: Any) -> MemoryStorage:
+    """A read-only copy of the persisted series store (empty when the store is not persisted)."""
+    directory = Path(settings.storage.data_dir) / "series"
+    return read_only(directory) if settings.signals.persist else MemoryStorage()
+
+
+def from_settings(settings: Any) -> SignalSource:
+    """The CLI's source: a read-only copy of the persisted store and the configured rules."""
+    return SignalSource(stored(settings), rule_groups(settings), lookback=_lookback(settings))
+
+
+_HEADER, _SAMPLE, _ID = struct.Struct("<BII"), struct.Struct("<Iqd"), struct.Struct("<I")
+
+
+def read_only(directory: Path) -> MemoryStorage:
+    """Load every ``*.seg`` file (format: ``monitor.signals.store``) without changing any file."""
+    storage = MemoryStorage()
+    collected: dict[tuple[tuple[str, str], ...], dict[int, float]] = {}
+    for path in sorted(directory.glob("*.seg")) if directory.is_dir() else []:
+        data, pos, ids = path.read_bytes(), 0, {}
+        while pos + _HEADER.size <= len(data):
+            kind, length, crc = _HEADER.unpack_from(data, pos)
+            payload = data[pos + _HEADER.size: pos + _HEADER.size + length]
+            if len(payload) < length or zlib.crc32(payload) != crc:
+                break  # a torn tail (the server may be writing it): stop, change nothing
+            if kind == ord("L"):
+                labels = json.loads(payload[_ID.size:])
+                ids[_ID.unpack_from(payload)[0]] = tuple(sorted(labels.items()))
+            elif kind == ord("S"):
+                for sid, t, v in _SAMPLE.iter_unpack(payload):
+                    if sid in ids:
+                        collected.setdefault(ids[sid], {})[t] = v
+            pos += _HEADER.size + length
+    for key, samples in collected.items():
+        storage.add(dict(key), sorted(samples.items()))
+    return storage

@@ -1,0 +1,249 @@
+"""Prometheus mode against the real Debian ``prometheus`` and ``prometheus-alertmanager``.
+
+Story: a simulated EVERLINKS app records its traffic with the exporters library and
+exposes ``/metrics``. Real Prometheus scrapes it every second and evaluates the demo's
+rules as ``candor rules export`` writes them; when redirects start failing the alert
+fires, Alertmanager calls Candor's webhook, and an incident opens with the alert
+attached. Candor (``[engine] mode = "prometheus"``) reads the error series back through
+Prometheus's HTTP API with ``signal_source(runtime)``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from prometheus_client import start_http_server
+from pydantic import ValidationError
+from sqlmodel import select
+
+from exporters import Exporter
+from monitor.alerting.models import AlertRecord
+from monitor.api.app import create_app
+from monitor.api.runtime import Runtime
+from monitor.auth.models import Role
+from monitor.demo.app import record
+from monitor.demo.traffic import Story, tick
+from monitor.errors import Unavailable, Unprocessable
+from monitor.incidents.models import Incident
+from monitor.promsource import PrometheusClient, signal_source
+from monitor.promsource.configs import alertmanager_yml, prometheus_yml
+from monitor.rules.export import dump_groups
+from monitor.rules.loader import load_rules
+from monitor.scheduler import rule_job
+from tests.conftest import bearer, free_port
+
+pytestmark = pytest.mark.slow
+
+PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
+ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
+PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
+DEMO_RULES = Path(__file__).resolve().parents[2] / "monitor" / "demo" / "rules.yml"
+TIMEOUT = 30.0
+
+
+def wait_for(what: str, check: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
+    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
+
+
+def run_binary(name: str, binary: str, args: list[str], log_path: Path,
+               url: str) -> Iterator[str]:
+    """Start ``binary``, wait for ``url``/-/ready to answer 200, yield ``url``, then stop it."""
+    if not Path(binary).exists():
+        pytest.fail(f"{binary} not found: install the Debian package {name}")
+    log = log_path.open("w")
+    process = subprocess.Popen([binary, *args], stdout=log, stderr=subprocess.STDOUT)
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"{name} exited with {process.returncode}: {log_path.read_text()}")
+        try:
+            return httpx.get(f"{url}/-/ready", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(f"{name} to be ready", ready, timeout=20)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+class App:
+    """The simulated EVERLINKS: healthy traffic until ``fail()``, then redirects fail."""
+
+    def __init__(self) -> None:
+        self.exporter = Exporter("redirect", release="2026.11.25-1")
+        self.port = free_port()
+        self.server, _ = start_http_server(self.port, addr="127.0.0.1",
+                                           registry=self.exporter.registry)
+        self.failing = threading.Event()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        healthy = Story(rps=40, spike_start=10**9)
+        spike = Story(rps=40, spike_start=0, spike_end=10**9)
+        n = 0
+        while not self.stopped.wait(0.25):
+            record(self.exporter, tick(spike if self.failing.is_set() else healthy, n))
+            n += 1
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join(timeout=5)
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def app() -> Iterator[App]:
+    simulated = App()
+    yield simulated
+    simulated.close()
+
+
+@pytest.fixture
+def prometheus_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def candor(make_settings: Callable[..., Any], prometheus_port: int
+           ) -> Iterator[tuple[str, Runtime]]:
+    """Candor in prometheus mode on uvicorn (system clock: Alertmanager's times are real)."""
+    settings = make_settings(engine={"mode": "prometheus",
+                                     "prometheus_url": f"http://127.0.0.1:{prometheus_port}"})
+    runtime = Runtime.build(settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for("Candor to listen", lambda: server.started, timeout=10)
+    yield f"http://127.0.0.1:{port}", runtime
+    server.should_exit = True
+    thread.join(timeout=10)
+    runtime.close()
+
+
+@pytest.fixture
+def alertmanager(candor: tuple[str, Runtime], tmp_path: Path) -> Iterator[str]:
+    url, runtime = candor
+    token = bearer(runtime, Role.RESPONDER, "alertmanager")["Authorization"].split()[1]
+    config = tmp_path / "alertmanager.yml"
+    config.write_text(alertmanager_yml(candor_url=url, token=token, group_wait="1s",
+                                       group_interval="1s", repeat_interval="1h"))
+    port = free_port()
+    yield from run_binary(
+        "prometheus-alertmanager", ALERTMANAGER,
+        [f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
+        tmp_path / "alertmanager.log", f"http://127.0.0.1:{port}")
+
+
+@pytest.fixture
+def prometheus(app: App, alertmanager: str, prometheus_port: int, tmp_path: Path
+               ) -> Iterator[str]:
+    """Real Prometheus scraping the app every second with the demo rules, as exported."""
+    rules = tmp_path / "rules" / "demo.yml"
+    rules.parent.mkdir()
+    rules.write_text(dump_groups(load_rules(DEMO_RULES).groups))
+    checked = subprocess.run([PROMTOOL, "check", "rules", str(rules)], capture_output=True,
+                             text=True, timeout=30)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    config = tmp_path / "prometheus.yml"
+    config.write_text(prometheus_yml(targets=[f"127.0.0.1:{app.port}"], rule_files=[str(rules)],
+                                     alertmanagers=[alertmanager.removeprefix("http://")]))
+    url = f"http://127.0.0.1:{prometheus_port}"
+    yield from run_binary(
+        "prometheus", PROMETHEUS,
+        [f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+         f"--web.listen-address=127.0.0.1:{prometheus_port}"],
+        tmp_path / "prometheus.log", url)
+
+
+def incident_with_alert(runtime: Runtime) -> tuple[Incident, AlertRecord] | None:
+    with runtime.unit() as s:
+        for alert in s.exec(select(AlertRecord).where(AlertRecord.incident_id.is_not(None))):
+            return s.get(Incident, alert.incident_id), alert
+    return None
+
+
+def test_prometheus_fires_on_the_spike_and_candor_opens_an_incident_and_reads_series_back(
+    candor: tuple[str, Runtime], app: App, prometheus: str
+) -> None:
+    _, runtime = candor
+    assert rule_job(runtime) is None  # Candor's own rule engine stays off in prometheus mode
+    source = signal_source(runtime)
+    assert isinstance(source, PrometheusClient)
+    with source:
+        wait_for("Prometheus to scrape healthy traffic", lambda: source.query(
+            'http_server_request_duration_seconds_count{service="redirect"}', time.time()))
+        assert incident_with_alert(runtime) is None
+
+        app.failing.set()
+        incident, alert = wait_for("an incident opened from the spike",
+                                   lambda: incident_with_alert(runtime))
+
+        assert (incident.title, incident.severity) == (
+            "Short links are not opening for many users", "SEV1")
+        assert (alert.name, alert.source, alert.status) == (
+            "RedirectErrorRatioHigh", "alertmanager", "firing")
+        assert alert.labels["service"] == "redirect"
+
+        now = time.time()
+        errors = source.query('sum by (service) (candor_app_errors_total)', now)
+        assert [(e.labels, e.value > 0) for e in errors] == [({"service": "redirect"}, True)]
+        ratio = source.query_range("service:http_errors:ratio_rate5s", now - 10, now, 1)
+        assert ratio and ratio[0].labels["service"] == "redirect"
+        assert max(v for _, v in ratio[0].points) > 0.05
+
+
+def test_prometheus_mode_needs_a_url(make_settings: Callable[..., Any]) -> None:
+    with pytest.raises(ValidationError, match=r'mode = "prometheus" needs prometheus_url'):
+        make_settings(engine={"mode": "prometheus"})
+    with pytest.raises(ValidationError, match="got 'localhost:9090'"):
+        make_settings(engine={"mode": "prometheus", "prometheus_url": "localhost:9090"})
+
+
+def test_an_unreachable_prometheus_is_unavailable_and_says_where() -> None:
+    with PrometheusClient(f"http://127.0.0.1:{free_port()}", timeout=2) as prom:
+        with pytest.raises(Unavailable, match=r"cannot reach Prometheus at http://127\.0\.0\.1"):
+            prom.query("up", time.time())
+
+
+def test_bad_promql_and_non_prometheus_answers_are_named(httpserver: Any) -> None:
+    httpserver.expect_request("/api/v1/query").respond_with_json(
+        {"status": "error", "errorType": "bad_data", "error": "parse error: unexpected ')'"},
+        status=400)
+    httpserver.expect_request("/api/v1/query_range").respond_with_data("<html>nginx</html>")
+    with PrometheusClient(httpserver.url_for("/")) as prom:
+        with pytest.raises(Unprocessable, match=r"rejected the query \(bad_data\): parse error"):
+            prom.query("sum(", 0)
+        with pytest.raises(Unavailable, match="non-JSON.*is prometheus_url .* a Prometheus"):
+            prom.query_range("up", 0, 10, 1)
+        with pytest.raises(Unprocessable, match="step must be positive"):
+            prom.query_range("up", 0, 10, 0)

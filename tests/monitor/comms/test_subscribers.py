@@ -1,0 +1,270 @@
+"""Story: Ana signs up for status e-mail, confirms with the link we mail her, gets the SEV1
+notice with a one-click unsubscribe link, uses it, and hears nothing more — not even the
+correction. Webhook subscribers get the same notices, signed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+from pytest_httpserver import HTTPServer
+from sqlmodel import func, select
+
+from monitor.api.app import create_app
+from monitor.api.runtime import Runtime
+from monitor.clock import FixedClock
+from monitor.comms import service as notices
+from monitor.comms.models import Kind, NoticeVersion
+from monitor.comms.subscribers.models import Subscriber, SubscriberToken
+from monitor.comms.subscribers.service import notify_subscribers
+from monitor.config import Settings
+from monitor.incidents import service as incidents
+from monitor.incidents.models import Incident
+from monitor.notify.delivery import deliver_due, verify
+from monitor.notify.models import OutboxMessage
+from tests.monitor.comms.conftest import open_incident
+from tests.monitor.comms.factories import content
+from tests.monitor.comms.mail import Inbox, body, link, mail_settings, smtp
+
+__all__ = ["smtp"]
+
+ANA = "ana@example.org"
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings], smtp: tuple[Inbox, int]) -> Settings:
+    return mail_settings(make_settings, smtp[1])
+
+
+@pytest.fixture
+def inbox(smtp: tuple[Inbox, int]) -> Inbox:
+    return smtp[0]
+
+
+def publish(runtime: Runtime, incident: Incident, lang: str = "en",
+            kind: Kind = Kind.INITIAL, **changes: str) -> NoticeVersion:
+    with runtime.unit() as s:
+        row = incidents.get_by_key_or_raise(s, incident.key)
+        existing = [n for n in notices.notices_of(s, row) if n.lang == lang]
+        if not existing:
+            notice = notices.draft(s, row, lang=lang, content=content(lang, **changes),
+                                   actor="ana", clock=runtime.clock)
+            return notices.publish(s, notice, actor="ana", is_admin=False, clock=runtime.clock,
+                                   settings=runtime.settings)
+        return notices.publish_version(s, existing[0], kind=kind, content=content(lang, **changes),
+                                       actor="ana", is_admin=False, clock=runtime.clock,
+                                       settings=runtime.settings)
+
+
+def subscribe_and_confirm(client: TestClient, runtime: Runtime, inbox: Inbox, email: str = ANA,
+                          **extra: object) -> None:
+    sent = {"email": email, "lang": "en", **extra}
+    assert client.post("/status/subscribe", json=sent).status_code == 202
+    deliver_due(runtime)
+    confirm = client.get(link(inbox.to(email)[-1], "/status/subscribe/confirm"))
+    assert confirm.status_code == 200, confirm.text
+
+
+def count(runtime: Runtime, model: type) -> int:
+    with runtime.unit() as s:
+        return int(s.exec(select(func.count()).select_from(model)).one())
+
+
+def test_double_opt_in_then_notice_then_one_click_unsubscribe(
+    client: TestClient, runtime: Runtime, inbox: Inbox, incident: Incident
+) -> None:
+    response = client.post("/status/subscribe", json={"email": "Ana@Example.org", "lang": "en"})
+    assert response.status_code == 202
+    deliver_due(runtime)
+    (confirmation,) = inbox.to(ANA)
+    assert "Confirm" in confirmation["Subject"]
+    publish(runtime, incident)  # not confirmed yet: nothing for Ana
+    deliver_due(runtime)
+    assert len(inbox.to(ANA)) == 1
+
+    confirm_path = link(confirmation, "/status/subscribe/confirm")
+    confirmed = client.get(confirm_path)
+    assert confirmed.status_code == 200 and "Subscribed" in confirmed.text
+    again = client.get(confirm_path)
+    assert again.status_code == 409 and "already used" in again.json()["detail"]
+
+    publish(runtime, incident, kind=Kind.UPDATE)
+    deliver_due(runtime)
+    notice = inbox.to(ANA)[-1]
+    assert notice["Subject"] == f"[{incident.key}] Short links are not opening"
+    assert "Full timeline: http://testserver/status/incidents/" in body(notice)
+    assert notice["List-Unsubscribe"].startswith("<http://testserver/status/unsubscribe?token=")
+    assert "redirect-svc" not in body(notice)  # internal words stay inside
+
+    left = client.get(link(notice, "/status/unsubscribe"))
+    assert left.status_code == 200 and "Unsubscribed" in left.text
+    publish(runtime, incident, kind=Kind.CORRECTION, what_was_wrong="We said links were safe.",
+            what_is_right="Links made between 09:00 and 09:10 must be made again.")
+    deliver_due(runtime)
+    assert len(inbox.to(ANA)) == 2  # confirmation + one notice; nothing after unsubscribing
+
+
+def test_repeated_sign_ups_keep_one_subscriber_and_a_confirmed_one_gets_no_more_mail(
+    client: TestClient, runtime: Runtime, inbox: Inbox
+) -> None:
+    subscribe_and_confirm(client, runtime, inbox)
+    for _ in range(3):
+        assert client.post("/status/subscribe", json={"email": ANA}).json()["status"] == "pending"
+    deliver_due(runtime)
+    assert count(runtime, Subscriber) == 1
+    assert len(inbox.to(ANA)) == 1
+
+
+def test_repeated_sign_ups_of_a_pending_address_mail_a_new_link_only_after_a_pause(
+    client: TestClient, runtime: Runtime, inbox: Inbox, fixed: FixedClock
+) -> None:
+    for _ in range(3):
+        client.post("/status/subscribe", json={"email": ANA})
+    deliver_due(runtime)
+    assert len(inbox.to(ANA)) == 1
+    fixed.advance(minutes=11)
+    client.post("/status/subscribe", json={"email": ANA})
+    deliver_due(runtime)
+    assert len(inbox.to(ANA)) == 2 and count(runtime, Subscriber) == 1
+    assert client.get(link(inbox.to(ANA)[0], "/status/subscribe/confirm")).status_code == 200
+
+
+def test_an_expired_confirmation_link_asks_for_a_new_sign_up(
+    client: TestClient, runtime: Runtime, inbox: Inbox, fixed: FixedClock
+) -> None:
+    client.post("/status/subscribe", json={"email": ANA})
+    deliver_due(runtime)
+    fixed.advance(hours=49)
+    response = client.get(link(inbox.to(ANA)[0], "/status/subscribe/confirm"))
+    assert response.status_code == 409 and "expired; sign up again" in response.json()["detail"]
+
+
+def test_an_html_form_signs_up_too(client: TestClient, runtime: Runtime, inbox: Inbox) -> None:
+    response = client.post("/status/subscribe", data={"email": ANA, "components": "Links",
+                                                       "lang": "pt-BR"})
+    assert response.status_code == 202 and "Quase lá" in response.text
+    deliver_due(runtime)
+    assert "Confirme" in inbox.to(ANA)[0]["Subject"]
+
+
+@pytest.mark.parametrize(("sent", "loc", "message"), [
+    ({"email": "ana-at-example.org"}, "$.email", "expected an e-mail address"),
+    ({"email": "ana@example.org", "components": ["Lnks"]}, "$.components[0]",
+     "unknown component 'Lnks'; expected one of: Links, Accounts"),
+    ({"email": "ana@example.org", "lang": "fr"}, "$.lang", "should match pattern"),
+    ({"email": "ana@example.org", "plan": "gold"}, "$.plan", "Extra inputs are not permitted"),
+    ({}, "$.email", "required field is missing"),
+])
+def test_bad_sign_ups_get_422_with_the_path_and_store_nothing(
+    client: TestClient, runtime: Runtime, sent: dict, loc: str, message: str
+) -> None:
+    response = client.post("/status/subscribe", json=sent)
+    assert response.status_code == 422, response.text
+    (error,) = response.json()["errors"]
+    assert error["loc"] == loc and message in error["msg"]
+    assert count(runtime, Subscriber) == count(runtime, OutboxMessage) == 0
+
+
+def test_broken_links_and_bodies_say_what_to_do(client: TestClient) -> None:
+    assert client.get("/status/subscribe/confirm", params={"token": "x" * 40}).status_code == 404
+    assert client.get("/status/unsubscribe", params={"token": "short"}).status_code == 422
+    malformed = client.post("/status/subscribe", content=b"{nope",
+                            headers={"content-type": "application/json"})
+    assert malformed.status_code == 400 and "not valid JSON" in malformed.json()["detail"]
+
+
+def test_sign_up_is_off_until_a_mail_receiver_is_configured(
+    make_settings: Callable[..., Settings], make_runtime: Callable[[Settings], Runtime]
+) -> None:
+    runtime = make_runtime(make_settings())
+    with TestClient(create_app(runtime)) as client:
+        response = client.post("/status/subscribe", json={"email": ANA})
+    assert response.status_code == 503
+    assert "set [comms.subscribers] receiver" in response.json()["detail"]
+
+
+def test_subscribers_get_only_their_components_and_language(
+    client: TestClient, runtime: Runtime, inbox: Inbox, incident: Incident
+) -> None:
+    subscribe_and_confirm(client, runtime, inbox, "links@example.org", components=["Links"])
+    subscribe_and_confirm(client, runtime, inbox, "accounts@example.org", components=["Accounts"])
+    subscribe_and_confirm(client, runtime, inbox, "pt@example.org", lang="pt-BR")
+    publish(runtime, incident, "en")
+    publish(runtime, incident, "pt-BR")
+    deliver_due(runtime)
+    assert [len(inbox.to(a)) for a in ("links@example.org", "accounts@example.org",
+                                       "pt@example.org")] == [2, 1, 2]
+    assert inbox.to("pt@example.org")[-1]["Subject"].endswith("Links curtos não estão abrindo")
+
+
+def test_fan_out_is_idempotent_per_event(
+    client: TestClient, runtime: Runtime, inbox: Inbox, incident: Incident
+) -> None:
+    subscribe_and_confirm(client, runtime, inbox)
+    publish(runtime, incident)
+    with runtime.unit() as s:
+        row = incidents.get_by_key_or_raise(s, incident.key)
+        event = incidents.events(s, row)[-1]
+        assert notify_subscribers(s, row, event, runtime.settings) == []
+    deliver_due(runtime)
+    assert len(inbox.to(ANA)) == 2
+    assert count(runtime, SubscriberToken) == 3  # confirm + its unsubscribe + the notice's
+
+
+def test_notices_not_sent_to_the_subscribers_channel_reach_no_subscriber(
+    client: TestClient, runtime: Runtime, inbox: Inbox
+) -> None:
+    subscribe_and_confirm(client, runtime, inbox)
+    minor = open_incident(runtime, severity="SEV3")  # SEV3: status page only
+    publish(runtime, minor)
+    deliver_due(runtime)
+    assert len(inbox.to(ANA)) == 1
+
+
+def test_webhook_subscribers_get_signed_notices(
+    client: TestClient, runtime: Runtime, admin: dict[str, str], responder: dict[str, str],
+    httpserver: HTTPServer, incident: Incident,
+) -> None:
+    url = httpserver.url_for("/status-hook")
+    assert client.post("/api/v1/subscribers/webhooks", json={"url": url},
+                       headers=responder).status_code == 403
+    created = client.post("/api/v1/subscribers/webhooks", json={"url": url, "lang": "en"},
+                          headers=admin)
+    assert created.status_code == 201, created.text
+    secret = created.json()["secret"]
+    assert secret.startswith("whsec_")
+    listed = client.get("/api/v1/subscribers", headers=admin).json()
+    assert listed[0]["secret"] is None  # shown once
+    again = client.post("/api/v1/subscribers/webhooks", json={"url": url}, headers=admin)
+    assert again.status_code == 409
+    bad = client.post("/api/v1/subscribers/webhooks", json={"url": "ftp://x"}, headers=admin)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == "$.url"
+
+    httpserver.expect_request("/status-hook", method="POST").respond_with_data("ok")
+    publish(runtime, incident)
+    assert deliver_due(runtime).delivered == 1
+    (request, _), = httpserver.log
+    assert verify(secret, dict(request.headers.items()) | {
+        k.lower(): v for k, v in request.headers.items()}, request.get_data())
+    sent = request.get_json()
+    assert sent["data"]["notice"]["title"] == "Short links are not opening"
+    assert "redirect-svc" not in request.get_data(as_text=True)
+
+    removed = client.delete(f"/api/v1/subscribers/{created.json()['id']}", headers=admin)
+    assert removed.json()["state"] == "unsubscribed"
+    publish(runtime, incident, kind=Kind.UPDATE)
+    assert deliver_due(runtime).claimed == 0
+
+
+@pytest.mark.parametrize(("comms", "message"), [
+    ({"subscribers": {"confirm_ttl": "soon"}}, "comms.subscribers.confirm_ttl"),
+    ({"subscribers": {"resend_after": "-1m"}}, "comms.subscribers.resend_after"),
+    ({"subscribers": {"reciever": "mail"}}, "comms.subscribers.reciever"),
+    ({"reports": {"match_window": "an hour"}}, "comms.reports.match_window"),
+])
+def test_bad_subscriber_and_report_config_names_the_key(comms: dict, message: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings.model_validate({"comms": comms})
+    assert message in str(caught.value)

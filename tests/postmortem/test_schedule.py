@@ -1,0 +1,79 @@
+"""The scheduled digest: one outbox message per receiver at the cron time, never twice."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import select
+
+from monitor.config import parse
+from monitor.errors import ConfigError
+from monitor.notify.models import OutboxMessage
+from postmortem import examples, schedule
+
+MONDAY_8 = datetime(2026, 3, 9, 8, 0, 30, tzinfo=UTC)
+RECEIVERS = [
+    {"name": "leaders", "kind": "smtp", "url": "smtp://127.0.0.1:2525", "to": ["vp@everlinks.io"],
+     "events": ["incident.opened"]},
+    {"name": "wiki", "kind": "webhook", "url": "https://wiki.example/hook", "events": ["incident.opened"]},
+]
+
+
+@pytest.fixture
+def digest_runtime(make_settings, make_runtime, clock):
+    settings = make_settings(notify={"receivers": RECEIVERS},
+                             postmortem={"digest_receivers": ["leaders", "wiki"]})
+    runtime = make_runtime(settings)
+    with runtime.unit() as session:
+        incident = examples.demo_incident(session, clock, settings)
+        examples.write_postmortem(session, clock, incident, settings)
+    return runtime
+
+
+def messages(runtime):
+    with runtime.unit() as session:
+        return [(m.receiver, m.event_type, m.payload)
+                for m in session.exec(select(OutboxMessage).where(OutboxMessage.event_type == "digest.published"))]
+
+
+def test_monday_8am_enqueues_the_digest_once_per_receiver(digest_runtime, clock):
+    clock.set(MONDAY_8)
+    job = schedule.digest_job(digest_runtime)
+    assert job is not None and job.name == "postmortem-digest"
+    assert len(job.run(digest_runtime)) == 2
+    assert job.run(digest_runtime) == []  # the next tick: already queued
+    sent = {receiver: payload for receiver, _, payload in messages(digest_runtime)}
+    assert set(sent) == {"leaders", "wiki"}
+    mail = sent["leaders"]
+    assert mail["to"] == ["vp@everlinks.io"] and mail["subject"].startswith("Incident digest: week")
+    assert "INC-1" in mail["text"] and "<svg" in mail["html"]  # Markdown body, HTML with charts
+    assert sent["wiki"]["type"] == "digest.published" and sent["wiki"]["digest"]["current"]["count"] == 1
+    assert "No SLOs configured." in sent["wiki"]["markdown"]
+
+
+def test_between_schedule_times_nothing_is_sent(digest_runtime, clock):
+    clock.set(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
+    assert schedule.send_due(digest_runtime) == [] and messages(digest_runtime) == []
+
+
+def test_a_bad_cron_is_refused_at_load_naming_the_key():
+    with pytest.raises(ConfigError) as error:
+        parse('[postmortem]\ndigest_schedule = "0 8 * MON"\n', "config.toml")
+    assert error.value.lines[0].startswith(
+        "config.toml:2: postmortem.digest_schedule: '0 8 * MON' is not a cron schedule")
+
+
+def test_an_unknown_receiver_is_refused_at_start_naming_the_key(make_settings, make_runtime):
+    runtime = make_runtime(make_settings(postmortem={"digest_receivers": ["nobody"]}))
+    with pytest.raises(ConfigError, match="postmortem.digest_receivers: no .* named 'nobody'"):
+        schedule.digest_job(runtime)
+
+
+def test_no_receivers_means_no_job(runtime):
+    assert schedule.digest_job(runtime) is None
+
+
+def test_last_fire_finds_the_latest_cron_time_within_the_grace():
+    assert schedule.last_fire("0 8 * * MON", MONDAY_8) == datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
+    assert schedule.last_fire("0 8 * * MON", datetime(2026, 3, 9, 15, 0, tzinfo=UTC)) is None

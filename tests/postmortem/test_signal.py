@@ -1,0 +1,131 @@
+"""Charts from real signals: the firing rule's expression over the incident, from the series store."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from monitor.signals.store import key_of
+from postmortem import examples, signal
+from postmortem.report import load
+
+RULES = """
+groups:
+  - name: redirects
+    rules:
+      - alert: RedirectErrorsHigh
+        expr: redirect_error_ratio{service="redirector"} > 0.05
+        for: 1m
+"""
+IMPACT = examples.IMPACT
+
+
+def spike(store, name="redirect_error_ratio", **labels):
+    """One sample per 30 s from 30 min before impact to an hour after; 0.31 for 20 min."""
+    samples = []
+    for step in range(180):
+        at = IMPACT - timedelta(minutes=30) + timedelta(seconds=30 * step)
+        minutes = (at - IMPACT).total_seconds() / 60
+        value = 0.31 if 0 <= minutes < 20 else 0.004
+        samples.append((key_of({"__name__": name, **labels}), int(at.timestamp() * 1000), value))
+    store.append(samples, now_ms=samples[-1][1])
+
+
+@pytest.fixture
+def rules_file(tmp_path: Path) -> str:
+    path = tmp_path / "rules.yml"
+    path.write_text(RULES)
+    return str(path)
+
+
+@pytest.fixture
+def signal_runtime(make_settings, make_runtime, rules_file):
+    return make_runtime(make_settings(engine={"rule_files": [rules_file]}))
+
+
+def test_the_chart_is_the_firing_rules_expression_without_its_threshold(signal_runtime, clock):
+    spike(signal_runtime.signals.store, service="redirector", region="sa-east-1")
+    with signal_runtime.unit() as session:
+        examples.demo_incident(session, clock, signal_runtime.settings)
+    with signal_runtime.unit() as session:
+        found = signal.from_runtime(signal_runtime).find(session, _inc(session), now=clock.now())
+    assert found is not None and found.threshold == 0.05
+    assert found.name == 'RedirectErrorsHigh: redirect_error_ratio{service="redirector"}'
+    values = [v for _, v in found.points]
+    assert max(values) == 0.31 and min(values) == 0.004  # both sides of the threshold
+    assert found.points[0][0] == IMPACT - timedelta(minutes=15)
+    assert found.points[-1][0] <= IMPACT + timedelta(minutes=38 + 5)  # resolved + 5 min
+
+
+def test_the_render_route_draws_it_by_default(signal_runtime, clock, viewer):
+    from fastapi.testclient import TestClient
+
+    from monitor.api.app import create_app
+
+    spike(signal_runtime.signals.store, service="redirector")
+    with signal_runtime.unit() as session:
+        examples.demo_incident(session, clock, signal_runtime.settings)
+    with TestClient(create_app(signal_runtime)) as client:
+        html = client.get("/api/v1/incidents/INC-1/postmortem/render?format=html", headers=viewer)
+    assert html.status_code == 200
+    assert "<svg" in html.text and "RedirectErrorsHigh: redirect_error_ratio" in html.text
+    assert "No signal data" not in html.text
+
+
+def test_without_the_rule_the_alerts_series_is_charted(make_settings, make_runtime, clock):
+    runtime = make_runtime(make_settings(engine={"rule_files": []}))
+    spike(runtime.signals.store, name="ALERTS", alertname="RedirectErrorsHigh", alertstate="firing")
+    with runtime.unit() as session:
+        examples.demo_incident(session, clock, runtime.settings)
+    with runtime.unit() as session:
+        found = signal.from_runtime(runtime).find(session, _inc(session), now=clock.now())
+    assert found is not None and found.name.startswith('ALERTS{alertname="RedirectErrorsHigh"}')
+    assert found.threshold is None
+
+
+def test_without_data_the_report_says_so(signal_runtime, clock):
+    with signal_runtime.unit() as session:
+        examples.demo_incident(session, clock, signal_runtime.settings)
+    with signal_runtime.unit() as session:
+        source = signal.from_runtime(signal_runtime)
+        report = load(session, "INC-1", now=clock.now(), source=source)
+    assert report.chart_svg is None
+    from postmortem.render import render
+
+    assert "_No signal data: neither the alert rule" in str(render(report, "md", "en"))
+
+
+def test_the_cli_reads_the_stored_segments_without_changing_them(signal_runtime, clock):
+    spike(signal_runtime.signals.store, service="redirector")
+    with signal_runtime.unit() as session:
+        examples.demo_incident(session, clock, signal_runtime.settings)
+    directory = Path(signal_runtime.settings.storage.data_dir) / "series"
+    before = {p.name: p.read_bytes() for p in directory.glob("*.seg")}
+    assert before
+    with signal_runtime.unit() as session:
+        found = signal.from_settings(signal_runtime.settings).find(session, _inc(session),
+                                                                   now=clock.now())
+    assert found is not None and max(v for _, v in found.points) == 0.31
+    assert {p.name: p.read_bytes() for p in directory.glob("*.seg")} == before
+
+
+def test_a_broken_rule_file_falls_back_to_alerts_instead_of_failing(tmp_path, make_settings):
+    bad = tmp_path / "bad.yml"
+    bad.write_text("groups: [{name: x, rules: [{alert: A, expr: 'rate(x[5m]'}]}]\n")
+    assert signal.rule_groups(make_settings(engine={"rule_files": [str(bad)]})) == []
+
+
+def test_the_window_and_step_follow_the_incident():
+    start, end, step = signal.window(IMPACT, IMPACT + timedelta(minutes=23), IMPACT + timedelta(days=1))
+    assert start == IMPACT - timedelta(minutes=15) and end == IMPACT + timedelta(minutes=28)
+    assert step == 15.0
+    _, _, long_step = signal.window(IMPACT, None, IMPACT + timedelta(days=3))
+    assert long_step == 1800.0
+
+
+def _inc(session):
+    from monitor.incidents import service as incidents
+
+    return incidents.get_by_key_or_raise(session, "INC-1")
