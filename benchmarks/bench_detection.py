@@ -18,7 +18,7 @@ Each trial is its own service (its own series, alert group and incident); the sp
 start 0.37s apart so they fall at different phases of the 1s scrape/eval ticks.
 Latency = ``incident.created_at`` − wall-clock time the first failing request was
 recorded. Prints p50/p95 and ratios; writes benchmarks/results/detection.json.
-Run: ``.venv/bin/python benchmarks/bench_detection.py`` (about 2 minutes).
+Run: ``.venv/bin/python benchmarks/bench_detection.py`` (about 70 seconds).
 """
 
 from __future__ import annotations

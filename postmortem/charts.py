@@ -122,5 +122,6 @@ def line_chart(weeks: Sequence[date], values: Sequence[float | None], *, title: 
         ys = [float("nan") if v is None else v for v in values]
         axes.plot(list(weeks), ys, color="#16a085", marker="o", linewidth=1.4)
         axes.set_ylim(bottom=0)
+        axes.set_xticks(list(weeks)[:: max(1, len(weeks) // 10)])
         axes.xaxis.set_major_formatter(DateFormatter("%m-%d"))
         return _svg(figure)

@@ -62,3 +62,20 @@ def test_digest_json_and_bad_period(candor):
     assert result.exit_code == 0 and json.loads(result.output)["period"] == "quarter"
     result = candor("digest", "--period", "year")
     assert result.exit_code == 2 and "'year' is not one of" in result.output
+
+
+def test_render_charts_the_firing_rule_from_the_stored_series(runtime, story, tmp_path):
+    from tests.postmortem.test_signal import RULES, spike
+
+    (tmp_path / "rules.yml").write_text(RULES)
+    spike(runtime.signals.store, service="redirector")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\ndata_dir = "{runtime.settings.storage.data_dir}"\n'
+                      f'[engine]\nrule_files = ["{tmp_path / "rules.yml"}"]\n')
+    app = typer.Typer()
+    app.add_typer(cli.app, name="postmortem")
+    app.command("digest")(cli.digest)
+    result = CliRunner().invoke(app, ["postmortem", "render", "INC-1", "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "![Triggering signal: RedirectErrorsHigh: redirect_error_ratio{service=" in result.output
+    assert "No signal data" not in result.output

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 
 import pytest
+from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from monitor.config import parse
 from monitor.errors import ConfigError
+from monitor.notify.delivery import deliver_due
 from monitor.notify.models import OutboxMessage
 from postmortem import examples, schedule
 
@@ -77,3 +80,37 @@ def test_no_receivers_means_no_job(runtime):
 def test_last_fire_finds_the_latest_cron_time_within_the_grace():
     assert schedule.last_fire("0 8 * * MON", MONDAY_8) == datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
     assert schedule.last_fire("0 8 * * MON", datetime(2026, 3, 9, 15, 0, tzinfo=UTC)) is None
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.mails: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+
+def test_the_digest_arrives_as_mail_and_as_a_webhook(make_settings, make_runtime, clock, httpserver):
+    from tests.conftest import free_port
+
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+        receivers = [{**RECEIVERS[0], "url": f"smtp://127.0.0.1:{port}"},
+                     {**RECEIVERS[1], "url": httpserver.url_for("/hook")}]
+        runtime = make_runtime(make_settings(notify={"receivers": receivers, "jitter": 0},
+                                             postmortem={"digest_receivers": ["leaders", "wiki"]}))
+        clock.set(MONDAY_8)
+        assert len(schedule.send_due(runtime)) == 2
+        stats = deliver_due(runtime)
+    finally:
+        controller.stop()
+    assert stats.delivered == 2, stats.errors
+    (mail,) = inbox.mails
+    assert mail["Subject"].startswith("Incident digest: week") and mail["To"] == "vp@everlinks.io"
+    assert "No incidents in this period." in mail.get_content()
+    (request, _), = httpserver.log
+    assert request.json["type"] == "digest.published" and request.json["digest"]["empty"] is True
