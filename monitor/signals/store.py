@@ -69,10 +69,19 @@ def same_value(a: float, b: float) -> bool:
 
 @dataclass(frozen=True)
 class SeriesView:
-    """A copy of one series' labels and the samples asked for (the ``Series`` protocol)."""
+    """A copy of one series' labels and the samples asked for (the ``Series`` protocol).
+
+    ``timestamps``, ``values`` and ``label_key`` (the name-sorted label pairs) are the
+    shapes the PromQL engine reads directly, so a query copies each sample once."""
 
     labels: Mapping[str, str]
-    samples: Sequence[tuple[int, float]]
+    timestamps: list[int]
+    values: list[float]
+    label_key: Key
+
+    @property
+    def samples(self) -> list[tuple[int, float]]:
+        return list(zip(self.timestamps, self.values, strict=True))
 
 
 @dataclass(frozen=True)
@@ -167,8 +176,8 @@ class SeriesStore:
                 lo = bisect_left(series.ts, start_ms)
                 hi = bisect_right(series.ts, end_ms)
                 if lo < hi:
-                    samples = list(zip(series.ts[lo:hi], series.vs[lo:hi], strict=True))
-                    out.append(SeriesView(dict(series.labels), samples))
+                    out.append(SeriesView(dict(series.labels), series.ts[lo:hi].tolist(),
+                                          series.vs[lo:hi].tolist(), series.key))
         return out
 
     def series(self, matchers: list[Matcher]) -> list[dict[str, str]]:
