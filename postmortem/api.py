@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from monitor.api.deps import Responder, RuntimeDep, Viewer
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
+from monitor.promsource import signal_source
 from postmortem import config, report, service, signal
 from postmortem.digest import load_digest
 from postmortem.lint import lint
@@ -138,12 +139,17 @@ def render_postmortem(
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
     section = config.of(runtime.settings)
-    with runtime.unit() as s:
-        hook = getattr(request.app.state, "postmortem_signal", None)
-        found = hook(s, incidents.get_by_key_or_raise(s, key)) if hook else None
-        name, points = found if found else ("", None)
-        doc = report.load(s, key, now=runtime.clock.now(), signal=points, signal_name=name,
-                          version=version, source=None if hook else signal.from_runtime(runtime))
+    hook = getattr(request.app.state, "postmortem_signal", None)
+    source = None if hook else signal.from_runtime(runtime)
+    try:
+        with runtime.unit() as s:
+            found = hook(s, incidents.get_by_key_or_raise(s, key)) if hook else None
+            name, points = found if found else ("", None)
+            doc = report.load(s, key, now=runtime.clock.now(), signal=points, signal_name=name,
+                              version=version, source=source)
+    finally:
+        if source is not None:
+            source.close()
     output = render(doc, format, lang or section.default_lang, templates_dir=section.templates_dir,
                     pdf_timeline_limit=section.pdf_timeline_limit)
     body = output if isinstance(output, bytes) else output.encode()
@@ -205,7 +211,7 @@ def digest(
     section = config.of(runtime.settings)
     with runtime.unit() as s:
         result = load_digest(s, period, runtime.clock.now(), settings=runtime.settings,
-                             storage=runtime.signals.store if runtime.settings.slo else None)
+                             signals=signal_source(runtime) if runtime.settings.slo else None)
     if format == "json":
         return result.as_dict()
     output = render(result, format, lang or section.default_lang, template="digest",

@@ -82,8 +82,11 @@ def render_command(
     section = config.of(runtime.settings)
     with reported():
         with runtime.unit() as s:
-            doc = report.load(s, key, now=runtime.clock.now(), version=version,
-                              source=signal.from_settings(runtime.settings))
+            source = signal.from_settings(runtime.settings)
+            try:
+                doc = report.load(s, key, now=runtime.clock.now(), version=version, source=source)
+            finally:
+                source.close()
         data = render(doc, format.value, (lang.value if lang else section.default_lang),
                       templates_dir=section.templates_dir, pdf_timeline_limit=section.pdf_timeline_limit)
     _write(data, output)
@@ -110,9 +113,9 @@ def digest(
     section = config.of(runtime.settings)
     with reported():
         with runtime.unit() as s:
-            storage = signal.stored(runtime.settings) if runtime.settings.slo else None
+            signals = signal.queryable(runtime.settings) if runtime.settings.slo else None
             result = load_digest(s, period.value, runtime.clock.now(), settings=runtime.settings,
-                                 storage=storage)
+                                 signals=signals)
         if format is DigestFormat.json:
             data: str | bytes = json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n"
         else:

@@ -13,6 +13,7 @@ Windows are rolling and end at ``now``: week = 7 days, month = 30, quarter = 91.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -23,12 +24,13 @@ from typing import Any
 from sqlmodel import Session
 
 from monitor.clock import utc
-from monitor.errors import Unprocessable
+from monitor.errors import CandorError, Unprocessable
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import SEVERITIES
 from postmortem import service
 from postmortem.timeline import EventLike, key_figures
 
+log = logging.getLogger("candor.postmortem.digest")
 PERIODS = {"week": 7, "month": 30, "quarter": 91}
 MEASURES = ("time_to_detect", "time_to_acknowledge", "time_to_first_notice", "time_to_restore")
 
@@ -257,32 +259,32 @@ def trend_charts(days: list[dict[str, Any]], weeks: list[dict[str, Any]]) -> dic
 SLO_REMAINING = "slo:error_budget_remaining:ratio"
 
 
-def slo_status(settings: Any, storage: Any, at: datetime) -> list[dict[str, Any]] | None:
-    """Each configured SLO's remaining error budget at ``at`` (``None``: no SLOs configured)."""
+def slo_status(settings: Any, signals: Any, at: datetime) -> list[dict[str, Any]] | None:
+    """Each configured SLO's remaining error budget at ``at`` (``None``: no SLOs configured).
+
+    ``signals`` answers PromQL (a ``monitor.promsource.Queryable``); when it is missing or
+    fails, every SLO says "no data" rather than the digest failing."""
     configured = list(getattr(settings, "slo", None) or [])
     if not configured:
         return None
-    from monitor.config import parse_duration
-    from monitor.promql import Engine, Vector
-
     found: dict[tuple[str, str], float] = {}
-    if storage is not None:
-        value = Engine(storage, lookback=parse_duration(settings.engine.lookback)).instant(
-            SLO_REMAINING, at.timestamp())
-        assert isinstance(value, Vector)
-        for sample in value:
-            labels = dict(sample.labels)
-            found[(labels.get("slo", ""), labels.get("service", ""))] = sample.value
+    try:
+        samples = signals.query(SLO_REMAINING, at.timestamp()) if signals is not None else []
+    except CandorError as exc:
+        log.warning("digest: %s could not be read: %s", SLO_REMAINING, exc)
+        samples = []
+    for sample in samples:
+        found[(sample.labels.get("slo", ""), sample.labels.get("service", ""))] = sample.value
     return [{"slo": slo.name, "service": slo.service, "objective": slo.objective,
              "remaining": found.get((slo.name, slo.service))} for slo in configured]
 
 
 def load_digest(session: Session, period: str, now: datetime, *, settings: Any = None,
-                storage: Any = None) -> Digest:
+                signals: Any = None) -> Digest:
     """Read the two windows' incidents, their events and all action items, then compute.
 
     With ``settings``: teams from ``postmortem.owner_teams``, and each ``[[slo]]``'s
-    remaining error budget at ``now`` evaluated over ``storage`` (a series store)."""
+    remaining error budget at ``now`` read through ``signals`` (``monitor.promsource``)."""
     previous_start, start, end = window(period, now)
     rows: list[Any] = []
     cursor = None
@@ -299,4 +301,4 @@ def load_digest(session: Session, period: str, now: datetime, *, settings: Any =
     owner_teams = settings.postmortem.owner_teams if settings is not None else {}
     return compute_digest(pairs, period, now, action_items=service.items(session),
                           postmortems_published=published, owner_teams=owner_teams,
-                          slos=slo_status(settings, storage, now) if settings is not None else None)
+                          slos=slo_status(settings, signals, now) if settings is not None else None)

@@ -25,6 +25,7 @@ from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import EventType, State
 from monitor.incidents.models import Incident
 from monitor.promql import MemoryStorage
+from monitor.promsource import EmbeddedSource
 from monitor.rules.loader import parse_rules
 from postmortem import service
 from postmortem.digest import load_digest
@@ -70,7 +71,7 @@ def signal_source() -> SignalSource:
     storage.add(labels, [(int(at.timestamp() * 1000), round(v / 100, 5)) for at, v in signal()])
     rules, problems = parse_rules(RULES, "examples.RULES")
     assert not problems, problems
-    return SignalSource(storage, rules.groups)
+    return SignalSource(EmbeddedSource(storage), rules.groups)
 
 
 def demo_incident(session: Session, clock: FixedClock, settings: Settings) -> Incident:

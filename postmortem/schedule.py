@@ -22,6 +22,7 @@ from monitor.errors import ConfigError
 from monitor.notify import config as notify_config
 from monitor.notify.models import OutboxMessage
 from monitor.notify.service import enqueue_direct
+from monitor.promsource import signal_source
 from postmortem import config
 from postmortem.digest import Digest, load_digest
 from postmortem.render import render
@@ -86,9 +87,9 @@ def send_due(runtime: Any) -> list[str]:
                                   .where(col(OutboxMessage.idempotency_key).in_(keys.values()))))
         if queued == set(keys.values()):
             return []
-        storage = runtime.signals.store if runtime.settings.slo else None
+        signals = signal_source(runtime) if runtime.settings.slo else None
         digest = load_digest(session, section.digest_period, fired, settings=runtime.settings,
-                             storage=storage)
+                             signals=signals)
         lang = section.default_lang
         markdown = str(render(digest, "md", lang, template="digest", templates_dir=section.templates_dir))
         html = str(render(digest, "html", lang, template="digest", templates_dir=section.templates_dir))

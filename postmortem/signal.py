@@ -1,7 +1,7 @@
 """The triggering signal of an incident, read from the series store for its chart.
 
-    source = SignalSource(storage, groups, lookback=300.0)
-    found = source.find(session, incident, now=now)      # Found | None
+    source = SignalSource(EmbeddedSource(storage), groups)   # any monitor.promsource Queryable
+    found = source.find(session, incident, now=now)          # Found | None
 
 Which signal: the alert that opened the incident (``alertname`` of its first
 attached alert, else of its first ``alert.attached`` event, else the incident's
@@ -14,10 +14,11 @@ as a line), not only the points above it. Without such a rule (or data for it)
 the ``ALERTS{alertname="…"}`` series is charted; without that either, ``None``:
 the report says "no signal data".
 
-``from_runtime(runtime)`` is the server's source (the live store, the rules the
-scheduler loaded). ``from_settings(settings, ...)`` is the CLI's: it reads the
-store's segment files read-only into memory, without the compaction and
-torn-tail repair the server does on open, so it is safe next to a running server.
+``from_runtime(runtime)`` is the server's source (the live store or, in prometheus
+mode, Prometheus; the rules the scheduler loaded). ``from_settings(settings)`` is
+the CLI's: in embedded mode it reads the store's segment files read-only into
+memory, without the compaction and torn-tail repair the server does on open, so
+it is safe next to a running server.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ from typing import Any
 from sqlmodel import Session
 
 from monitor.clock import utc
+from monitor.errors import CandorError
 from monitor.incidents import service as incidents
-from monitor.promql import Engine, Matrix, MemoryStorage, PromQLError, RangeSeries, Storage, ast
+from monitor.promql import MemoryStorage, PromQLError, ast
 from monitor.promql.parser import COMPARISON_OPS, parse_expr
+from monitor.promsource import EmbeddedSource, Queryable, RangeSeries
 from postmortem.timeline import key_figures
 
 log = logging.getLogger("candor.postmortem.signal")
@@ -64,27 +67,36 @@ def window(impact: datetime, resolved: datetime | None, now: datetime) -> tuple[
     return start, end, float(step)
 
 
-def split_threshold(node: ast.Expr) -> tuple[ast.Expr, float | None]:
-    """``a > 0.05`` -> ``(a, 0.05)``; anything else comes back whole, without a threshold."""
-    if (isinstance(node, ast.BinaryExpr) and node.op in COMPARISON_OPS and not node.return_bool
+def split_threshold(expr: str) -> tuple[str, float | None]:
+    """``a > 0.05`` -> ``("a", 0.05)``; anything else comes back whole, without a threshold."""
+    try:
+        node = parse_expr(expr)
+    except PromQLError:
+        return expr, None
+    if not (isinstance(node, ast.BinaryExpr) and node.op in COMPARISON_OPS and not node.return_bool
             and isinstance(node.rhs, ast.NumberLiteral) and node.lhs.type == ast.VECTOR):
-        return node.lhs, node.rhs.value
-    if isinstance(node, ast.ParenExpr):
-        return split_threshold(node.expr)
-    return node, None
+        return expr, None
+    text = " ".join(expr.split())
+    head, sep, tail = text.rpartition(f" {node.op} ")
+    try:
+        if sep and float(tail) == node.rhs.value and parse_expr(head).type == ast.VECTOR:
+            return head.strip(), node.rhs.value
+    except (ValueError, PromQLError):
+        pass
+    return expr, None  # e.g. "a>0.05" without spaces: chart the whole expression
 
 
-def pick(matrix: Matrix, labels: Mapping[str, str]) -> RangeSeries | None:
+def pick(found: Sequence[RangeSeries], labels: Mapping[str, str]) -> RangeSeries | None:
     """The series sharing the most label values with the alert; the highest peak breaks ties."""
     best: tuple[int, float] | None = None
     chosen = None
-    for series in matrix:
-        values = [v for v in series.vs if math.isfinite(v)]
+    for series in found:
+        values = [v for _, v in series.points if math.isfinite(v)]
         if not values:
             continue
-        shared = dict(series.labels)
-        agree = sum(1 for k, v in labels.items() if shared.get(k) == v)
-        conflict = any(k in labels and labels[k] != v for k, v in shared.items() if k != "__name__")
+        agree = sum(1 for k, v in labels.items() if series.labels.get(k) == v)
+        conflict = any(k in labels and labels[k] != v for k, v in series.labels.items()
+                       if k != "__name__")
         score = (agree - 100 * conflict, max(values))
         if best is None or score > best:
             best, chosen = score, series
@@ -92,8 +104,7 @@ def pick(matrix: Matrix, labels: Mapping[str, str]) -> RangeSeries | None:
 
 
 def points(series: RangeSeries) -> list[tuple[datetime, float]]:
-    pairs = zip(series.ts, series.vs, strict=True)
-    return [(datetime.fromtimestamp(t / 1000, tz=UTC), v) for t, v in pairs if math.isfinite(v)]
+    return [(datetime.fromtimestamp(t, tz=UTC), v) for t, v in series.points if math.isfinite(v)]
 
 
 def _alert(session: Session, incident: Any) -> tuple[str, dict[str, str]]:
@@ -111,11 +122,20 @@ def _alert(session: Session, incident: Any) -> tuple[str, dict[str, str]]:
 
 
 class SignalSource:
-    """Finds and evaluates an incident's triggering signal (see the module docstring)."""
+    """Finds and evaluates an incident's triggering signal (see the module docstring).
 
-    def __init__(self, storage: Storage, groups: Sequence[Any], *, lookback: float = 300.0) -> None:
-        self.engine = Engine(storage, lookback=lookback)
+    ``queryable`` answers PromQL (``monitor.promsource``: the embedded engine or a real
+    Prometheus); ``groups`` are the rule groups to look the alert up in."""
+
+    def __init__(self, queryable: Queryable, groups: Sequence[Any]) -> None:
+        self.queryable = queryable
         self.groups = list(groups)
+
+    def close(self) -> None:
+        """Release a Prometheus client's connections (nothing to do for the embedded engine)."""
+        close = getattr(self.queryable, "close", None)
+        if close is not None:
+            close()
 
     def rule(self, alertname: str) -> Any | None:
         for group in self.groups:
@@ -128,21 +148,19 @@ class SignalSource:
                  step: float) -> Found | None:
         """The rule's signal, else ``ALERTS``; ``None`` when neither has data in the window."""
         rule = self.rule(alertname)
-        tries: list[tuple[str, ast.Expr, float | None]] = []
+        tries: list[tuple[str, str, float | None]] = []
         if rule is not None:
-            node, threshold = split_threshold(rule.node or parse_expr(rule.expr))
-            tries.append((alertname if threshold is None else f"{alertname}: {_lhs_text(rule.expr)}",
-                          node, threshold))
+            expr, threshold = split_threshold(rule.expr)
+            tries.append((f"{alertname}: {' '.join(expr.split())}", expr, threshold))
         selector = f'ALERTS{{alertname="{_escape(alertname)}"}}'
-        tries.append((f"{selector} (1 = pending or firing)", parse_expr(selector), None))
-        for name, node, threshold in tries:
+        tries.append((f"{selector} (1 = pending or firing)", selector, None))
+        for name, expr, threshold in tries:
             try:
-                result = self.engine.query_range(node, start.timestamp(), end.timestamp(), step)
-            except PromQLError as exc:
-                log.warning("chart for %s: %s failed: %s", alertname, name, exc)
+                found = self.queryable.query_range(expr, start.timestamp(), end.timestamp(), step)
+            except CandorError as exc:
+                log.warning("chart for %s: %s failed: %s", alertname, expr, exc)
                 continue
-            assert isinstance(result.value, Matrix)
-            series = pick(result.value, labels)
+            series = pick(found, labels)
             if series is not None:
                 return Found(name, points(series), threshold)
         return None
@@ -163,24 +181,6 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def _lhs_text(expr: str) -> str:
-    """``rate(x[5m]) > 0.05`` -> ``rate(x[5m])`` for the chart title (best effort, display only)."""
-    text = " ".join(expr.split())
-    for op in (">=", "<=", "==", "!=", ">", "<"):
-        head, sep, tail = text.rpartition(f" {op} ")
-        if sep and _is_number(tail):
-            return head.strip()
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 # ---- building a source -------------------------------------------------------------------
 
 
@@ -198,16 +198,24 @@ def rule_groups(settings: Any, manager: Any = None) -> list[Any]:
         return []
 
 
-def _lookback(settings: Any) -> float:
+def from_runtime(runtime: Any) -> SignalSource:
+    """The server's source: ``monitor.promsource.signal_source`` (the live store, or Prometheus
+    in prometheus mode) and the rules the scheduler evaluates. ``close()`` it when done."""
+    from monitor.promsource import signal_source
+
+    groups = rule_groups(runtime.settings, getattr(runtime, "rules", None))
+    return SignalSource(signal_source(runtime), groups)
+
+
+def queryable(settings: Any) -> Queryable:
+    """The CLI's PromQL: Prometheus in prometheus mode, else a read-only copy of the store."""
     from monitor.config import parse_duration
 
-    return parse_duration(settings.engine.lookback)
+    if settings.engine.mode == "prometheus":
+        from monitor.promsource import PrometheusClient
 
-
-def from_runtime(runtime: Any) -> SignalSource:
-    """The server's source: the live series store and the rules the scheduler evaluates."""
-    groups = rule_groups(runtime.settings, getattr(runtime, "rules", None))
-    return SignalSource(runtime.signals.store, groups, lookback=_lookback(runtime.settings))
+        return PrometheusClient(settings.engine.prometheus_url)
+    return EmbeddedSource(stored(settings), lookback=parse_duration(settings.engine.lookback))
 
 
 def stored(settings: Any) -> MemoryStorage:
@@ -217,8 +225,8 @@ def stored(settings: Any) -> MemoryStorage:
 
 
 def from_settings(settings: Any) -> SignalSource:
-    """The CLI's source: a read-only copy of the persisted store and the configured rules."""
-    return SignalSource(stored(settings), rule_groups(settings), lookback=_lookback(settings))
+    """The CLI's source: ``queryable(settings)`` and the configured rule files."""
+    return SignalSource(queryable(settings), rule_groups(settings))
 
 
 _HEADER, _SAMPLE, _ID = struct.Struct("<BII"), struct.Struct("<Iqd"), struct.Struct("<I")

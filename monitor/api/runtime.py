@@ -59,8 +59,8 @@ class Runtime:
     def unit(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on error.
 
-        Every incident event written in it also writes its notifications (the outbox),
-        in the same transaction."""
+        Every incident event written in it also writes, in the same transaction, its
+        notifications (the outbox) and the messages owed to subscribers and reporters."""
         with db.session(self.engine) as session:
             session.info[EVENT_HOOKS] = [self._notify, self._tell_people]
             yield session

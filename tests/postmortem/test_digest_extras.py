@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 from monitor.promql import MemoryStorage
+from monitor.promsource import EmbeddedSource
 from postmortem import digest
 
 END = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
@@ -18,7 +19,7 @@ def test_slo_budgets_are_read_at_the_period_end_and_missing_ones_say_no_data():
     settings = SimpleNamespace(engine=SimpleNamespace(lookback="5m"), slo=[
         SimpleNamespace(name="redirects", service="redirector", objective=0.999),
         SimpleNamespace(name="api", service="api", objective=0.99)])
-    rows = digest.slo_status(settings, store, END)
+    rows = digest.slo_status(settings, EmbeddedSource(store), END)
     assert [(r["slo"], r["remaining"]) for r in rows] == [("redirects", 0.615), ("api", None)]
     assert digest.slo_status(SimpleNamespace(slo=[]), store, END) is None  # "no SLOs configured"
 
