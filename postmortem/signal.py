@@ -23,11 +23,8 @@ it is safe next to a running server.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
-import struct
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,7 +38,9 @@ from monitor.errors import CandorError
 from monitor.incidents import service as incidents
 from monitor.promql import MemoryStorage, PromQLError, ast
 from monitor.promql.parser import COMPARISON_OPS, parse_expr
+from monitor.promql.storage import Storage
 from monitor.promsource import EmbeddedSource, Queryable, RangeSeries
+from monitor.signals.store import read_snapshot
 from postmortem.timeline import key_figures
 
 log = logging.getLogger("candor.postmortem.signal")
@@ -218,39 +217,12 @@ def queryable(settings: Any) -> Queryable:
     return EmbeddedSource(stored(settings), lookback=parse_duration(settings.engine.lookback))
 
 
-def stored(settings: Any) -> MemoryStorage:
+def stored(settings: Any) -> Storage:
     """A read-only copy of the persisted series store (empty when the store is not persisted)."""
     directory = Path(settings.storage.data_dir) / "series"
-    return read_only(directory) if settings.signals.persist else MemoryStorage()
+    return read_snapshot(directory) if settings.signals.persist else MemoryStorage()
 
 
 def from_settings(settings: Any) -> SignalSource:
     """The CLI's source: ``queryable(settings)`` and the configured rule files."""
     return SignalSource(queryable(settings), rule_groups(settings))
-
-
-_HEADER, _SAMPLE, _ID = struct.Struct("<BII"), struct.Struct("<Iqd"), struct.Struct("<I")
-
-
-def read_only(directory: Path) -> MemoryStorage:
-    """Load every ``*.seg`` file (format: ``monitor.signals.store``) without changing any file."""
-    storage = MemoryStorage()
-    collected: dict[tuple[tuple[str, str], ...], dict[int, float]] = {}
-    for path in sorted(directory.glob("*.seg")) if directory.is_dir() else []:
-        data, pos, ids = path.read_bytes(), 0, {}
-        while pos + _HEADER.size <= len(data):
-            kind, length, crc = _HEADER.unpack_from(data, pos)
-            payload = data[pos + _HEADER.size: pos + _HEADER.size + length]
-            if len(payload) < length or zlib.crc32(payload) != crc:
-                break  # a torn tail (the server may be writing it): stop, change nothing
-            if kind == ord("L"):
-                labels = json.loads(payload[_ID.size:])
-                ids[_ID.unpack_from(payload)[0]] = tuple(sorted(labels.items()))
-            elif kind == ord("S"):
-                for sid, t, v in _SAMPLE.iter_unpack(payload):
-                    if sid in ids:
-                        collected.setdefault(ids[sid], {})[t] = v
-            pos += _HEADER.size + length
-    for key, samples in collected.items():
-        storage.add(dict(key), sorted(samples.items()))
-    return storage

@@ -413,6 +413,17 @@ class SeriesStore:
         log.info("series store: loaded %d series from %s", len(self._series), self.directory)
 
 
+def read_snapshot(directory: Path) -> SeriesStore:
+    """The series persisted in ``directory``, loaded without changing any file (no
+    compaction, no writes): for tools that read a running server's data, such as
+    ``candor postmortem render``. A torn tail (being written right now) is left out."""
+    store = SeriesStore(retention_ms=2**62)
+    if directory.is_dir():
+        for path in sorted(p for p in directory.glob("*.seg") if p.stem.isdigit()):
+            _read_segment(path, lambda key, t, v: store._load_sample(key, t, v, -(2**62)))
+    return store
+
+
 def _frame(kind: int, payload: bytes) -> bytes:
     return _HEADER.pack(kind, len(payload), zlib.crc32(payload)) + payload
 

@@ -129,3 +129,46 @@ def _inc(session):
     from monitor.incidents import service as incidents
 
     return incidents.get_by_key_or_raise(session, "INC-1")
+
+
+def test_in_prometheus_mode_the_chart_comes_from_prometheus(make_settings, make_runtime, clock,
+                                                           rules_file, httpserver):
+    t0 = (IMPACT - timedelta(minutes=15)).timestamp()
+    matrix = {"status": "success", "data": {"resultType": "matrix", "result": [
+        {"metric": {"service": "redirector"},
+         "values": [[t0 + 60 * i, "0.31" if 15 <= i < 35 else "0.004"] for i in range(50)]}]}}
+    httpserver.expect_request("/api/v1/query_range", query_string={
+        "query": 'redirect_error_ratio{service="redirector"}', "start": f"{t0:.3f}",
+        "end": f"{(IMPACT + timedelta(minutes=43)).timestamp():.3f}", "step": "15"},
+    ).respond_with_json(matrix)
+    runtime = make_runtime(make_settings(engine={"mode": "prometheus", "rule_files": [rules_file],
+                                                 "prometheus_url": httpserver.url_for("/")}))
+    with runtime.unit() as session:
+        examples.demo_incident(session, clock, runtime.settings)
+    source = signal.from_runtime(runtime)
+    try:
+        with runtime.unit() as session:
+            found = source.find(session, _inc(session), now=clock.now())
+    finally:
+        source.close()
+    assert found is not None and found.threshold == 0.05 and len(found.points) == 50
+
+
+def test_an_unreachable_prometheus_means_no_chart_not_an_error(make_settings, make_runtime, clock,
+                                                               rules_file):
+    from tests.conftest import free_port
+
+    url = f"http://127.0.0.1:{free_port()}"
+    runtime = make_runtime(make_settings(engine={"mode": "prometheus", "rule_files": [rules_file],
+                                                 "prometheus_url": url}))
+    with runtime.unit() as session:
+        examples.demo_incident(session, clock, runtime.settings)
+    with runtime.unit() as session:
+        assert load(session, "INC-1", now=clock.now(), source=signal.from_runtime(runtime)).chart_svg is None
+
+
+def test_a_threshold_is_split_only_when_the_text_matches_the_parse():
+    assert signal.split_threshold("sum by (s) (rate(x[5m]))  >  0.05") == ("sum by (s) (rate(x[5m]))", 0.05)
+    assert signal.split_threshold("a > bool 1") == ("a > bool 1", None)
+    assert signal.split_threshold("(a > 1)") == ("(a > 1)", None)
+    assert signal.split_threshold("a > 1 and b") == ("a > 1 and b", None)
