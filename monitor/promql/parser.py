@@ -19,6 +19,7 @@ Unary ``-``/``+`` bind like ``*`` (so ``-a ^ b`` is ``-(a ^ b)``); ``[range]``,
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from monitor.promql import ast
@@ -462,7 +463,7 @@ class _Parser:
                     assert isinstance(vtok.value, str)
                     try:
                         matchers.append(Matcher(_MATCH_OPS[op], label, vtok.value))
-                    except Exception as exc:  # re.error
+                    except (re.error, RecursionError, OverflowError) as exc:
                         raise self.error(vtok.pos, f"invalid regular expression {vtok.text}: {exc}") from None
                 if self.peek().kind is T.COMMA:
                     self.next()
