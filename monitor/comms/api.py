@@ -67,7 +67,7 @@ def draft(runtime: RuntimeDep, who: Responder, key: str, body: DraftRequest) -> 
     with runtime.unit() as s:
         incident = incidents.get_by_key_or_raise(s, key)
         notice = service.draft(s, incident, lang=body.lang, content=body.content, actor=who.name,
-                               clock=runtime.clock)
+                               clock=runtime.clock, affected_share=body.affected_share)
         return _public(s, notice, runtime.settings)
 
 
@@ -88,7 +88,8 @@ def show(runtime: RuntimeDep, _: Viewer, notice_id: int) -> NoticePublic:
 def revise(runtime: RuntimeDep, _: Responder, notice_id: int, body: ReviseRequest) -> NoticePublic:
     with runtime.unit() as s:
         notice = service.get_or_raise(s, notice_id)
-        service.revise(s, notice, kind=body.kind, content=body.content, clock=runtime.clock)
+        service.revise(s, notice, kind=body.kind, content=body.content, clock=runtime.clock,
+                       affected_share=body.affected_share)
         return _public(s, notice, runtime.settings)
 
 
@@ -101,6 +102,7 @@ def publish(
         version = service.publish(
             s, notice, actor=who.name, is_admin=who.role.covers(Role.ADMIN), clock=runtime.clock,
             settings=runtime.settings, override_reason=body.override_reason if body else None,
+            affected_share=body.affected_share if body else None,
         )
         return VersionPublic.model_validate(version, from_attributes=True)
 
@@ -114,7 +116,7 @@ def publish_version(
         version = service.publish_version(
             s, notice, kind=body.kind, content=body.content, actor=who.name,
             is_admin=who.role.covers(Role.ADMIN), clock=runtime.clock, settings=runtime.settings,
-            override_reason=body.override_reason,
+            override_reason=body.override_reason, affected_share=body.affected_share,
         )
         return VersionPublic.model_validate(version, from_attributes=True)
 
@@ -155,9 +157,10 @@ def status_page(
 ) -> HTMLResponse:
     chosen = _lang(runtime, lang, accept)
     active, history = _split(runtime, chosen)
-    html = page("status.html.j2", lang=chosen, title=comms_config.of(runtime.settings).status_title,
+    comms = comms_config.of(runtime.settings)
+    html = page("status.html.j2", lang=chosen, title=comms.status_title,
                 components=status.components(runtime.settings, active), active=active,
-                history=history)
+                history=history, signup=bool(comms.subscribers.receiver))
     return HTMLResponse(html, headers={**PUBLIC_HEADERS, "content-language": chosen})
 
 
@@ -229,17 +232,27 @@ def _latest_public(runtime: RuntimeDep, key: str, lang: str) -> status.PublicInc
     return rows[0]
 
 
-@router.get("/api/v1/incidents/{key}/press-release", response_class=PlainTextResponse)
+@router.get("/api/v1/incidents/{key}/press-release", response_class=PlainTextResponse,
+            responses={200: {"content": {"text/markdown": {}, "application/pdf": {}}}})
 def press_release(
     runtime: RuntimeDep, _: Responder, key: str,
     lang: Annotated[str, Query(pattern=r"^(pt-BR|en)$")] = "pt-BR",
-) -> PlainTextResponse:
-    """A Markdown press-release draft for human approval (only for ``press``-channel impact)."""
+    format: Annotated[str, Query(pattern=r"^(md|pdf)$", description="md or pdf")] = "md",
+) -> Response:
+    """A press-release draft (Markdown or PDF) for human approval, only for ``press``-channel
+    impact. Candor never sends it anywhere."""
     incident = _latest_public(runtime, key, lang)
     if "press" not in incident.channels:
-        raise Conflict(f"{key}'s notices do not go to the press channel; [comms.channels] sends "
-                       "press-release drafts only for the widest impact (SEV1 by default)")
-    text = drafts.press_release(incident.latest, status_url=_status_url(runtime, key, lang))
+        raise Conflict(f"{key}'s notices do not go to the press channel; press-release drafts "
+                       "are only for the widest impact ([comms.channels] SEV1 by default, or "
+                       "an affected_share at or above [comms.impact] press_share)")
+    status_url = _status_url(runtime, key, lang)
+    if format == "pdf":
+        pdf = drafts.press_release_pdf(incident.latest, status_url=status_url)
+        name = f"{key}-press-release-draft-{lang}.pdf"
+        return Response(pdf, media_type="application/pdf",
+                        headers={"content-disposition": f'attachment; filename="{name}"'})
+    text = drafts.press_release(incident.latest, status_url=status_url)
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 

@@ -13,6 +13,10 @@
     services = ["redirect", "shortener"]
     [comms.channels]         # by severity: where notices go
     SEV1 = ["status_page", "banner", "subscribers", "press"]
+    [comms.impact]           # by affected-user share (0..1), whatever the severity
+    banner_share = 0.05      # a notice about >= 5% of users also goes to the in-app banner
+    subscribers_share = 0.10 # ... to subscribers
+    press_share = 0.25       # ... and >= 25% adds a press-release draft
     [comms.linter]
     max_sentence_words = { "pt-BR" = 30, en = 25 }
     jargon = { en = ["kafka"], "pt-BR" = ["kafka"] }   # added to the built-in lexicon
@@ -62,6 +66,15 @@ def _default_channels() -> dict[Sev, list[Channel]]:
     }
 
 
+class ImpactConfig(Section):
+    """Share of users affected (0..1, given by a responder with the notice) at or above which a
+    channel is added whatever the severity; severity alone still decides when no share is given."""
+
+    banner_share: float = Field(0.05, ge=0, le=1)
+    subscribers_share: float = Field(0.10, ge=0, le=1)
+    press_share: float = Field(0.25, ge=0, le=1)
+
+
 class Component(Section):
     name: str = Field(min_length=1, max_length=100)
     services: list[str] = []
@@ -92,6 +105,7 @@ class Comms(Section):
     history_days: int = Field(14, ge=1, le=365)
     cadence: dict[Sev, Cadence] = Field(default_factory=_default_cadence)
     channels: dict[Sev, list[Channel]] = Field(default_factory=_default_channels)
+    impact: ImpactConfig = ImpactConfig()
     components: list[Component] = []
     linter: LinterConfig = LinterConfig()
     subscribers: SubscribersConfig = SubscribersConfig()

@@ -44,6 +44,12 @@ LABELS: dict[str, dict[str, str]] = {
         "reply_intro": "Thank you for telling us. We know about this problem and we are working on it.",
         "reply_correction": "An earlier message from us was wrong. What is right:",
         "reply_follow": "You can follow every update here:",
+        "subscribe": "Get notices by e-mail",
+        "subscribe_intro": "We send our notices, updates and corrections. We first mail you a "
+                           "link to confirm, and every mail has a link to stop.",
+        "subscribe_email": "Your e-mail address",
+        "subscribe_components": "Only about these components (none ticked: all)",
+        "subscribe_button": "Subscribe",
     },
     "pt-BR": {
         "what_happened": "O que aconteceu",
@@ -86,6 +92,12 @@ LABELS: dict[str, dict[str, str]] = {
         "reply_intro": "Obrigado por nos avisar. Já sabemos deste problema e estamos trabalhando nele.",
         "reply_correction": "Uma mensagem anterior nossa estava errada. O correto é:",
         "reply_follow": "Você pode acompanhar cada atualização aqui:",
+        "subscribe": "Receba os avisos por e-mail",
+        "subscribe_intro": "Enviamos nossos avisos, atualizações e correções. Primeiro mandamos "
+                           "um link para confirmar, e todo e-mail tem um link para cancelar.",
+        "subscribe_email": "Seu endereço de e-mail",
+        "subscribe_components": "Só sobre estes componentes (nenhum marcado: todos)",
+        "subscribe_button": "Inscrever-se",
     },
 }
 LANGS = tuple(LABELS)

@@ -69,6 +69,9 @@ class NoticeVersion(SQLModel, table=True):
     published_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     published_by: str
     channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Share of users affected (0..1) as the responder gave it; with the severity it chose
+    # the channels (monitor.comms.impact). None: not given, severity alone decided.
+    affected_share: float | None = None
     lint: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     override_reason: str | None = None
 
@@ -81,6 +84,11 @@ class Strict(BaseModel):
 
 
 Text = PydanticField("", max_length=5000)
+AffectedShare: Any = PydanticField(
+    None, ge=0, le=1,
+    description="Share of users affected, 0..1 (0.3 = 30%). With the severity it picks the "
+                "channels ([comms.impact]); left out, a later version keeps the earlier share.",
+)
 
 
 class Content(Strict):
@@ -102,11 +110,13 @@ class Content(Strict):
 class DraftRequest(Strict):
     lang: str = PydanticField(pattern=r"^(pt-BR|en)$")
     content: Content
+    affected_share: float | None = AffectedShare
 
 
 class ReviseRequest(Strict):
     kind: Kind = Kind.UPDATE
     content: Content
+    affected_share: float | None = AffectedShare
 
     @model_validator(mode="after")
     def _kind_fits(self) -> ReviseRequest:
@@ -118,6 +128,7 @@ class ReviseRequest(Strict):
 
 class PublishRequest(Strict):
     override_reason: str | None = PydanticField(None, min_length=10, max_length=2000)
+    affected_share: float | None = AffectedShare
 
 
 class VersionRequest(ReviseRequest):
@@ -148,6 +159,7 @@ class VersionPublic(BaseModel):
     published_at: datetime
     published_by: str
     channels: list[str]
+    affected_share: float | None = None
     override_reason: str | None
 
 

@@ -4,9 +4,10 @@ Publishing is one transaction that (1) appends a ``NoticeVersion`` (the
 database refuses to change it later), (2) records an incident event —
 ``notice.published`` for the first version (it sets ``first_notice_at``),
 ``notice.updated`` / ``notice.corrected`` / ``notice.retracted`` after — and
-(3) writes the outbox rows for every matching receiver. A correction or
-retraction goes to every channel the notice already went to, plus the
-channels the incident's current severity calls for.
+(3) writes the outbox rows for every matching receiver. Channels come from
+the incident's current severity and the affected-user share the responder
+gave (``monitor.comms.impact``); a later version also goes to every channel
+the notice already went to, and keeps the earlier share unless given a new one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from monitor.clock import Clock
 from monitor.comms import config as comms_config
+from monitor.comms import impact
 from monitor.comms.linter import NoticeFinding, lint_content
 from monitor.comms.models import (
     NOTICE_CORRECTED,
@@ -43,20 +45,30 @@ EVENT_FOR_KIND = {
 
 
 def draft(
-    session: Session, incident: Incident, *, lang: str, content: Content, actor: str, clock: Clock
+    session: Session, incident: Incident, *, lang: str, content: Content, actor: str, clock: Clock,
+    affected_share: float | None = None,
 ) -> Notice:
     """Start a notice in ``lang`` for ``incident``; nothing is public until ``publish``."""
     notice = Notice(
         incident_id=incident.id, lang=lang, created_at=clock.now(), created_by=actor,
-        draft={"kind": Kind.INITIAL, "content": content.model_dump(mode="json")},
-        draft_updated_at=clock.now(),
+        draft=_draft(Kind.INITIAL, content, affected_share), draft_updated_at=clock.now(),
     )
     session.add(notice)
     session.flush()
     return notice
 
 
-def revise(session: Session, notice: Notice, *, kind: Kind, content: Content, clock: Clock) -> Notice:
+def _draft(kind: Kind, content: Content, affected_share: float | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"kind": kind, "content": content.model_dump(mode="json")}
+    if affected_share is not None:
+        out["affected_share"] = affected_share
+    return out
+
+
+def revise(
+    session: Session, notice: Notice, *, kind: Kind, content: Content, clock: Clock,
+    affected_share: float | None = None,
+) -> Notice:
     """Replace the draft. Before the first publish the kind is always ``initial``."""
     last = latest(session, notice)
     if last is not None and last.kind == Kind.RETRACTION:
@@ -67,7 +79,7 @@ def revise(session: Session, notice: Notice, *, kind: Kind, content: Content, cl
     elif kind is Kind.INITIAL:
         raise Unprocessable("this notice is published; a change is an update, correction "
                             "or retraction")
-    notice.draft = {"kind": kind, "content": content.model_dump(mode="json")}
+    notice.draft = _draft(kind, content, affected_share)
     notice.draft_updated_at = clock.now()
     session.add(notice)
     session.flush()
@@ -90,8 +102,11 @@ def _problem(f: NoticeFinding) -> FieldProblem:
     return FieldProblem(f"$.content.{f.part}", message)
 
 
-def channels_for(severity: str, settings: object) -> list[str]:
-    return list(comms_config.of(settings).channels.get(severity, ["status_page"]))  # type: ignore[call-overload]
+def channels_for(severity: str, settings: object, affected_share: float | None = None,
+                 previous: list[str] | None = None) -> list[str]:
+    comms = comms_config.of(settings)
+    return impact.channels(severity, affected_share, by_severity=comms.channels,  # type: ignore[arg-type]
+                           impact=comms.impact, previous=previous or [])
 
 
 def publish(
@@ -103,8 +118,10 @@ def publish(
     clock: Clock,
     settings: object,
     override_reason: str | None = None,
+    affected_share: float | None = None,
 ) -> NoticeVersion:
-    """Publish the draft as the next version (see the module docstring)."""
+    """Publish the draft as the next version (see the module docstring). ``affected_share``
+    given here wins over the draft's, which wins over the previous version's."""
     if not notice.draft:
         raise Conflict(f"notice {notice.id} has no draft to publish; write one first "
                        f"(PUT /api/v1/notices/{notice.id}/draft)")
@@ -124,15 +141,17 @@ def publish(
     kind = Kind(notice.draft["kind"])
     content = notice.draft["content"]
     previous = latest(session, notice)
-    channels = channels_for(incident.severity, settings)
-    if previous is not None:
-        channels = sorted(set(channels) | set(previous.channels))
+    share = next((v for v in (affected_share, notice.draft.get("affected_share"),
+                              previous.affected_share if previous else None) if v is not None),
+                 None)
+    channels = channels_for(incident.severity, settings, share,
+                            previous=previous.channels if previous else None)
     now = clock.now()
     version = NoticeVersion(
         notice_id=notice.id, incident_id=incident.id, version=notice.latest_version + 1,
         kind=kind, lang=notice.lang, previous_id=previous.id if previous else None,
         content=content, text=notice_text(content, kind=kind, lang=notice.lang, published_at=now),
-        published_at=now, published_by=actor, channels=channels,
+        published_at=now, published_by=actor, channels=channels, affected_share=share,
         lint={"findings": [f.as_dict() for f in findings]},
         override_reason=override_reason if errors else None,
     )
@@ -145,6 +164,7 @@ def publish(
     payload: dict[str, Any] = {
         "notice_id": notice.id, "version": version.version, "kind": kind, "lang": notice.lang,
         "title": content.get("title", ""), "text": version.text, "channels": channels,
+        "affected_share": share,
         "previous_version": previous.version if previous else None,
         "override_reason": version.override_reason,
     }
@@ -165,11 +185,13 @@ def publish_version(
     clock: Clock,
     settings: object,
     override_reason: str | None = None,
+    affected_share: float | None = None,
 ) -> NoticeVersion:
     """Update, correct or retract a published notice in one action."""
     if notice.latest_version == 0:
         raise Conflict(f"notice {notice.id} is not published yet; publish its draft first")
-    revise(session, notice, kind=kind, content=content, clock=clock)
+    revise(session, notice, kind=kind, content=content, clock=clock,
+           affected_share=affected_share)
     return publish(session, notice, actor=actor, is_admin=is_admin, clock=clock,
                    settings=settings, override_reason=override_reason)
 

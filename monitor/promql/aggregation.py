@@ -31,8 +31,8 @@ def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
 
     def group_key(lb: Labels) -> Labels:
         if without:
-            return tuple(p for p in lb if p[0] not in names and p[0] != NAME)
-        return tuple(p for p in lb if p[0] in names)
+            return tuple([p for p in lb if p[0] not in names and p[0] != NAME])
+        return tuple([p for p in lb if p[0] in names])
 
     if op in ("topk", "bottomk", "limitk", "limit_ratio"):
         assert isinstance(param, float)
@@ -47,7 +47,12 @@ def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
                     node.param or node)
     groups: dict[Labels, list[Sample]] = {}
     for s in vec:
-        groups.setdefault(group_key(s.labels), []).append(s)
+        key = group_key(s.labels)
+        members = groups.get(key)
+        if members is None:
+            groups[key] = [s]
+        else:
+            members.append(s)
     out = Vector()
     for key, members in groups.items():
         vals = [s.value for s in members]

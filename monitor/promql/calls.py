@@ -16,7 +16,6 @@ from monitor.promql.storage import compile_anchored
 from monitor.promql.value import (
     NAME,
     Labels,
-    Matrix,
     Sample,
     Scalar,
     String,
@@ -140,26 +139,43 @@ def _f_absent_over_time(ev: Evaluator, node: ast.Call, t: int) -> Value:
     return Vector([Sample(_absent_labels(node.args[0]), 1.0, t)])
 
 
-def _non_counter_info(ev: Evaluator, node: ast.Call, mat: Matrix) -> None:
-    for rs in mat:
-        name = label_get(rs.labels, NAME)
-        if name and rs.ts and not name.endswith(("_total", "_sum", "_count", "_bucket")):
+def _non_counter_info(ev: Evaluator, node: ast.Call,
+                      rows: list[tuple[Labels, list[int], list[float]]]) -> None:
+    checked: set[str] = set()
+    for labels, ts, _ in rows:
+        # Labels are name-sorted, so the metric name is nearly always the first pair.
+        name = labels[0][1] if labels and labels[0][0] == NAME else label_get(labels, NAME)
+        if not name or name in checked or not ts:
+            continue
+        checked.add(name)
+        if not name.endswith(("_total", "_sum", "_count", "_bucket")):
             ev.info("metric might not be a counter, name does not end in "
                     f'_total/_sum/_count/_bucket: "{name}"', node.args[0])
+
+
+def _matrix_rows(ev: Evaluator, arg: ast.Expr,
+                 t: int) -> list[tuple[Labels, list[int], list[float]]]:
+    """``(labels, ts, vs)`` of a matrix argument; a plain selector skips RangeSeries."""
+    inner = ast.unwrap_parens(arg)
+    if isinstance(inner, ast.MatrixSelector):
+        return ev.matrix_rows(inner, t)
+    return [(rs.labels, rs.ts, rs.vs) for rs in ev.eval_matrix(arg, t)]
 
 
 def _rate_like(is_counter: bool, is_rate: bool) -> Callable[[Evaluator, ast.Call, int], Value]:
     def impl(ev: Evaluator, node: ast.Call, t: int) -> Value:
         arg = node.args[0]
-        mat = ev.eval_matrix(arg, t)
+        rows = _matrix_rows(ev, arg, t)
         if is_counter:
-            _non_counter_info(ev, node, mat)
+            _non_counter_info(ev, node, rows)
         rstart, rend, rng = ev.range_bounds(arg, t)
+        rate = F.extrapolated_rate
         out = Vector()
-        for rs in mat:
-            v = F.extrapolated_rate(rs.ts, rs.vs, rstart, rend, rng, is_counter, is_rate)
+        append = out.append
+        for labels, ts, vs in rows:
+            v = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)
             if v is not None:
-                out.append(Sample(rs.labels, v, t, True))
+                append(Sample(labels, v, t, True))
         return out
 
     return impl

@@ -155,6 +155,14 @@ class Engine:
         return val
 
 
+_SELECTORS = (ast.VectorSelector, ast.MatrixSelector)
+_WRAPPERS = (ast.ParenExpr, ast.UnaryExpr)
+
+
+def _fetched_labels(f: _Fetched) -> Labels:
+    return f.labels
+
+
 def _prepare(expr: str | ast.Expr) -> tuple[str, ast.Expr]:
     if isinstance(expr, str):
         return expr, parse_expr(expr)
@@ -213,19 +221,19 @@ class Evaluator:
     def prefetch(self, node: ast.Expr, start: int, end: int) -> None:
         """Read every selector's samples from storage, once, for the whole query."""
         self.collect_windows(node, start, end)
+        select = self.engine.storage.select
         for key, (lo, hi) in self.windows.items():
-            sel = self.selectors[key]
             fetched: list[_Fetched] = []
-            for s in self.engine.storage.select(sel.matchers, lo, hi):
-                fast_ts = getattr(s, "timestamps", None)
-                fast_vs = getattr(s, "values", None)
-                if isinstance(fast_ts, list) and isinstance(fast_vs, list):
-                    ts: list[int] = fast_ts
-                    raw: list[float] = fast_vs
-                else:
+            append = fetched.append
+            for s in select(self.selectors[key].matchers, lo, hi):
+                ts = getattr(s, "timestamps", None)
+                raw = getattr(s, "values", None)
+                if not (isinstance(ts, list) and isinstance(raw, list)):
                     samples = s.samples
                     ts = [int(t) for t, _ in samples]
                     raw = [float(v) for _, v in samples]
+                if not ts:
+                    continue
                 vs: list[float | None] = raw  # type: ignore[assignment]
                 has_stale = False
                 total = sum(raw)
@@ -235,18 +243,18 @@ class Evaluator:
                         if v != v and is_stale(v):
                             vs[i] = None
                             has_stale = True
-                if ts:
-                    lkey = getattr(s, "label_key", None)
-                    if not isinstance(lkey, tuple):
-                        lkey = labels_from(s.labels)
-                    fetched.append(_Fetched(lkey, ts, vs, has_stale))
-            fetched.sort(key=lambda f: f.labels)  # Prometheus storage returns sorted series
+                lkey = getattr(s, "label_key", None)
+                if not isinstance(lkey, tuple):
+                    lkey = labels_from(s.labels)
+                append(_Fetched(lkey, ts, vs, has_stale))
+            if len(fetched) > 1:
+                fetched.sort(key=_fetched_labels)  # Prometheus storage returns sorted series
             self.data[key] = fetched
 
     def collect_windows(self, node: ast.Expr, start: int, end: int) -> None:
         """Compute the storage window of every selector under ``node`` when it is
         evaluated at times in ``[start, end]`` (ms)."""
-        if isinstance(node, ast.VectorSelector | ast.MatrixSelector):
+        if isinstance(node, _SELECTORS):
             vs = node if isinstance(node, ast.VectorSelector) else node.selector
             back = node.range_ms if isinstance(node, ast.MatrixSelector) else self.lookback
             s = self._at_time(vs.at, start) - vs.offset_ms
@@ -262,7 +270,7 @@ class Evaluator:
             s = self._at_time(node.at, start) - node.offset_ms
             e = self._at_time(node.at, end) - node.offset_ms
             self.collect_windows(node.expr, s - node.range_ms, e)
-        elif isinstance(node, ast.ParenExpr | ast.UnaryExpr):
+        elif isinstance(node, _WRAPPERS):
             self.collect_windows(node.expr, start, end)
         elif isinstance(node, ast.BinaryExpr):
             self.collect_windows(node.lhs, start, end)
@@ -348,30 +356,39 @@ class Evaluator:
         ref = self._at_time(node.at, t) - node.offset_ms
         return ref - node.range_ms, ref, node.range_ms
 
-    def _matrix_selector(self, node: ast.MatrixSelector, t: int) -> Value:
+    def matrix_rows(self, node: ast.MatrixSelector,
+                    t: int) -> list[tuple[Labels, list[int], list[float]]]:
+        """``(labels, ts, vs)`` of every series of a matrix selector at ``t`` that has
+        samples in the range (stale markers left out): the data of
+        :meth:`_matrix_selector` without building :class:`RangeSeries`."""
         vs = node.selector
         ref = self._at_time(vs.at, t) - vs.offset_ms
         lo_t = ref - node.range_ms
-        out = Matrix()
+        out: list[tuple[Labels, list[int], list[float]]] = []
+        append = out.append
         for f in self.data.get(id(vs), ()):
-            lo = bisect_right(f.ts, lo_t)
-            hi = bisect_right(f.ts, ref)
+            fts = f.ts
+            lo = bisect_right(fts, lo_t)
+            hi = bisect_right(fts, ref, lo)
             if lo >= hi:
                 continue
             if not f.has_stale:
-                out.append(RangeSeries(f.labels, f.ts[lo:hi], f.vs[lo:hi]))  # type: ignore[arg-type]
+                append((f.labels, fts[lo:hi], f.vs[lo:hi]))  # type: ignore[arg-type]
                 continue
             ts: list[int] = []
             vals: list[float] = []
-            fts, fvs = f.ts, f.vs
+            fvs = f.vs
             for i in range(lo, hi):
                 v = fvs[i]
                 if v is not None:
                     ts.append(fts[i])
                     vals.append(v)
             if ts:
-                out.append(RangeSeries(f.labels, ts, vals))
+                append((f.labels, ts, vals))
         return out
+
+    def _matrix_selector(self, node: ast.MatrixSelector, t: int) -> Value:
+        return Matrix(RangeSeries(lb, ts, vs) for lb, ts, vs in self.matrix_rows(node, t))
 
     def _subquery(self, node: ast.SubqueryExpr, t: int) -> Value:
         ref = self._at_time(node.at, t) - node.offset_ms

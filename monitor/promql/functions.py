@@ -29,10 +29,19 @@ def kahan_inc(inc: float, s: float, c: float) -> tuple[float, float]:
 
 
 def kahan_sum(values: Sequence[float]) -> float:
+    """Neumaier-compensated sum: :func:`kahan_inc` over ``values``, inlined (hot path)."""
     s = c = 0.0
+    isinf = math.isinf
     for v in values:
-        s, c = kahan_inc(v, s, c)
-    return s if math.isinf(s) else s + c
+        t = s + v
+        if isinf(t):
+            c = 0.0
+        elif abs(s) >= abs(v):
+            c += (s - t) + v
+        else:
+            c += (v - t) + s
+        s = t
+    return s if isinf(s) else s + c
 
 
 # -- binary operators ------------------------------------------------------

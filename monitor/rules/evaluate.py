@@ -20,6 +20,7 @@ Alert states, as Prometheus computes them::
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -192,11 +193,21 @@ def _recording(rule: RecordingRule, engine: Engine, t: float, limit: int) -> lis
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str, name: str) -> template.Template:
+    """Rule templates are fixed text: parse each once (errors are not cached)."""
+    return template.parse(text, name)
+
+
 def _expand(text: str, name: str, labels: dict[str, str], value: float,
             external_labels: Mapping[str, str], external_url: str) -> str:
+    if "{{" not in text:  # no action: Go's text/template outputs the text as it is
+        return text
     try:
-        return template.render(text, labels, value, external_labels, external_url,
-                               name=f"__alert_{name}")
+        # What template.render does, with the parse cached.
+        return _parsed(text, f"__alert_{name}").execute({
+            "Labels": dict(labels), "ExternalLabels": dict(external_labels),
+            "ExternalURL": external_url, "Value": float(value)})
     except template.TemplateError as exc:
         return f"<error expanding template: {exc}>"
 

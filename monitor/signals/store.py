@@ -34,7 +34,7 @@ import threading
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -67,21 +67,40 @@ def same_value(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b) and _BITS.pack(a) == _BITS.pack(b))
 
 
-@dataclass(frozen=True)
 class SeriesView:
     """A copy of one series' labels and the samples asked for (the ``Series`` protocol).
 
     ``timestamps``, ``values`` and ``label_key`` (the name-sorted label pairs) are the
-    shapes the PromQL engine reads directly, so a query copies each sample once."""
+    shapes the PromQL engine reads directly, so a query copies each sample once. The
+    ``labels`` dict is built on access (a fresh copy each time): the engine never
+    needs it, and building 10,000 of them per rule group was measurable."""
 
-    labels: Mapping[str, str]
-    timestamps: list[int]
-    values: list[float]
-    label_key: Key
+    __slots__ = ("label_key", "timestamps", "values")
+
+    def __init__(self, label_key: Key, timestamps: list[int], values: list[float]) -> None:
+        self.label_key = label_key
+        self.timestamps = timestamps
+        self.values = values
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return dict(self.label_key)
 
     @property
     def samples(self) -> list[tuple[int, float]]:
         return list(zip(self.timestamps, self.values, strict=True))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SeriesView):
+            return NotImplemented
+        return (self.label_key, self.timestamps, self.values) == (
+            other.label_key, other.timestamps, other.values)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"SeriesView(labels={self.labels!r}, timestamps={self.timestamps!r}, "
+                f"values={self.values!r})")
 
 
 @dataclass(frozen=True)
@@ -171,13 +190,15 @@ class SeriesStore:
     def select(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> list[SeriesView]:
         """Every series matching all ``matchers``, with its samples in ``[start_ms, end_ms]``."""
         out: list[SeriesView] = []
+        append = out.append
         with self._lock:
             for series in self._matching(matchers):
-                lo = bisect_left(series.ts, start_ms)
-                hi = bisect_right(series.ts, end_ms)
+                ts = series.ts
+                lo = bisect_left(ts, start_ms)
+                hi = bisect_right(ts, end_ms, lo)
                 if lo < hi:
-                    out.append(SeriesView(dict(series.labels), series.ts[lo:hi].tolist(),
-                                          series.vs[lo:hi].tolist(), series.key))
+                    append(SeriesView(series.key, ts[lo:hi].tolist(),
+                                      series.vs[lo:hi].tolist()))
         return out
 
     def series(self, matchers: list[Matcher]) -> list[dict[str, str]]:
@@ -185,20 +206,31 @@ class SeriesStore:
         with self._lock:
             return [dict(s.labels) for s in self._matching(matchers)]
 
-    def _matching(self, matchers: list[Matcher]) -> Iterable[_Series]:
-        candidates: set[int] | None = None
+    def _matching(self, matchers: list[Matcher]) -> list[_Series]:
+        """The matching series, in creation order. Equality postings are intersected
+        smallest first, so ``{service="x"}`` on a 10,000-series metric touches only
+        x's few series; the other matchers then filter those."""
+        postings: list[set[int]] = []
         rest: list[Matcher] = []
         for m in matchers:
             if m.type is MatchType.EQUAL and m.value != "":
-                ids = self._postings.get(m.name, {}).get(m.value, set())
-                candidates = set(ids) if candidates is None else candidates & ids
+                postings.append(self._postings.get(m.name, {}).get(m.value, set()))
             else:
                 rest.append(m)
-        pool = (self._series[i] for i in candidates) if candidates is not None else \
-            iter(list(self._series.values()))
-        for series in pool:
-            if all(m.matches(series.labels.get(m.name, "")) for m in rest):
-                yield series
+        by_id = self._series
+        if postings:
+            postings.sort(key=len)
+            candidates = set(postings[0])
+            for ids in postings[1:]:
+                if not candidates:
+                    break
+                candidates &= ids
+            pool = [by_id[i] for i in sorted(candidates)]
+        else:
+            pool = list(by_id.values())
+        if not rest:
+            return pool
+        return [s for s in pool if all(m.matches(s.labels.get(m.name, "")) for m in rest)]
 
     def known(self, key: Key) -> bool:
         """Whether a series with exactly these labels is stored (its labels passed checks)."""

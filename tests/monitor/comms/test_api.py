@@ -3,15 +3,19 @@ the public pages show every version, the correction struck through, and nothing 
 
 from __future__ import annotations
 
+import subprocess
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from monitor.api.runtime import Runtime
 from monitor.clock import FixedClock
 from monitor.incidents.models import Incident
+from monitor.notify.models import OutboxMessage
 from tests.monitor.comms.factories import GOOD
 
 INTERNAL = ["HighErrorRate", "redirect-svc", "5xx on redirect", "team", "SECRET-NOTE-7731",
@@ -106,6 +110,8 @@ def test_language_comes_from_the_query_then_accept_language(client: TestClient, 
     en = client.get("/status?lang=en", headers={"Accept-Language": "pt-BR"})
     assert "Correction: creating links also failed" in en.text
     assert client.get("/status?lang=de").status_code == 422
+    # No [comms.subscribers] receiver here: no sign-up form that could only fail.
+    assert 'action="/status/subscribe"' not in pt.text + en.text
 
 
 def test_feed_json_and_banner_carry_every_version(client: TestClient, story: dict) -> None:
@@ -195,6 +201,33 @@ def test_press_release_and_support_reply_drafts_come_from_public_words(
     for body in (press.text, reply.text):
         assert [s for s in INTERNAL if s in body] == []
     assert client.get(f"/api/v1/incidents/{key}/press-release", headers=viewer).status_code == 403
+
+
+def test_press_release_pdf_carries_the_headline_and_the_correction_and_is_never_sent(
+    client: TestClient, responder: dict[str, str], runtime: Runtime, story: dict,
+    tmp_path: Path,
+) -> None:
+    key = story["key"]
+    with runtime.unit() as s:
+        queued = len(s.exec(select(OutboxMessage)).all())
+    pdf = client.get(f"/api/v1/incidents/{key}/press-release?lang=en&format=pdf",
+                     headers=responder)
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert f'filename="{key}-press-release-draft-en.pdf"' in pdf.headers["content-disposition"]
+    (tmp_path / "press.pdf").write_bytes(pdf.content)
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "press.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    flat = " ".join(text.split())
+    assert "DRAFT — needs approval before anything is sent" in flat
+    assert "Correction: creating links also failed" in flat  # the headline
+    assert "We said that creating links still worked." in flat
+    assert "Creating links also failed between 09:00 and 09:40 UTC." in flat
+    assert [s for s in INTERNAL if s in flat] == []
+    with runtime.unit() as s:
+        assert len(s.exec(select(OutboxMessage)).all()) == queued  # a draft, never sent
+    bad = client.get(f"/api/v1/incidents/{key}/press-release?format=docx", headers=responder)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == "query:format"
 
 
 def test_drafts_need_a_published_notice_and_press_needs_wide_impact(

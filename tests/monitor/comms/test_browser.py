@@ -1,5 +1,6 @@
 """Story: a user opens the status page in a real browser (headless Chromium): the correction
 is visible and struck through, the page works without JavaScript, and nothing internal leaks.
+They sign up for e-mail with the form on the page (no script) and get the confirmation mail.
 
 Chromium is Debian's (/usr/bin/chromium); Playwright only drives it. Screenshots are written
 to the test's tmp dir.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,19 @@ from playwright.sync_api import sync_playwright
 
 from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
+from monitor.config import Settings
+from monitor.notify.delivery import deliver_due
 from tests.conftest import free_port
+from tests.monitor.comms.mail import Inbox, mail_settings, smtp  # noqa: F401  (fixture)
 from tests.monitor.comms.test_api import INTERNAL, story  # noqa: F401  (fixture)
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings], smtp: tuple[Inbox, int]) -> Settings:  # noqa: F811
+    return mail_settings(make_settings, smtp[1])
 
 
 @pytest.fixture
@@ -45,7 +54,8 @@ def server(runtime: Runtime) -> Iterator[str]:
 
 
 def test_status_pages_in_chromium(
-    client: TestClient, story: dict[str, Any], server: str, tmp_path: Path  # noqa: F811
+    client: TestClient, runtime: Runtime, story: dict[str, Any], server: str,  # noqa: F811
+    smtp: tuple[Inbox, int], tmp_path: Path,  # noqa: F811
 ) -> None:
     assert CHROMIUM.exists(), "install the Debian package chromium"
     key = story["key"]
@@ -54,11 +64,15 @@ def test_status_pages_in_chromium(
                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
         try:
             context = browser.new_context(java_script_enabled=False, locale="en-US")
+            context.set_default_timeout(10_000)
             page = context.new_page()
             page.goto(f"{server}/status")
             assert page.locator("html").get_attribute("lang") == "en"  # from Accept-Language
             assert page.get_by_role("heading", name="Current incidents").is_visible()
             page.screenshot(path=str(tmp_path / "status.png"), full_page=True)
+            email = page.get_by_label("Your e-mail address")
+            assert email.get_attribute("type") == "email" and email.is_visible()
+            assert page.get_by_role("group", name="Only about these components").is_visible()
 
             page.get_by_role("link", name="Correction: creating links also failed").click()
             assert page.url.endswith(f"/status/incidents/{key}?lang=en")
@@ -75,9 +89,17 @@ def test_status_pages_in_chromium(
             page.get_by_role("link", name="Português").click()
             assert page.locator("html").get_attribute("lang") == "pt-BR"
             html = page.content()
+            page.goto(f"{server}/status?lang=pt-BR")
+            page.get_by_label("Seu endereço de e-mail").fill("bia@example.org")
+            page.get_by_role("checkbox", name="Links", exact=True).check()
+            page.get_by_role("button", name="Inscrever-se").click()
+            assert page.get_by_role("heading", level=1).is_visible()
+            assert "Quase lá" in page.content()
         finally:
             browser.close()
     assert (tmp_path / "incident.png").stat().st_size > 1000
+    deliver_due(runtime)
+    assert "Confirme" in smtp[0].to("bia@example.org")[0]["Subject"]
     bodies = [html] + [httpx.get(f"{server}{path}", params={"lang": lang}).text
                        for path in ("/status", f"/status/incidents/{key}", "/status/feed.atom",
                                     "/status.json", "/api/v1/banner")

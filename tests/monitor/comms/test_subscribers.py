@@ -149,6 +149,29 @@ def test_an_html_form_signs_up_too(client: TestClient, runtime: Runtime, inbox: 
     assert "Confirme" in inbox.to(ANA)[0]["Subject"]
 
 
+@pytest.mark.parametrize(("lang", "label", "button"), [
+    ("en", "Your e-mail address", "Subscribe"),
+    ("pt-BR", "Seu endereço de e-mail", "Inscrever-se"),
+])
+def test_the_status_page_has_a_labelled_sign_up_form_that_needs_no_script(
+    client: TestClient, runtime: Runtime, inbox: Inbox, lang: str, label: str, button: str
+) -> None:
+    html = client.get("/status", params={"lang": lang}).text
+    assert '<form method="post" action="/status/subscribe"' in html
+    assert f'<label for="subscribe-email">{label}</label>' in html
+    assert '<input type="email" id="subscribe-email" name="email" required' in html
+    assert f'<input type="hidden" name="lang" value="{lang}">' in html
+    assert f'<button type="submit">{button}</button>' in html
+    assert "<script" not in html
+    # What a browser sends when Ana ticks both components and presses the button.
+    sent = client.post("/status/subscribe", data={"lang": lang, "email": ANA,
+                                                   "components": ["Links", "Accounts"]})
+    assert sent.status_code == 202 and sent.headers["content-type"].startswith("text/html")
+    with runtime.unit() as s:
+        row = s.exec(select(Subscriber)).one()
+    assert (row.address, row.lang, row.components) == (ANA, lang, ["Accounts", "Links"])
+
+
 @pytest.mark.parametrize(("sent", "loc", "message"), [
     ({"email": "ana-at-example.org"}, "$.email", "expected an e-mail address"),
     ({"email": "ana@example.org", "components": ["Lnks"]}, "$.components[0]",
