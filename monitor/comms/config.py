@@ -30,7 +30,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
@@ -38,6 +38,7 @@ from monitor.notify.config import Duration, Section
 
 Channel = Literal["status_page", "banner", "subscribers", "press"]
 Sev = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
+Share = Annotated[float, Field(ge=0, le=1)]  # a share of users, 0..1
 
 
 class Cadence(Section):
@@ -70,9 +71,9 @@ class ImpactConfig(Section):
     """Share of users affected (0..1, given by a responder with the notice) at or above which a
     channel is added whatever the severity; severity alone still decides when no share is given."""
 
-    banner_share: float = Field(0.05, ge=0, le=1)
-    subscribers_share: float = Field(0.10, ge=0, le=1)
-    press_share: float = Field(0.25, ge=0, le=1)
+    banner_share: Share = 0.05
+    subscribers_share: Share = 0.10
+    press_share: Share = 0.25
 
 
 class Component(Section):

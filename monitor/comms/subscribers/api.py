@@ -75,8 +75,31 @@ async def _body(request: Request) -> tuple[dict[str, Any], bool]:
     return data, False
 
 
-@public_router.post("/status/subscribe", status_code=202)
+def _subscribe_body() -> dict[str, Any]:
+    """The body is read by hand (JSON or a form), so FastAPI cannot see it: describe it here."""
+    schema = SubscribeRequest.model_json_schema()
+    form = {**schema, "properties": {**schema["properties"], "components": {
+        "type": "array", "items": {"type": "string"}, "title": "Components",
+        "description": "repeat the field, or give names separated by commas"}}}
+    return {"requestBody": {"required": True, "content": {
+        "application/json": {"schema": schema,
+                             "example": {"email": "ana@example.org", "components": ["Links"],
+                                         "lang": "pt-BR"}},
+        "application/x-www-form-urlencoded": {
+            "schema": form, "encoding": {"components": {"style": "form", "explode": True}}},
+    }}}
+
+
+@public_router.post(
+    "/status/subscribe", status_code=202, openapi_extra=_subscribe_body(),
+    responses={202: {"description": "pending: a confirmation link was mailed (JSON for a JSON "
+                                    "body, an HTML page for a form)",
+                     "content": {"text/html": {}}},
+               422: {"description": "a bad field, with its JSON path"},
+               503: {"description": "sign-up is off: [comms.subscribers] receiver is not set"}},
+)
 async def subscribe(runtime: RuntimeDep, request: Request) -> Response:
+    """E-mail sign-up with double opt-in, from JSON or the HTML form on ``/status``."""
     data, form = await _body(request)
     try:
         body = SubscribeRequest.model_validate(data)

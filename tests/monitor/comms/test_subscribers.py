@@ -291,3 +291,18 @@ def test_bad_subscriber_and_report_config_names_the_key(comms: dict, message: st
     with pytest.raises(ValidationError) as caught:
         Settings.model_validate({"comms": comms})
     assert message in str(caught.value)
+
+
+def test_the_sign_up_body_is_described_in_openapi_as_json_and_as_a_form(
+    client: TestClient,
+) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/status/subscribe"]["post"]
+    content = operation["requestBody"]["content"]
+    assert sorted(content) == ["application/json", "application/x-www-form-urlencoded"]
+    for media in content.values():
+        schema = media["schema"]
+        assert schema["required"] == ["email"]
+        assert set(schema["properties"]) == {"email", "components", "lang"}
+        assert schema["additionalProperties"] is False
+    assert content["application/json"]["example"]["email"] == "ana@example.org"
+    assert {"202", "422", "503"} <= set(operation["responses"])
