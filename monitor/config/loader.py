@@ -73,6 +73,16 @@ def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
 
+_SECRET_KEY = re.compile(r"token|secret|password|passwd|database_url|credential", re.IGNORECASE)
+
+
+def _shown(error: dict[str, Any]) -> str:
+    """The offending value, unless the key may hold a secret (then it is never echoed)."""
+    if any(isinstance(part, str) and _SECRET_KEY.search(part) for part in error["loc"]):
+        return "(value hidden: this key holds a secret)"
+    return repr(error["input"])
+
+
 def _describe(error: dict[str, Any]) -> str:
     loc = error["loc"]
     kind = error["type"]
@@ -84,11 +94,12 @@ def _describe(error: dict[str, Any]) -> str:
         return f"unknown key{hint} (expected one of: {', '.join(known)})" if known else "unknown key"
     message = str(error["msg"]).removeprefix("Value error, ")
     if kind == "literal_error":
-        return f"invalid value {error['input']!r} ({message[0].lower()}{message[1:]})"
+        return f"invalid value {_shown(error)} ({message[0].lower()}{message[1:]})"
     if kind == "string_pattern_mismatch":
-        return f"invalid value {error['input']!r} (expected a string matching {error['ctx']['pattern']})"
+        return f"invalid value {_shown(error)} (expected a string matching {error['ctx']['pattern']})"
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        return f"wrong type: got {type(error['input']).__name__} {error['input']!r} ({message[0].lower()}{message[1:]})"
+        kind_name = type(error["input"]).__name__
+        return f"wrong type: got {kind_name} {_shown(error)} ({message[0].lower()}{message[1:]})"
     return message
 
 

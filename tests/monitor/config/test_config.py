@@ -107,3 +107,11 @@ def test_array_of_tables_errors_point_at_their_entry() -> None:
     text = "[severities.SEV1]\ndescription = 'bad'\n[severities.SEV5]\ndescription = 'x'\n"
     [line] = problems(text)
     assert line.startswith("candor.toml:3: severities.SEV5")
+
+
+def test_a_secret_of_the_wrong_type_is_never_echoed() -> None:
+    with pytest.raises(ConfigError) as error:
+        parse('[intake.alertmanager]\nbearer_token = 9876543210\n', "config.toml")
+    (line,) = error.value.lines
+    assert line.startswith("config.toml:2: intake.alertmanager.bearer_token: wrong type: got int")
+    assert "9876543210" not in line
