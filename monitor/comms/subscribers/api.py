@@ -70,6 +70,8 @@ async def _body(request: Request) -> tuple[dict[str, Any], bool]:
         data = json.loads(raw or b"{}")
     except ValueError as exc:
         raise BadRequest(f"the body is not valid JSON ({exc}); send JSON or an HTML form") from None
+    except RecursionError:
+        raise BadRequest("the body nests too deeply to be a sign-up; send {\"email\": …}") from None
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object such as {\"email\": \"ana@example.org\"}")
     return data, False
