@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
 from postmortem import service
-from postmortem.charts import Marker, signal_chart
 from postmortem.models import ActionItem, Content, Postmortem
 from postmortem.timeline import (
     AnnotationLike,
@@ -28,6 +27,9 @@ from postmortem.timeline import (
     build_timeline,
     key_figures,
 )
+
+if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn
+    from postmortem.charts import Marker
 
 Signal = Sequence[tuple[datetime, float]]
 MAX_MARKERS = 8
@@ -84,6 +86,8 @@ def for_print(report: Report, limit: int) -> Report:
 
 def markers(figures: KeyFigures, timeline: Sequence[Entry]) -> list[Marker]:
     """Chart markers: impact start, detection, notices, fixes, verification, resolution."""
+    from postmortem.charts import Marker
+
     out = []
     for at, label, kind in (
         (figures.impact_started_at, "impact", "impact"),
@@ -137,6 +141,8 @@ def assemble(
     ]
     chart = None
     if signal:
+        from postmortem.charts import signal_chart
+
         chart = signal_chart(signal, markers(figures, entries), title=signal_name or incident.title,
                              threshold=threshold)
     base = content if content is not None else (postmortem.content if postmortem else {})
