@@ -7,7 +7,7 @@ the next tick runs as usual, so one failing job never stops the others.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -42,9 +42,20 @@ class RuleOutput:
     def __init__(self, store: SeriesStore) -> None:
         self.store = store
         self.select = store.select
+        self.select_rows = store.select_rows  # the PromQL engine's fast path
 
     def append(self, labels: Mapping[str, str], ts_ms: int, value: float) -> None:
         self.store.append([(key_of(labels), ts_ms, value)], now_ms=ts_ms)
+
+    def append_many(self, samples: Sequence[tuple[Mapping[str, str], int, float]]) -> None:
+        """One store write for a group's samples; one by one if a series repeats (so a
+        conflict within the batch is still a ``duplicate_sample`` error)."""
+        batch = [(key_of(labels), t, v) for labels, t, v in samples]
+        if len({key for key, _, _ in batch}) < len(batch):
+            for item in batch:
+                self.store.append([item], now_ms=item[1])
+        elif batch:
+            self.store.append(batch, now_ms=max(t for _, t, _ in batch))
 
 
 def rule_job(runtime: Runtime) -> Job | None:

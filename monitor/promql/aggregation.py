@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from monitor.promql import ast
 from monitor.promql import functions as F
+from monitor.promql.calls import fused_rates
 from monitor.promql.errors import EvalError
 from monitor.promql.value import NAME, Labels, Sample, Scalar, String, Value, Vector, labels_from
 
@@ -25,7 +26,6 @@ def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
         pv = ev.eval(node.param, t)
         assert isinstance(pv, Scalar | String)
         param = pv.value
-    vec = ev.eval_vector(node.expr, t)
     names = frozenset(node.grouping)
     without = node.without
 
@@ -33,6 +33,12 @@ def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
         if without:
             return tuple([p for p in lb if p[0] not in names and p[0] != NAME])
         return tuple([p for p in lb if p[0] in names])
+
+    if op in _SIMPLE:
+        pairs = fused_rates(ev, node.expr, t)
+        if pairs is not None:  # e.g. sum by (x) (rate(m[5m])): no intermediate Vector
+            return _aggregate_pairs(op, node, pairs, group_key, t)
+    vec = ev.eval_vector(node.expr, t)
 
     if op in ("topk", "bottomk", "limitk", "limit_ratio"):
         assert isinstance(param, float)
@@ -56,36 +62,75 @@ def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
     out = Vector()
     for key, members in groups.items():
         vals = [s.value for s in members]
-        if op == "sum":
-            v = F.kahan_sum(vals)
-        elif op == "avg":
-            v = F.avg_over(vals)
-        elif op == "count":
-            v = float(len(vals))
-        elif op == "group":
-            v = 1.0
-        elif op == "max":
-            v = vals[0]
-            for x in vals[1:]:
-                if v < x or v != v:
-                    v = x
-        elif op == "min":
-            v = vals[0]
-            for x in vals[1:]:
-                if v > x or v != v:
-                    v = x
-        elif op in ("stddev", "stdvar"):
-            v = _stdvar(vals)
-            if op == "stddev":
-                v = math.sqrt(v) if v == v and v >= 0 else math.nan
-        elif op == "quantile":
-            assert isinstance(param, float)
-            v = F.quantile(param, vals)
-        else:  # pragma: no cover - parser guarantees known ops
-            raise EvalError(f"unknown aggregation {op!r}")
         # a name kept by by(__name__) is still dropped if an input had it marked
-        out.append(Sample(key, v, t, any(s.drop_name for s in members)))
+        out.append(Sample(key, _reduce(op, vals, param), t,
+                          any(s.drop_name for s in members)))
     return out
+
+
+_SIMPLE = frozenset({"sum", "avg", "count", "group", "max", "min", "stddev", "stdvar"})
+
+
+_MEMO_MAX = 50_000
+
+
+def _aggregate_pairs(op: str, node: ast.AggregateExpr, pairs: list[tuple[Labels, float]],
+                     group_key: Callable[[Labels], Labels], t: int) -> Vector:
+    """``op`` over ``(labels, value)`` pairs whose names are all marked to be dropped.
+
+    Group keys are remembered on the node per label tuple *object*: storage hands out the
+    same tuples each time a rule runs. The memo holds the tuple, so its id stays unique."""
+    memo: dict[int, tuple[Labels, Labels]] | None = node.__dict__.get("_group_memo")
+    if memo is None or len(memo) > _MEMO_MAX:
+        memo = node.__dict__["_group_memo"] = {}
+    get = memo.get
+    groups: dict[Labels, list[float]] = {}
+    for labels, value in pairs:
+        hit = get(id(labels))
+        if hit is not None and hit[0] is labels:
+            key = hit[1]
+        else:
+            key = group_key(labels)
+            memo[id(labels)] = (labels, key)
+        vals = groups.get(key)
+        if vals is None:
+            groups[key] = [value]
+        else:
+            vals.append(value)
+    return Vector([Sample(key, _reduce(op, vals, None), t, True)
+                   for key, vals in groups.items()])
+
+
+def _reduce(op: str, vals: list[float], param: float | str | None) -> float:
+    """The value of aggregation ``op`` over a group's values (``param`` for quantile)."""
+    if op == "sum":
+        v = F.kahan_sum(vals)
+    elif op == "avg":
+        v = F.avg_over(vals)
+    elif op == "count":
+        v = float(len(vals))
+    elif op == "group":
+        v = 1.0
+    elif op == "max":
+        v = vals[0]
+        for x in vals[1:]:
+            if v < x or v != v:
+                v = x
+    elif op == "min":
+        v = vals[0]
+        for x in vals[1:]:
+            if v > x or v != v:
+                v = x
+    elif op in ("stddev", "stdvar"):
+        v = _stdvar(vals)
+        if op == "stddev":
+            v = math.sqrt(v) if v == v and v >= 0 else math.nan
+    elif op == "quantile":
+        assert isinstance(param, float)
+        v = F.quantile(param, vals)
+    else:  # pragma: no cover - parser guarantees known ops
+        raise EvalError(f"unknown aggregation {op!r}")
+    return v
 
 
 def _aggregate_k(ev: Evaluator, node: ast.AggregateExpr, op: str, param: float, vec: Vector,

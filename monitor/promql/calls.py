@@ -162,23 +162,46 @@ def _matrix_rows(ev: Evaluator, arg: ast.Expr,
     return [(rs.labels, rs.ts, rs.vs) for rs in ev.eval_matrix(arg, t)]
 
 
+def _rates(ev: Evaluator, node: ast.Call, t: int, is_counter: bool,
+           is_rate: bool) -> list[tuple[Labels, float]]:
+    """``(labels, value)`` of rate/increase/delta at ``t`` (the names are to be dropped)."""
+    arg = node.args[0]
+    rows = _matrix_rows(ev, arg, t)
+    if is_counter:
+        _non_counter_info(ev, node, rows)
+    rstart, rend, rng = ev.range_bounds(arg, t)
+    rate = F.extrapolated_rate
+    out: list[tuple[Labels, float]] = []
+    append = out.append
+    for labels, ts, vs in rows:
+        v = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)
+        if v is not None:
+            append((labels, v))
+    return out
+
+
 def _rate_like(is_counter: bool, is_rate: bool) -> Callable[[Evaluator, ast.Call, int], Value]:
     def impl(ev: Evaluator, node: ast.Call, t: int) -> Value:
-        arg = node.args[0]
-        rows = _matrix_rows(ev, arg, t)
-        if is_counter:
-            _non_counter_info(ev, node, rows)
-        rstart, rend, rng = ev.range_bounds(arg, t)
-        rate = F.extrapolated_rate
-        out = Vector()
-        append = out.append
-        for labels, ts, vs in rows:
-            v = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)
-            if v is not None:
-                append(Sample(labels, v, t, True))
-        return out
+        return Vector([Sample(labels, v, t, True)
+                       for labels, v in _rates(ev, node, t, is_counter, is_rate)])
 
     return impl
+
+
+_RATE_KINDS = {"rate": (True, True), "increase": (True, False), "delta": (False, False)}
+
+
+def fused_rates(ev: Evaluator, node: ast.Expr, t: int) -> list[tuple[Labels, float]] | None:
+    """For an aggregation over ``rate``/``increase``/``delta`` of a plain range selector:
+    the ``(labels, value)`` pairs of the call at ``t`` without building a Vector (every
+    one's metric name is marked to be dropped). ``None`` for any other expression."""
+    node = ast.unwrap_parens(node)
+    if not isinstance(node, ast.Call):
+        return None
+    kind = _RATE_KINDS.get(node.func)
+    if kind is None or not isinstance(ast.unwrap_parens(node.args[0]), ast.MatrixSelector):
+        return None
+    return _rates(ev, node, t, kind[0], kind[1])
 
 
 def _instant_like(is_rate: bool) -> Callable[[Evaluator, ast.Call, int], Value]:

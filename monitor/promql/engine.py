@@ -18,6 +18,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 from monitor.promql import ast
 from monitor.promql import functions as F
@@ -26,7 +27,7 @@ from monitor.promql.calls import call
 from monitor.promql.errors import EvalError
 from monitor.promql.lexer import line_col
 from monitor.promql.parser import COMPARISON_OPS, parse_expr
-from monitor.promql.storage import Matcher, Storage, is_stale
+from monitor.promql.storage import Matcher, Rows, Storage, rows_of
 from monitor.promql.value import (
     NAME,
     Labels,
@@ -39,7 +40,6 @@ from monitor.promql.value import (
     Vector,
     drop_name,
     label_get,
-    labels_from,
     labels_string,
 )
 
@@ -55,15 +55,7 @@ class QueryResult:
     infos: list[str] = field(default_factory=list)
 
 
-class _Fetched:
-    __slots__ = ("has_stale", "labels", "ts", "vs")
-
-    def __init__(self, labels: Labels, ts: list[int], vs: list[float | None],
-                 has_stale: bool) -> None:
-        self.labels = labels
-        self.ts = ts
-        self.vs = vs  # None marks a stale sample
-        self.has_stale = has_stale
+_Fetched = Rows
 
 
 class Engine:
@@ -155,6 +147,10 @@ class Engine:
         return val
 
 
+#: expression tree -> (lookback, [(selector, lo, hi) relative to the evaluation time] or
+#: None when an `@ <timestamp>` pins a window): see Evaluator._plan_windows.
+_PLANS: WeakKeyDictionary[ast.Expr, tuple[int, list[tuple[ast.VectorSelector, int, int]]
+                                           | None]] = WeakKeyDictionary()
 _SELECTORS = (ast.VectorSelector, ast.MatrixSelector)
 _WRAPPERS = (ast.ParenExpr, ast.UnaryExpr)
 
@@ -198,6 +194,7 @@ class Evaluator:
         self.sub_cache: dict[tuple[int, int], Value] = {}
         self.warnings: dict[str, None] = {}
         self.infos: dict[str, None] = {}
+        self.pinned = False  # a selector or subquery has an `@ <timestamp>`
 
     # -- annotations ---------------------------------------------------------
     def _pos(self, node: ast.Expr) -> str:
@@ -220,42 +217,50 @@ class Evaluator:
 
     def prefetch(self, node: ast.Expr, start: int, end: int) -> None:
         """Read every selector's samples from storage, once, for the whole query."""
-        self.collect_windows(node, start, end)
-        select = self.engine.storage.select
+        if start == end:
+            self._plan_windows(node, start)
+        else:
+            self.collect_windows(node, start, end)
+        storage = self.engine.storage
+        select_rows = getattr(storage, "select_rows", None)
         for key, (lo, hi) in self.windows.items():
-            fetched: list[_Fetched] = []
-            append = fetched.append
-            for s in select(self.selectors[key].matchers, lo, hi):
-                ts = getattr(s, "timestamps", None)
-                raw = getattr(s, "values", None)
-                if not (isinstance(ts, list) and isinstance(raw, list)):
-                    samples = s.samples
-                    ts = [int(t) for t, _ in samples]
-                    raw = [float(v) for _, v in samples]
-                if not ts:
-                    continue
-                vs: list[float | None] = raw  # type: ignore[assignment]
-                has_stale = False
-                total = sum(raw)
-                if total != total:  # a NaN is present (C-speed check): look for stale markers
-                    vs = list(raw)
-                    for i, v in enumerate(raw):
-                        if v != v and is_stale(v):
-                            vs[i] = None
-                            has_stale = True
-                lkey = getattr(s, "label_key", None)
-                if not isinstance(lkey, tuple):
-                    lkey = labels_from(s.labels)
-                append(_Fetched(lkey, ts, vs, has_stale))
+            matchers = self.selectors[key].matchers
+            if select_rows is not None:
+                fetched: list[Rows] = select_rows(matchers, lo, hi)
+            else:
+                fetched = rows_of(storage.select(matchers, lo, hi))
             if len(fetched) > 1:
                 fetched.sort(key=_fetched_labels)  # Prometheus storage returns sorted series
             self.data[key] = fetched
+
+    def _plan_windows(self, node: ast.Expr, t: int) -> None:
+        """:meth:`collect_windows` for one instant ``t``. The windows relative to ``t`` are
+        worked out once per expression tree (a rule's is evaluated again and again) unless
+        an ``@ <timestamp>`` pins one."""
+        cached = _PLANS.get(node)
+        if cached is None or cached[0] != self.lookback:
+            planner = Evaluator(self.engine, "", 0, 0, 0)
+            planner.collect_windows(node, 0, 0)
+            plan = None if planner.pinned else [
+                (planner.selectors[k], lo, hi) for k, (lo, hi) in planner.windows.items()]
+            cached = _PLANS[node] = (self.lookback, plan)
+        if cached[1] is None:
+            self.collect_windows(node, t, t)
+            return
+        for sel, lo, hi in cached[1]:
+            key = id(sel)
+            self.selectors[key] = sel
+            # +1: every window is open on the left (a sample at exactly `lo` is never used),
+            # and reading one sample fewer lets matrix_rows take the fetched lists as is.
+            self.windows[key] = (lo + t + 1, hi + t)
 
     def collect_windows(self, node: ast.Expr, start: int, end: int) -> None:
         """Compute the storage window of every selector under ``node`` when it is
         evaluated at times in ``[start, end]`` (ms)."""
         if isinstance(node, _SELECTORS):
             vs = node if isinstance(node, ast.VectorSelector) else node.selector
+            if vs.at is not None and vs.at.at_ms is not None:
+                self.pinned = True
             back = node.range_ms if isinstance(node, ast.MatrixSelector) else self.lookback
             s = self._at_time(vs.at, start) - vs.offset_ms
             e = self._at_time(vs.at, end) - vs.offset_ms
@@ -267,6 +272,8 @@ class Evaluator:
                 lo, hi = min(lo, plo), max(hi, phi)
             self.windows[key] = (lo, hi)
         elif isinstance(node, ast.SubqueryExpr):
+            if node.at is not None and node.at.at_ms is not None:
+                self.pinned = True
             s = self._at_time(node.at, start) - node.offset_ms
             e = self._at_time(node.at, end) - node.offset_ms
             self.collect_windows(node.expr, s - node.range_ms, e)
@@ -368,6 +375,15 @@ class Evaluator:
         append = out.append
         for f in self.data.get(id(vs), ()):
             fts = f.ts
+            if not f.has_stale and fts[-1] <= ref:
+                # An instant query fetched just the range, plus any sample right on its
+                # (open) left end: no search needed.
+                if fts[0] > lo_t:
+                    append((f.labels, fts, f.vs))  # type: ignore[arg-type]
+                    continue
+                if len(fts) > 1 and fts[1] > lo_t:
+                    append((f.labels, fts[1:], f.vs[1:]))  # type: ignore[arg-type]
+                    continue
             lo = bisect_right(fts, lo_t)
             hi = bisect_right(fts, ref, lo)
             if lo >= hi:

@@ -362,7 +362,9 @@ def extrapolated_rate(ts: list[int], vs: list[float], range_start: int, range_en
     if n1 < 1:
         return None
     result = vs[-1] - vs[0]
-    if is_counter:
+    # Counter resets: none if the values are already in order (checked at C speed; with a
+    # NaN, `sorted` is unreliable, so the loop decides).
+    if is_counter and ((total := sum(vs)) != total or sorted(vs) != vs):
         prev = vs[0]
         for v in vs[1:]:
             if v < prev:

@@ -26,6 +26,11 @@ Contract for implementers of :class:`Storage` (e.g. the persistent series store)
   (see :class:`MemorySeries`).
 * Series with no samples in the window may be omitted. Order of series does not
   matter. Returning a series twice with the same labels is an error.
+* Optional faster path: a storage may also offer ``select_rows(matchers, start_ms,
+  end_ms)`` returning :class:`Rows` objects directly (the engine's own per-series form:
+  ``labels`` as a name-sorted tuple of pairs, ``ts``, ``vs`` with stale markers replaced
+  by ``None``, ``has_stale``); :func:`rows_of` turns ``select`` results into the same.
+  The engine uses ``select_rows`` when it exists, so each sample is copied once.
 
 Example::
 
@@ -50,9 +55,12 @@ __all__ = [
     "Matcher",
     "MatchType",
     "MemoryStorage",
+    "Rows",
     "Series",
     "Storage",
     "is_stale",
+    "mark_stale",
+    "rows_of",
 ]
 
 _STALE_BITS = 0x7FF0000000000002
@@ -202,6 +210,58 @@ class Storage(Protocol):
     """Source of raw samples for the engine. See the module docstring for the contract."""
 
     def select(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> Iterable[Series]: ...
+
+
+class Rows:
+    """One series as the engine reads it: ``labels`` (name-sorted pairs, no empty values),
+    ``ts`` and ``vs`` (parallel lists; ``None`` in ``vs`` marks a stale sample) and
+    ``has_stale`` (whether any ``None`` is present)."""
+
+    __slots__ = ("has_stale", "labels", "ts", "vs")
+
+    def __init__(self, labels: tuple[tuple[str, str], ...], ts: list[int],
+                 vs: list[float | None], has_stale: bool) -> None:
+        self.labels = labels
+        self.ts = ts
+        self.vs = vs
+        self.has_stale = has_stale
+
+
+def mark_stale(values: list[float]) -> tuple[list[float | None], bool]:
+    """``values`` with stale markers replaced by ``None``, and whether there were any.
+    Returns ``values`` itself when it holds no NaN at all (checked at C speed)."""
+    total = sum(values)
+    if total == total:  # no NaN (an inf + -inf NaN falls through to the exact check)
+        return values, False  # type: ignore[return-value]
+    out: list[float | None] = list(values)
+    has_stale = False
+    for i, v in enumerate(values):
+        if v != v and is_stale(v):
+            out[i] = None
+            has_stale = True
+    return out, has_stale
+
+
+def rows_of(series: Iterable[Series]) -> list[Rows]:
+    """:class:`Rows` of ``select`` results (using the optional fast-path attributes);
+    series without samples are left out."""
+    out: list[Rows] = []
+    append = out.append
+    for s in series:
+        ts = getattr(s, "timestamps", None)
+        raw = getattr(s, "values", None)
+        if not (isinstance(ts, list) and isinstance(raw, list)):
+            samples = s.samples
+            ts = [int(t) for t, _ in samples]
+            raw = [float(v) for _, v in samples]
+        if not ts:
+            continue
+        vs, has_stale = mark_stale(raw)
+        lkey = getattr(s, "label_key", None)
+        if not isinstance(lkey, tuple):
+            lkey = tuple(sorted((k, v) for k, v in s.labels.items() if v != ""))
+        append(Rows(lkey, ts, vs, has_stale))
+    return out
 
 
 class MemorySeries:

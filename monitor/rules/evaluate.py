@@ -30,7 +30,15 @@ from typing import NamedTuple
 from monitor.alerting.model import Alert, AlertStatus
 from monitor.promql.engine import Engine
 from monitor.promql.errors import PromQLError
-from monitor.promql.storage import STALE_NAN, Matcher, MatchType, Series, Storage
+from monitor.promql.storage import (
+    STALE_NAN,
+    Matcher,
+    MatchType,
+    Rows,
+    Series,
+    Storage,
+    rows_of,
+)
 from monitor.promql.value import Scalar, Vector
 from monitor.rules import template
 from monitor.rules.models import AlertingRule, RecordingRule, Rule, RuleGroup
@@ -138,14 +146,12 @@ class _Overlay:
                 return list(self.extra.get(m.value, {}).items())
         return [item for by_name in self.extra.values() for item in by_name.items()]
 
-    def select(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> Iterable[Series]:
-        # The metric name last: stores intersect label postings in order, and starting from
-        # `service="x"` (a few series) beats copying the postings of a 10,000-series name.
-        ordered = sorted(matchers, key=lambda m: m.name == "__name__")
-        base = self.base.select(ordered, start_ms, end_ms)
-        if not self.extra:
-            return base
+    def _produced(self, matchers: list[Matcher], start_ms: int,
+                  end_ms: int) -> list[tuple[LabelKey, dict[str, str], list[tuple[int, float]]]]:
+        """This evaluation's samples matching ``matchers`` within the window, per series."""
         mine: list[tuple[LabelKey, dict[str, str], list[tuple[int, float]]]] = []
+        if not self.extra:
+            return mine
         for key, points in self._candidates(matchers):
             labels = dict(key)
             if not all(m.matches(labels.get(m.name, "")) for m in matchers):
@@ -153,15 +159,43 @@ class _Overlay:
             inside = [p for p in points if start_ms <= p[0] <= end_ms]
             if inside:
                 mine.append((key, labels, inside))
-        if not mine:
-            return base
-        found: dict[LabelKey, Series] = {_key(s.labels): s for s in base}
-        for key, labels, inside in mine:
-            old = found.get(key)
-            merged = dict(old.samples) if old is not None else {}
-            merged.update(inside)
-            found[key] = _Series(labels, sorted(merged.items()))
-        return list(found.values())
+        return mine
+
+    def select(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> Iterable[Series]:
+        # The metric name last: stores intersect label postings in order, and starting from
+        # `service="x"` (a few series) beats copying the postings of a 10,000-series name.
+        base = self.base.select(_name_last(matchers), start_ms, end_ms)
+        mine = self._produced(matchers, start_ms, end_ms)
+        return _merge(base, mine) if mine else base
+
+    def select_rows(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> list[Rows]:
+        """The engine's fast path: the base storage's ``select_rows`` when it has one and
+        this evaluation produced nothing the selector sees; else :meth:`select`, converted."""
+        mine = self._produced(matchers, start_ms, end_ms)
+        fast = getattr(self.base, "select_rows", None)
+        if fast is not None and not mine:
+            return fast(_name_last(matchers), start_ms, end_ms)  # type: ignore[no-any-return]
+        base = self.base.select(_name_last(matchers), start_ms, end_ms)
+        return rows_of(_merge(base, mine) if mine else base)
+
+
+def _is_name(m: Matcher) -> bool:
+    return m.name == "__name__"
+
+
+def _name_last(matchers: list[Matcher]) -> list[Matcher]:
+    return sorted(matchers, key=_is_name)
+
+
+def _merge(base: Iterable[Series], mine: list[tuple[LabelKey, dict[str, str],
+           list[tuple[int, float]]]]) -> list[Series]:
+    found: dict[LabelKey, Series] = {_key(s.labels): s for s in base}
+    for key, labels, inside in mine:
+        old = found.get(key)
+        merged = dict(old.samples) if old is not None else {}
+        merged.update(inside)
+        found[key] = _Series(labels, sorted(merged.items()))
+    return list(found.values())
 
 
 def _query(engine: Engine, rule: Rule, t: float) -> list[tuple[dict[str, str], float]]:

@@ -40,6 +40,9 @@ class WritableStorage(Protocol):
 
     def append(self, labels: Mapping[str, str], ts_ms: int, value: float) -> None: ...
 
+    # Optional: ``append_many([(labels, ts_ms, value), ...])`` writes a whole evaluation's
+    # samples at once; the manager uses it when present.
+
 
 AlertSink = Callable[[list[Alert]], None]
 
@@ -151,8 +154,12 @@ class RuleManager:
                                 external_labels=self.external_labels,
                                 external_url=self.external_url)
         s.state = result.state
-        for sample in result.samples:
-            self.storage.append(sample.labels, sample.t_ms, sample.value)
+        append_many = getattr(self.storage, "append_many", None)
+        if append_many is not None:
+            append_many([(sample.labels, sample.t_ms, sample.value) for sample in result.samples])
+        else:
+            for sample in result.samples:
+                self.storage.append(sample.labels, sample.t_ms, sample.value)
         s.last_failures = result.failures
         for failure in result.failures:
             log.warning("rule %r in group %r failed: %s", failure.rule, s.group.name,

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from monitor.errors import FieldProblem, LimitExceeded, Unprocessable
-from monitor.promql.storage import Matcher, MatchType
+from monitor.promql.storage import Matcher, MatchType, Rows, mark_stale
 
 log = logging.getLogger("candor.signals.store")
 
@@ -115,8 +115,18 @@ class StoreLimits:
     max_series: int = 200_000
 
 
+_TAIL_MAX = 1_000
+"""Longest read window (samples) kept as a Python-list tail for the next read."""
+
+
 class _Series:
-    __slots__ = ("id", "key", "labels", "name", "ts", "vs")
+    """One series. ``tail_ts``/``tail_vs``, when set, are Python lists of every sample at
+    or after ``tail_from`` (ms), the arrays' last ``len(tail_ts)``: rule evaluation reads the same short window
+    every few seconds, and slicing lists is several times cheaper than turning array
+    slices into lists (creating every int and float object) again."""
+
+    __slots__ = ("id", "key", "labels", "name", "nan", "tail_from", "tail_ts", "tail_vs", "ts",
+                 "vs")
 
     def __init__(self, sid: int, key: Key) -> None:
         self.id = sid
@@ -125,13 +135,23 @@ class _Series:
         self.name = self.labels.get("__name__", "")
         self.ts = array("q")
         self.vs = array("d")
+        self.nan = False  # ever held a NaN (e.g. a stale marker): reads must check
+        self.tail_ts: list[int] | None = None
+        self.tail_vs: list[float] = []
+        self.tail_from = 0
 
     def put(self, t: int, v: float) -> None:
+        if v != v:
+            self.nan = True
         ts = self.ts
         if not ts or t > ts[-1]:
             ts.append(t)
             self.vs.append(v)
+            if self.tail_ts is not None:
+                self.tail_ts.append(t)
+                self.tail_vs.append(v)
             return
+        self.tail_ts = None
         i = bisect_left(ts, t)
         if i < len(ts) and ts[i] == t:
             self.vs[i] = v
@@ -199,6 +219,45 @@ class SeriesStore:
                 if lo < hi:
                     append(SeriesView(series.key, ts[lo:hi].tolist(),
                                       series.vs[lo:hi].tolist()))
+        return out
+
+    def select_rows(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> list[Rows]:
+        """:meth:`select` in the engine's own per-series form (:class:`Rows`): the PromQL
+        engine's fast path, copying each sample once."""
+        out: list[Rows] = []
+        append = out.append
+        with self._lock:
+            for series in self._matching(matchers):
+                tail = series.tail_ts
+                if tail is not None and series.tail_from <= start_ms:
+                    lo = bisect_left(tail, start_ms)
+                    hi = bisect_right(tail, end_ms, lo)
+                    if lo > hi - lo:  # keep the tail about as long as the window read
+                        del tail[:lo], series.tail_vs[:lo]
+                        series.tail_from = start_ms
+                        hi -= lo
+                        lo = 0
+                    if lo >= hi:
+                        continue
+                    ts, vs = tail[lo:hi], series.tail_vs[lo:hi]
+                else:
+                    ats = series.ts
+                    lo = bisect_left(ats, start_ms)
+                    hi = bisect_right(ats, end_ms, lo)
+                    if lo >= hi:
+                        continue
+                    if len(ats) - lo <= _TAIL_MAX:  # keep the samples from `lo` on as lists
+                        tail, tail_vs = ats[lo:].tolist(), series.vs[lo:].tolist()
+                        series.tail_ts, series.tail_vs = tail, tail_vs
+                        series.tail_from = start_ms
+                        ts, vs = tail[:hi - lo], tail_vs[:hi - lo]
+                    else:
+                        ts, vs = ats[lo:hi].tolist(), series.vs[lo:hi].tolist()
+                if series.nan:
+                    marked, stale = mark_stale(vs)
+                    append(Rows(series.key, ts, marked, stale))
+                else:
+                    append(Rows(series.key, ts, vs, False))  # type: ignore[arg-type]
         return out
 
     def series(self, matchers: list[Matcher]) -> list[dict[str, str]]:
@@ -342,6 +401,7 @@ class SeriesStore:
                     i = bisect_left(series.ts, cutoff)
                     del series.ts[:i]
                     del series.vs[:i]
+                    series.tail_ts = None
                 if not series.ts:
                     self._drop_series(series)
             if self.directory is None:
