@@ -10,63 +10,37 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from sqlmodel import select
 
 from monitor.alerting.models import AlertRecord
-from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
 from monitor.auth.models import Role
 from monitor.incidents.models import Incident
 from tests.conftest import bearer, free_port
+from tests.e2e.stack import run_binary, serve_candor, wait_for
 
 pytestmark = pytest.mark.slow
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
 AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
-TIMEOUT = 30.0
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
 
 
 @pytest.fixture
 def candor(make_settings) -> Iterator[tuple[str, Runtime]]:
     """Candor served by uvicorn on a free port (system clock: Alertmanager's times are real)."""
     runtime = Runtime.build(make_settings())
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for("Candor to listen", lambda: server.started, timeout=10)
-    yield f"http://127.0.0.1:{port}", runtime
-    server.should_exit = True
-    thread.join(timeout=10)
-    runtime.engine.dispose()
+    with serve_candor(runtime) as url:
+        yield url, runtime
 
 
 @pytest.fixture
 def alertmanager(candor: tuple[str, Runtime], tmp_path: Path) -> Iterator[str]:
-    if not Path(ALERTMANAGER).exists():
-        pytest.fail(f"{ALERTMANAGER} not found: install the Debian package prometheus-alertmanager")
     url, runtime = candor
     token = bearer(runtime, Role.RESPONDER, "alertmanager")["Authorization"].split()[1]
     config = tmp_path / "alertmanager.yml"
@@ -87,34 +61,11 @@ receivers:
             credentials: {token}
 """)
     port = free_port()
-    log = (tmp_path / "alertmanager.log").open("w")
-    process = subprocess.Popen(
-        [ALERTMANAGER, f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
-         "--log.level=debug"],
-        stdout=log, stderr=subprocess.STDOUT,
-    )
-    am_url = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            pytest.fail(f"alertmanager exited: {(tmp_path / 'alertmanager.log').read_text()}")
-        try:
-            return httpx.get(f"{am_url}/-/ready", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_for("Alertmanager to be ready", ready, timeout=15)
-        yield am_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    yield from run_binary(
+        "prometheus-alertmanager", ALERTMANAGER,
+        [f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
+         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=debug"],
+        tmp_path / "alertmanager.log", f"http://127.0.0.1:{port}")
 
 
 def amtool(am_url: str, *args: str) -> None:

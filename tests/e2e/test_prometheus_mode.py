@@ -18,16 +18,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from prometheus_client import start_http_server
 from pydantic import ValidationError
 from sqlmodel import select
 
 from exporters import Exporter
 from monitor.alerting.models import AlertRecord
-from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
 from monitor.auth.models import Role
 from monitor.demo.app import record
@@ -40,6 +37,7 @@ from monitor.rules.export import dump_groups
 from monitor.rules.loader import load_rules
 from monitor.scheduler import rule_job
 from tests.conftest import bearer, free_port
+from tests.e2e.stack import run_binary, serve_candor, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -47,47 +45,6 @@ PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 DEMO_RULES = Path(__file__).resolve().parents[2] / "monitor" / "demo" / "rules.yml"
-TIMEOUT = 30.0
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = TIMEOUT) -> Any:
-    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-
-
-def run_binary(name: str, binary: str, args: list[str], log_path: Path,
-               url: str) -> Iterator[str]:
-    """Start ``binary``, wait for ``url``/-/ready to answer 200, yield ``url``, then stop it."""
-    if not Path(binary).exists():
-        pytest.fail(f"{binary} not found: install the Debian package {name}")
-    log = log_path.open("w")
-    process = subprocess.Popen([binary, *args], stdout=log, stderr=subprocess.STDOUT)
-
-    def ready() -> bool:
-        if process.poll() is not None:
-            pytest.fail(f"{name} exited with {process.returncode}: {log_path.read_text()}")
-        try:
-            return httpx.get(f"{url}/-/ready", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        wait_for(f"{name} to be ready", ready, timeout=20)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 class App:
@@ -137,16 +94,8 @@ def candor(make_settings: Callable[..., Any], prometheus_port: int
     settings = make_settings(engine={"mode": "prometheus",
                                      "prometheus_url": f"http://127.0.0.1:{prometheus_port}"})
     runtime = Runtime.build(settings)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for("Candor to listen", lambda: server.started, timeout=10)
-    yield f"http://127.0.0.1:{port}", runtime
-    server.should_exit = True
-    thread.join(timeout=10)
-    runtime.close()
+    with serve_candor(runtime) as url:
+        yield url, runtime
 
 
 @pytest.fixture
