@@ -42,7 +42,8 @@ class RuleOutput:
     def __init__(self, store: SeriesStore) -> None:
         self.store = store
         self.select = store.select
-        self.select_rows = store.select_rows  # the PromQL engine's fast path
+        self.select_rows = store.select_rows  # the PromQL engine's fast paths
+        self.select_windows = store.select_windows
 
     def append(self, labels: Mapping[str, str], ts_ms: int, value: float) -> None:
         self.store.append([(key_of(labels), ts_ms, value)], now_ms=ts_ms)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from monitor.promql import ast
 from monitor.promql import functions as F
-from monitor.promql.calls import fused_rates
+from monitor.promql.calls import fused_call, fused_rates
 from monitor.promql.errors import EvalError
 from monitor.promql.value import NAME, Labels, Sample, Scalar, String, Value, Vector, labels_from
 
@@ -21,23 +21,14 @@ if TYPE_CHECKING:
 def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
     """Evaluate ``sum``, ``topk``, ``count_values``, ... at time ``t``."""
     op = node.op
+    group_key, fused = _plan(node)
+    if fused is not None:  # e.g. sum by (x) (rate(m[5m])): no intermediate Vector
+        return _aggregate_pairs(op, node, fused_rates(ev, fused, t), group_key, t)
     param: float | str | None = None
     if node.param is not None:
         pv = ev.eval(node.param, t)
         assert isinstance(pv, Scalar | String)
         param = pv.value
-    names = frozenset(node.grouping)
-    without = node.without
-
-    def group_key(lb: Labels) -> Labels:
-        if without:
-            return tuple([p for p in lb if p[0] not in names and p[0] != NAME])
-        return tuple([p for p in lb if p[0] in names])
-
-    if op in _SIMPLE:
-        pairs = fused_rates(ev, node.expr, t)
-        if pairs is not None:  # e.g. sum by (x) (rate(m[5m])): no intermediate Vector
-            return _aggregate_pairs(op, node, pairs, group_key, t)
     vec = ev.eval_vector(node.expr, t)
 
     if op in ("topk", "bottomk", "limitk", "limit_ratio"):
@@ -69,6 +60,23 @@ def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
 
 
 _SIMPLE = frozenset({"sum", "avg", "count", "group", "max", "min", "stddev", "stdvar"})
+
+
+def _plan(node: ast.AggregateExpr) -> tuple[Callable[[Labels], Labels], ast.Call | None]:
+    """The node's group-key function, and the ``rate``-like call to fuse with (see
+    :func:`fused_call`) or None: worked out once per node, as rules run again and again."""
+    plan = node.__dict__.get("_agg_plan")
+    if plan is None:
+        names = frozenset(node.grouping)
+        if node.without:
+            def group_key(lb: Labels) -> Labels:
+                return tuple([p for p in lb if p[0] not in names and p[0] != NAME])
+        else:
+            def group_key(lb: Labels) -> Labels:
+                return tuple([p for p in lb if p[0] in names])
+        fused = fused_call(node.expr) if node.op in _SIMPLE else None
+        plan = node.__dict__["_agg_plan"] = (group_key, fused)
+    return plan  # type: ignore[no-any-return]
 
 
 _MEMO_MAX = 50_000

@@ -180,3 +180,18 @@ def unwrap_parens(e: Expr) -> Expr:
     while isinstance(e, ParenExpr):
         e = e.expr
     return e
+
+
+def children(e: Expr) -> list[Expr]:
+    """The expressions directly under ``e`` (a matrix selector's vector selector included)."""
+    if isinstance(e, ParenExpr | UnaryExpr | SubqueryExpr):
+        return [e.expr]
+    if isinstance(e, MatrixSelector):
+        return [e.selector]
+    if isinstance(e, BinaryExpr):
+        return [e.lhs, e.rhs]
+    if isinstance(e, Call):
+        return list(e.args)
+    if isinstance(e, AggregateExpr):
+        return [e.expr] if e.param is None else [e.param, e.expr]
+    return []

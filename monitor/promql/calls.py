@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from monitor.promql import ast
 from monitor.promql import functions as F
 from monitor.promql.errors import EvalError
-from monitor.promql.storage import compile_anchored
+from monitor.promql.storage import MatchType, Rows, Window, compile_anchored
 from monitor.promql.value import (
     NAME,
     Labels,
@@ -139,16 +139,15 @@ def _f_absent_over_time(ev: Evaluator, node: ast.Call, t: int) -> Value:
     return Vector([Sample(_absent_labels(node.args[0]), 1.0, t)])
 
 
-def _non_counter_info(ev: Evaluator, node: ast.Call,
-                      rows: list[tuple[Labels, list[int], list[float]]]) -> None:
+def _non_counter_info(ev: Evaluator, node: ast.Call, series: Iterable[Labels]) -> None:
     checked: set[str] = set()
-    for labels, ts, _ in rows:
+    for labels in series:
         # Labels are name-sorted, so the metric name is nearly always the first pair.
         name = labels[0][1] if labels and labels[0][0] == NAME else label_get(labels, NAME)
-        if not name or name in checked or not ts:
+        if not name or name in checked:
             continue
         checked.add(name)
-        if not name.endswith(("_total", "_sum", "_count", "_bucket")):
+        if not name.endswith(_COUNTER_SUFFIXES):
             ev.info("metric might not be a counter, name does not end in "
                     f'_total/_sum/_count/_bucket: "{name}"', node.args[0])
 
@@ -166,10 +165,16 @@ def _rates(ev: Evaluator, node: ast.Call, t: int, is_counter: bool,
            is_rate: bool) -> list[tuple[Labels, float]]:
     """``(labels, value)`` of rate/increase/delta at ``t`` (the names are to be dropped)."""
     arg = node.args[0]
-    rows = _matrix_rows(ev, arg, t)
-    if is_counter:
-        _non_counter_info(ev, node, rows)
     rstart, rend, rng = ev.range_bounds(arg, t)
+    selector, counter_name = _rate_arg(node)
+    windows = ev.summaries.get(id(selector)) if selector is not None else None
+    if windows is not None:
+        if is_counter and not counter_name:
+            _non_counter_info(ev, node, [w[0] for w in windows])  # type: ignore[index]
+        return _window_rates(windows, rstart, rend, rng, is_counter, is_rate)
+    rows = _matrix_rows(ev, arg, t)
+    if is_counter and not counter_name:
+        _non_counter_info(ev, node, [labels for labels, ts, _ in rows if ts])
     rate = F.extrapolated_rate
     out: list[tuple[Labels, float]] = []
     append = out.append
@@ -177,6 +182,50 @@ def _rates(ev: Evaluator, node: ast.Call, t: int, is_counter: bool,
         v = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)
         if v is not None:
             append((labels, v))
+    return out
+
+
+def _rate_arg(node: ast.Call) -> tuple[ast.VectorSelector | None, bool]:
+    """The vector selector of a rate-like call's plain range argument (None for a
+    subquery or other expression), and whether its matchers fix a metric name that looks
+    like a counter (so the "might not be a counter" check can never fire). Worked out
+    once per node."""
+    info = node.__dict__.get("_rate_arg")
+    if info is None:
+        inner = ast.unwrap_parens(node.args[0])
+        selector = inner.selector if isinstance(inner, ast.MatrixSelector) else None
+        names = [m.value for m in (selector.matchers if selector else [])
+                 if m.name == NAME and m.type is MatchType.EQUAL]
+        counter_name = bool(names) and names[0].endswith(_COUNTER_SUFFIXES)
+        info = node.__dict__["_rate_arg"] = (selector, counter_name)
+    return info  # type: ignore[no-any-return]
+
+
+_COUNTER_SUFFIXES = ("_total", "_sum", "_count", "_bucket")
+
+
+def _window_rates(windows: list[Rows | Window], rstart: int, rend: int, rng: int,
+                  is_counter: bool, is_rate: bool) -> list[tuple[Labels, float]]:
+    """:func:`_rates` over storage summaries (``select_windows``): a :data:`Window` needs
+    no reset check and no copy; a :class:`Rows` is read like :meth:`matrix_rows` would."""
+    extrapolate, rate = F.extrapolate, F.extrapolated_rate
+    out: list[tuple[Labels, float]] = []
+    append = out.append
+    for w in windows:
+        if type(w) is tuple:
+            labels, count, t_first, v_first, t_last, v_last = w
+            if count > 1:
+                append((labels, extrapolate(v_last - v_first, count - 1, t_first, t_last,
+                                            v_first, rstart, rend, rng, is_counter, is_rate)))
+            continue
+        assert isinstance(w, Rows)
+        ts, vs = w.ts, w.vs
+        if w.has_stale:
+            kept = [(t, v) for t, v in zip(ts, vs, strict=True) if v is not None]
+            ts, vs = [t for t, _ in kept], [v for _, v in kept]
+        value = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)  # type: ignore[arg-type]
+        if value is not None:
+            append((w.labels, value))
     return out
 
 
@@ -191,17 +240,20 @@ def _rate_like(is_counter: bool, is_rate: bool) -> Callable[[Evaluator, ast.Call
 _RATE_KINDS = {"rate": (True, True), "increase": (True, False), "delta": (False, False)}
 
 
-def fused_rates(ev: Evaluator, node: ast.Expr, t: int) -> list[tuple[Labels, float]] | None:
-    """For an aggregation over ``rate``/``increase``/``delta`` of a plain range selector:
-    the ``(labels, value)`` pairs of the call at ``t`` without building a Vector (every
-    one's metric name is marked to be dropped). ``None`` for any other expression."""
+def fused_call(node: ast.Expr) -> ast.Call | None:
+    """``node`` (parentheses stripped) if it is ``rate``, ``increase`` or ``delta`` of a
+    plain range selector, whose values an aggregation can take as :func:`fused_rates`."""
     node = ast.unwrap_parens(node)
-    if not isinstance(node, ast.Call):
+    if not isinstance(node, ast.Call) or node.func not in _RATE_KINDS:
         return None
-    kind = _RATE_KINDS.get(node.func)
-    if kind is None or not isinstance(ast.unwrap_parens(node.args[0]), ast.MatrixSelector):
-        return None
-    return _rates(ev, node, t, kind[0], kind[1])
+    return node if isinstance(ast.unwrap_parens(node.args[0]), ast.MatrixSelector) else None
+
+
+def fused_rates(ev: Evaluator, node: ast.Call, t: int) -> list[tuple[Labels, float]]:
+    """The ``(labels, value)`` pairs of a :func:`fused_call` at ``t``, without building a
+    Vector (every one's metric name is marked to be dropped)."""
+    is_counter, is_rate = _RATE_KINDS[node.func]
+    return _rates(ev, node, t, is_counter, is_rate)
 
 
 def _instant_like(is_rate: bool) -> Callable[[Evaluator, ast.Call, int], Value]:

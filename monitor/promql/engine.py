@@ -18,7 +18,6 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from weakref import WeakKeyDictionary
 
 from monitor.promql import ast
 from monitor.promql import functions as F
@@ -27,7 +26,7 @@ from monitor.promql.calls import call
 from monitor.promql.errors import EvalError
 from monitor.promql.lexer import line_col
 from monitor.promql.parser import COMPARISON_OPS, parse_expr
-from monitor.promql.storage import Matcher, Rows, Storage, rows_of
+from monitor.promql.storage import Matcher, Rows, Storage, Window, rows_of
 from monitor.promql.value import (
     NAME,
     Labels,
@@ -68,6 +67,11 @@ class Engine:
     def __init__(self, storage: Storage, lookback: float = 300.0,
                  subquery_step: float = 60.0) -> None:
         self.storage = storage
+        # The optional fast paths of the storage contract (see monitor.promql.storage).
+        self.select_rows: Callable[..., list[Rows]] | None = getattr(storage, "select_rows",
+                                                                     None)
+        self.select_windows: Callable[..., list[Rows | Window]] | None = getattr(
+            storage, "select_windows", None)
         self.lookback_ms = round(lookback * 1000)
         self.subquery_step_ms = round(subquery_step * 1000)
 
@@ -147,12 +151,34 @@ class Engine:
         return val
 
 
-#: expression tree -> (lookback, [(selector, lo, hi) relative to the evaluation time] or
-#: None when an `@ <timestamp>` pins a window): see Evaluator._plan_windows.
-_PLANS: WeakKeyDictionary[ast.Expr, tuple[int, list[tuple[ast.VectorSelector, int, int]]
-                                           | None]] = WeakKeyDictionary()
+#: An expression tree's storage reads, kept on its root node as ``_reads``: (lookback,
+#: [(selector, lo, hi) relative to the evaluation time] or None when an `@ <timestamp>`
+#: pins a window, the window-only selectors). See Evaluator._plan_windows.
+_Plan = tuple[int, list[tuple[ast.VectorSelector, int, int]] | None, frozenset[int]]
+_WINDOW_FUNCS = frozenset({"rate", "increase", "delta"})
 _SELECTORS = (ast.VectorSelector, ast.MatrixSelector)
 _WRAPPERS = (ast.ParenExpr, ast.UnaryExpr)
+
+
+def _window_only(node: ast.Expr) -> frozenset[int]:
+    """``id``s of the vector selectors under ``node`` whose only reader is ``rate``,
+    ``increase`` or ``delta`` of their range, evaluated once per instant (so not inside a
+    subquery): a storage summary (:class:`~monitor.promql.storage.Window`) is enough."""
+    found: set[int] = set()
+
+    def walk(n: ast.Expr) -> None:
+        if isinstance(n, ast.SubqueryExpr):
+            return
+        if isinstance(n, ast.Call) and n.func in _WINDOW_FUNCS:
+            inner = ast.unwrap_parens(n.args[0])
+            if isinstance(inner, ast.MatrixSelector):
+                found.add(id(inner.selector))
+                return
+        for child in ast.children(n):
+            walk(child)
+
+    walk(node)
+    return frozenset(found)
 
 
 def _fetched_labels(f: _Fetched) -> Labels:
@@ -191,6 +217,7 @@ class Evaluator:
         self.windows: dict[int, tuple[int, int]] = {}  # id(selector) -> storage window
         self.selectors: dict[int, ast.VectorSelector] = {}
         self.data: dict[int, list[_Fetched]] = {}
+        self.summaries: dict[int, list[Rows | Window]] = {}  # window-only selectors
         self.sub_cache: dict[tuple[int, int], Value] = {}
         self.warnings: dict[str, None] = {}
         self.infos: dict[str, None] = {}
@@ -217,42 +244,49 @@ class Evaluator:
 
     def prefetch(self, node: ast.Expr, start: int, end: int) -> None:
         """Read every selector's samples from storage, once, for the whole query."""
+        window_only: frozenset[int] = frozenset()
         if start == end:
-            self._plan_windows(node, start)
+            window_only = self._plan_windows(node, start)
         else:
             self.collect_windows(node, start, end)
-        storage = self.engine.storage
-        select_rows = getattr(storage, "select_rows", None)
+        engine = self.engine
+        select_rows = engine.select_rows
+        select_windows = engine.select_windows if window_only else None
         for key, (lo, hi) in self.windows.items():
             matchers = self.selectors[key].matchers
+            if select_windows is not None and key in window_only:
+                self.summaries[key] = select_windows(matchers, lo, hi)
+                continue
             if select_rows is not None:
-                fetched: list[Rows] = select_rows(matchers, lo, hi)
+                fetched: list[Rows] = select_rows(matchers, lo, hi)  # sorted by labels
             else:
-                fetched = rows_of(storage.select(matchers, lo, hi))
-            if len(fetched) > 1:
-                fetched.sort(key=_fetched_labels)  # Prometheus storage returns sorted series
+                fetched = rows_of(engine.storage.select(matchers, lo, hi))
+                if len(fetched) > 1:
+                    fetched.sort(key=_fetched_labels)  # Prometheus storage returns sorted series
             self.data[key] = fetched
 
-    def _plan_windows(self, node: ast.Expr, t: int) -> None:
+    def _plan_windows(self, node: ast.Expr, t: int) -> frozenset[int]:
         """:meth:`collect_windows` for one instant ``t``. The windows relative to ``t`` are
         worked out once per expression tree (a rule's is evaluated again and again) unless
-        an ``@ <timestamp>`` pins one."""
-        cached = _PLANS.get(node)
+        an ``@ <timestamp>`` pins one. Returns the selectors read only by ``rate``,
+        ``increase`` or ``delta`` (see :func:`_window_only`)."""
+        cached: _Plan | None = node.__dict__.get("_reads")
         if cached is None or cached[0] != self.lookback:
             planner = Evaluator(self.engine, "", 0, 0, 0)
             planner.collect_windows(node, 0, 0)
             plan = None if planner.pinned else [
                 (planner.selectors[k], lo, hi) for k, (lo, hi) in planner.windows.items()]
-            cached = _PLANS[node] = (self.lookback, plan)
+            cached = node.__dict__["_reads"] = (self.lookback, plan, _window_only(node))
         if cached[1] is None:
             self.collect_windows(node, t, t)
-            return
+            return frozenset()
         for sel, lo, hi in cached[1]:
             key = id(sel)
             self.selectors[key] = sel
             # +1: every window is open on the left (a sample at exactly `lo` is never used),
             # and reading one sample fewer lets matrix_rows take the fetched lists as is.
             self.windows[key] = (lo + t + 1, hi + t)
+        return cached[2]
 
     def collect_windows(self, node: ast.Expr, start: int, end: int) -> None:
         """Compute the storage window of every selector under ``node`` when it is
@@ -445,6 +479,11 @@ class Evaluator:
         op = node.op
         lhs = self.eval(node.lhs, t)
         rhs = self.eval(node.rhs, t)
+        if type(lhs) is Vector and type(rhs) is Scalar and op in COMPARISON_OPS \
+                and not node.return_bool:  # the usual alert: `expr > threshold`
+            cmp, x = F.COMPARISON[op], rhs.value
+            return Vector([Sample(s.labels, s.value, t, s.drop_name) for s in lhs
+                           if cmp(s.value, x)])
         if isinstance(lhs, Scalar) and isinstance(rhs, Scalar):
             if op in COMPARISON_OPS:
                 return Scalar(1.0 if F.COMPARISON[op](lhs.value, rhs.value) else 0.0, t)

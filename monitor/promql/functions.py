@@ -370,7 +370,15 @@ def extrapolated_rate(ts: list[int], vs: list[float], range_start: int, range_en
             if v < prev:
                 result += prev
             prev = v
-    first_t, last_t = ts[0], ts[-1]
+    return extrapolate(result, n1, ts[0], ts[-1], vs[0], range_start, range_end, range_ms,
+                       is_counter, is_rate)
+
+
+def extrapolate(result: float, n1: int, first_t: int, last_t: int, first_v: float,
+                range_start: int, range_end: int, range_ms: int, is_counter: bool,
+                is_rate: bool) -> float:
+    """The last step of :func:`extrapolated_rate`: ``result`` (the change over ``n1 + 1``
+    samples from ``first_t`` to ``last_t``, resets corrected) extrapolated to the range."""
     to_start = (first_t - range_start) / 1000
     to_end = (range_end - last_t) / 1000
     sampled = (last_t - first_t) / 1000
@@ -380,8 +388,8 @@ def extrapolated_rate(ts: list[int], vs: list[float], range_start: int, range_en
         to_start = avg / 2
     if is_counter:
         to_zero = to_start
-        if result > 0 and vs[0] >= 0:
-            to_zero = sampled * (vs[0] / result)
+        if result > 0 and first_v >= 0:
+            to_zero = sampled * (first_v / result)
         if to_zero < to_start:
             to_start = to_zero
     if to_end >= threshold:

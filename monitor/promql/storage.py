@@ -31,6 +31,13 @@ Contract for implementers of :class:`Storage` (e.g. the persistent series store)
   ``labels`` as a name-sorted tuple of pairs, ``ts``, ``vs`` with stale markers replaced
   by ``None``, ``has_stale``); :func:`rows_of` turns ``select`` results into the same.
   The engine uses ``select_rows`` when it exists, so each sample is copied once.
+  ``select_rows`` returns the series sorted by labels (as Prometheus's storage does),
+  so the engine need not sort them.
+* Optional fastest path, for ``rate``/``increase``/``delta`` in instant queries: a
+  storage may offer ``select_windows(matchers, start_ms, end_ms)``, which is
+  ``select_rows`` except that a series whose samples in the window hold no NaN and never
+  decrease comes as a :data:`Window` tuple (sample count, first and last sample) instead
+  of its :class:`Rows`: that is all those functions need, and nothing is copied.
 
 Example::
 
@@ -58,6 +65,7 @@ __all__ = [
     "Rows",
     "Series",
     "Storage",
+    "Window",
     "is_stale",
     "mark_stale",
     "rows_of",
@@ -225,6 +233,15 @@ class Rows:
         self.ts = ts
         self.vs = vs
         self.has_stale = has_stale
+
+
+Window = tuple[tuple[tuple[str, str], ...], int, int, float, int, float]
+"""One series' samples in a read window, summarised as a plain tuple ``(labels, count,
+t_first, v_first, t_last, v_last)``: ``count`` samples, the first at ``t_first`` with
+``v_first``, the last at ``t_last`` with ``v_last``. A storage hands one out only when no
+sample in the window is NaN and none is lower than the one before it (so a counter has no
+reset inside the window). A tuple, not a class: ``rate`` over 10,000 series builds one
+per series per evaluation."""
 
 
 def mark_stale(values: list[float]) -> tuple[list[float | None], bool]:

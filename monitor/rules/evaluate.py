@@ -37,6 +37,7 @@ from monitor.promql.storage import (
     Rows,
     Series,
     Storage,
+    Window,
     rows_of,
 )
 from monitor.promql.value import Scalar, Vector
@@ -135,6 +136,8 @@ class _Overlay:
     def __init__(self, base: Storage) -> None:
         self.base = base
         self.extra: dict[str, dict[LabelKey, list[tuple[int, float]]]] = {}
+        self._base_rows = getattr(base, "select_rows", None)
+        self._base_windows = getattr(base, "select_windows", None)
 
     def add(self, sample: Sample) -> None:
         by_name = self.extra.setdefault(sample.labels.get("__name__", ""), {})
@@ -162,29 +165,35 @@ class _Overlay:
         return mine
 
     def select(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> Iterable[Series]:
-        # The metric name last: stores intersect label postings in order, and starting from
-        # `service="x"` (a few series) beats copying the postings of a 10,000-series name.
-        base = self.base.select(_name_last(matchers), start_ms, end_ms)
+        base = self.base.select(matchers, start_ms, end_ms)
         mine = self._produced(matchers, start_ms, end_ms)
         return _merge(base, mine) if mine else base
 
     def select_rows(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> list[Rows]:
         """The engine's fast path: the base storage's ``select_rows`` when it has one and
-        this evaluation produced nothing the selector sees; else :meth:`select`, converted."""
+        this evaluation produced nothing the selector sees; else :meth:`select`, converted
+        and sorted by labels."""
         mine = self._produced(matchers, start_ms, end_ms)
-        fast = getattr(self.base, "select_rows", None)
+        fast = self._base_rows
         if fast is not None and not mine:
-            return fast(_name_last(matchers), start_ms, end_ms)  # type: ignore[no-any-return]
-        base = self.base.select(_name_last(matchers), start_ms, end_ms)
-        return rows_of(_merge(base, mine) if mine else base)
+            return fast(matchers, start_ms, end_ms)  # type: ignore[no-any-return]
+        base = self.base.select(matchers, start_ms, end_ms)
+        rows = rows_of(_merge(base, mine) if mine else base)
+        rows.sort(key=_row_labels)
+        return rows
+
+    def select_windows(self, matchers: list[Matcher], start_ms: int,
+                       end_ms: int) -> list[Rows | Window]:
+        """The base storage's ``select_windows`` when it has one and this evaluation
+        produced nothing the selector sees; else :meth:`select_rows`."""
+        fast = self._base_windows
+        if fast is not None and not self._produced(matchers, start_ms, end_ms):
+            return fast(matchers, start_ms, end_ms)  # type: ignore[no-any-return]
+        return list(self.select_rows(matchers, start_ms, end_ms))
 
 
-def _is_name(m: Matcher) -> bool:
-    return m.name == "__name__"
-
-
-def _name_last(matchers: list[Matcher]) -> list[Matcher]:
-    return sorted(matchers, key=_is_name)
+def _row_labels(row: Rows) -> LabelKey:
+    return row.labels
 
 
 def _merge(base: Iterable[Series], mine: list[tuple[LabelKey, dict[str, str],
@@ -323,8 +332,8 @@ def _copy_state(state: GroupState) -> GroupState:
     return GroupState(
         alerts={i: {k: dataclasses.replace(a, labels=dict(a.labels),
                                            annotations=dict(a.annotations))
-                    for k, a in by_key.items()} for i, by_key in state.alerts.items()},
-        series={i: set(keys) for i, keys in state.series.items()},
+                    for k, a in by_key.items()} for i, by_key in state.alerts.items() if by_key},
+        series=dict(state.series),  # each rule's set is replaced, never changed
         last_evaluation=state.last_evaluation)
 
 
@@ -353,8 +362,11 @@ def evaluate_group(group: RuleGroup, engine: Engine, t: float, state: GroupState
         except (PromQLError, RecursionError, ValueError, ZeroDivisionError, OverflowError) as exc:
             failures.append(RuleFailure(rule.name, i, str(exc)))
             continue
+        before = new.series.get(i)
+        if not produced and not before:
+            continue
         now_keys = {_key(s.labels) for s in produced}
-        for key in sorted(new.series.get(i, set()) - now_keys):
+        for key in sorted(before - now_keys) if before else ():
             produced.append(Sample(dict(key), t_ms, STALE_NAN))
         new.series[i] = now_keys
         for s in produced:

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from monitor.errors import FieldProblem, LimitExceeded, Unprocessable
-from monitor.promql.storage import Matcher, MatchType, Rows, mark_stale
+from monitor.promql.storage import Matcher, MatchType, Rows, Window, mark_stale
 
 log = logging.getLogger("candor.signals.store")
 
@@ -118,15 +118,26 @@ class StoreLimits:
 _TAIL_MAX = 1_000
 """Longest read window (samples) kept as a Python-list tail for the next read."""
 
+_MATCHED_MAX = 1_000_000
+"""Most series references (plus one per selector) that ``_sorted_matching`` remembers."""
+
+
+_NEVER = -(2**63)
+
 
 class _Series:
     """One series. ``tail_ts``/``tail_vs``, when set, are Python lists of every sample at
-    or after ``tail_from`` (ms), the arrays' last ``len(tail_ts)``: rule evaluation reads the same short window
-    every few seconds, and slicing lists is several times cheaper than turning array
-    slices into lists (creating every int and float object) again."""
+    or after ``tail_from`` (ms), the arrays' last ``len(tail_ts)``: rule evaluation reads
+    the same short window every few seconds, and slicing lists is several times cheaper
+    than turning array slices into lists (creating every int and float object) again.
 
-    __slots__ = ("id", "key", "labels", "name", "nan", "tail_from", "tail_ts", "tail_vs", "ts",
-                 "vs")
+    ``nan_ts`` is the newest timestamp holding a NaN (a stale marker, say) and ``drop_ts``
+    the newest where a value is lower than the one before it (a counter reset): a window
+    starting after the first and at or after the second is plain, so
+    :meth:`SeriesStore.select_windows` can summarise it."""
+
+    __slots__ = ("drop_ts", "id", "key", "labels", "nan_ts", "name", "tail_from", "tail_ts",
+                 "tail_vs", "ts", "vs")
 
     def __init__(self, sid: int, key: Key) -> None:
         self.id = sid
@@ -135,16 +146,19 @@ class _Series:
         self.name = self.labels.get("__name__", "")
         self.ts = array("q")
         self.vs = array("d")
-        self.nan = False  # ever held a NaN (e.g. a stale marker): reads must check
+        self.nan_ts = _NEVER
+        self.drop_ts = _NEVER
         self.tail_ts: list[int] | None = None
         self.tail_vs: list[float] = []
         self.tail_from = 0
 
     def put(self, t: int, v: float) -> None:
         if v != v:
-            self.nan = True
+            self.nan_ts = max(self.nan_ts, t)
         ts = self.ts
         if not ts or t > ts[-1]:
+            if ts and v < self.vs[-1]:
+                self.drop_ts = t
             ts.append(t)
             self.vs.append(v)
             if self.tail_ts is not None:
@@ -158,6 +172,30 @@ class _Series:
         else:
             ts.insert(i, t)
             self.vs.insert(i, v)
+        # A sample written into the past may make a decrease at itself or its successor.
+        self.drop_ts = max(self.drop_ts, ts[i + 1] if i + 1 < len(ts) else t)
+
+    def span(self, start_ms: int, end_ms: int) -> tuple[Sequence[int], Sequence[float], int, int]:
+        """``(ts, vs, lo, hi)``: the samples in ``[start_ms, end_ms]`` are ``ts[lo:hi]``,
+        ``vs[lo:hi]``. Reads from the list tail when it covers ``start_ms``, and starts one
+        (or trims it to about the window's length) for the next read."""
+        tail = self.tail_ts
+        if tail is not None and self.tail_from <= start_ms:
+            lo = bisect_left(tail, start_ms)
+            hi = bisect_right(tail, end_ms, lo)
+            if lo > hi - lo:  # keep the tail about as long as the window read
+                del tail[:lo], self.tail_vs[:lo]
+                self.tail_from = start_ms
+                return tail, self.tail_vs, 0, hi - lo
+            return tail, self.tail_vs, lo, hi
+        ats = self.ts
+        lo = bisect_left(ats, start_ms)
+        hi = bisect_right(ats, end_ms, lo)
+        if lo < hi and len(ats) - lo <= _TAIL_MAX:  # keep the samples from `lo` on as lists
+            self.tail_ts, self.tail_vs = ats[lo:].tolist(), self.vs[lo:].tolist()
+            self.tail_from = start_ms
+            return self.tail_ts, self.tail_vs, 0, hi - lo
+        return ats, self.vs, lo, hi
 
     def value_at(self, t: int) -> float | None:
         ts = self.ts
@@ -165,6 +203,22 @@ class _Series:
             return None
         i = bisect_left(ts, t)
         return self.vs[i] if i < len(ts) and ts[i] == t else None
+
+
+def _series_key(series: _Series) -> Key:
+    return series.key
+
+
+def _rows(series: _Series, ts: Sequence[int], vs: Sequence[float], lo: int, hi: int) -> Rows:
+    """The engine's :class:`Rows` of ``ts[lo:hi]``, ``vs[lo:hi]`` (lists or arrays)."""
+    t_part = ts[lo:hi]
+    v_part = vs[lo:hi]
+    if not isinstance(t_part, list):
+        t_part, v_part = t_part.tolist(), v_part.tolist()  # type: ignore[attr-defined]
+    if series.nan_ts >= t_part[0]:
+        marked, stale = mark_stale(v_part)
+        return Rows(series.key, t_part, marked, stale)
+    return Rows(series.key, t_part, v_part, False)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -196,6 +250,8 @@ class SeriesStore:
         self._by_key: dict[Key, _Series] = {}
         self._postings: dict[str, dict[str, set[int]]] = {}
         self._per_metric: dict[str, int] = {}
+        self._matched: dict[int, tuple[list[Matcher], list[_Series]]] = {}
+        self._matched_refs = 0
         self._next_id = 1
         self._segment: _Segment | None = None
         self._segments: list[_Segment] = []
@@ -222,48 +278,61 @@ class SeriesStore:
         return out
 
     def select_rows(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> list[Rows]:
-        """:meth:`select` in the engine's own per-series form (:class:`Rows`): the PromQL
-        engine's fast path, copying each sample once."""
+        """:meth:`select` in the engine's own per-series form (:class:`Rows`), sorted by
+        labels: the PromQL engine's fast path, copying each sample once."""
         out: list[Rows] = []
         append = out.append
         with self._lock:
-            for series in self._matching(matchers):
-                tail = series.tail_ts
-                if tail is not None and series.tail_from <= start_ms:
-                    lo = bisect_left(tail, start_ms)
-                    hi = bisect_right(tail, end_ms, lo)
-                    if lo > hi - lo:  # keep the tail about as long as the window read
-                        del tail[:lo], series.tail_vs[:lo]
-                        series.tail_from = start_ms
-                        hi -= lo
-                        lo = 0
-                    if lo >= hi:
-                        continue
-                    ts, vs = tail[lo:hi], series.tail_vs[lo:hi]
+            for series in self._sorted_matching(matchers):
+                ts, vs, lo, hi = series.span(start_ms, end_ms)
+                if lo < hi:
+                    append(_rows(series, ts, vs, lo, hi))
+        return out
+
+    def select_windows(self, matchers: list[Matcher], start_ms: int,
+                       end_ms: int) -> list[Rows | Window]:
+        """:meth:`select_rows`, except that a series whose samples in the window hold no
+        NaN and never decrease comes as a :data:`Window` (count, first and last sample),
+        copying nothing: all that ``rate``, ``increase`` and ``delta`` need."""
+        out: list[Rows | Window] = []
+        append = out.append
+        with self._lock:
+            for series in self._sorted_matching(matchers):
+                ts, vs, lo, hi = series.span(start_ms, end_ms)
+                if lo >= hi:
+                    continue
+                t_first = ts[lo]
+                if t_first > series.nan_ts and t_first >= series.drop_ts:
+                    last = hi - 1
+                    append((series.key, hi - lo, t_first, vs[lo], ts[last], vs[last]))
                 else:
-                    ats = series.ts
-                    lo = bisect_left(ats, start_ms)
-                    hi = bisect_right(ats, end_ms, lo)
-                    if lo >= hi:
-                        continue
-                    if len(ats) - lo <= _TAIL_MAX:  # keep the samples from `lo` on as lists
-                        tail, tail_vs = ats[lo:].tolist(), series.vs[lo:].tolist()
-                        series.tail_ts, series.tail_vs = tail, tail_vs
-                        series.tail_from = start_ms
-                        ts, vs = tail[:hi - lo], tail_vs[:hi - lo]
-                    else:
-                        ts, vs = ats[lo:hi].tolist(), series.vs[lo:hi].tolist()
-                if series.nan:
-                    marked, stale = mark_stale(vs)
-                    append(Rows(series.key, ts, marked, stale))
-                else:
-                    append(Rows(series.key, ts, vs, False))  # type: ignore[arg-type]
+                    append(_rows(series, ts, vs, lo, hi))
         return out
 
     def series(self, matchers: list[Matcher]) -> list[dict[str, str]]:
         """The label sets of the series matching all ``matchers`` (any time in retention)."""
         with self._lock:
             return [dict(s.labels) for s in self._matching(matchers)]
+
+    def _sorted_matching(self, matchers: list[Matcher]) -> list[_Series]:
+        """:meth:`_matching`, sorted by labels and remembered until a series is created or
+        dropped: rules run the same selectors every few seconds."""
+        hit = self._matched.get(id(matchers))
+        if hit is not None and hit[0] is matchers:
+            return hit[1]
+        found = sorted(self._matching(matchers), key=_series_key)
+        self._matched_refs += len(found) + 1
+        if self._matched_refs > _MATCHED_MAX:
+            self._matched.clear()
+            self._matched_refs = len(found) + 1
+        # Keyed by the list's identity (a rule's selector passes the same list each time);
+        # holding the list keeps that identity from being reused.
+        self._matched[id(matchers)] = (matchers, found)
+        return found
+
+    def _forget_matches(self) -> None:
+        self._matched.clear()
+        self._matched_refs = 0
 
     def _matching(self, matchers: list[Matcher]) -> list[_Series]:
         """The matching series, in creation order. Equality postings are intersected
@@ -376,6 +445,7 @@ class SeriesStore:
         for name, value in key:
             self._postings.setdefault(name, {}).setdefault(value, set()).add(series.id)
         self._per_metric[series.name] = self._per_metric.get(series.name, 0) + 1
+        self._forget_matches()
         return series
 
     def _drop_series(self, series: _Series) -> None:
@@ -387,6 +457,7 @@ class SeriesStore:
             if not values[value]:
                 del values[value]
         self._per_metric[series.name] -= 1
+        self._forget_matches()
 
     # ---- retention ---------------------------------------------------------------
 
