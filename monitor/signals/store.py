@@ -298,7 +298,15 @@ class SeriesStore:
         append = out.append
         with self._lock:
             for series in self._sorted_matching(matchers):
-                ts, vs, lo, hi = series.span(start_ms, end_ms)
+                ts = series.tail_ts  # span()'s common case, inlined: this loop is the hot one
+                if ts is not None and series.tail_from <= start_ms:
+                    lo = bisect_left(ts, start_ms)
+                    hi = bisect_right(ts, end_ms, lo)
+                    vs: Sequence[float] = series.tail_vs
+                    if lo > hi - lo:
+                        ts, vs, lo, hi = series.span(start_ms, end_ms)  # trims the tail
+                else:
+                    ts, vs, lo, hi = series.span(start_ms, end_ms)
                 if lo >= hi:
                     continue
                 t_first = ts[lo]

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import math
 
-from monitor.promql.storage import STALE_NAN, Matcher, MatchType, rows_of
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor.promql.engine import Engine
+from monitor.promql.storage import STALE_NAN, Matcher, MatchType, MemoryStorage, rows_of
 from monitor.signals.store import SeriesStore, key_of
 
 UP = key_of({"__name__": "up", "job": "api"})
@@ -54,3 +58,43 @@ def test_stale_markers_come_back_as_none_and_plain_nans_stay() -> None:
         [(labels, ts, vs, stale)] = rows(store, 4_000, 8_000)
         assert labels == UP and ts == [4_000, 5_000, 6_000, 7_000] and stale
         assert vs[:3] == [4.0, 5.0, None] and math.isnan(vs[3])
+
+
+# ---- select_windows: rate() from summaries equals rate() from every sample -------------
+
+_changes = st.one_of(st.floats(0, 1e3), st.floats(0, 1e3), st.floats(0, 1e3),
+                     st.sampled_from(["reset", "nan", "stale"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(steps=st.lists(st.tuples(st.integers(1, 4_000), _changes), min_size=1, max_size=40),
+       late=st.lists(st.tuples(st.integers(0, 80_000), st.floats(0, 1e6)), max_size=2),
+       func=st.sampled_from(["rate", "increase", "delta"]),
+       window=st.sampled_from(["5s", "20s", "1m"]))
+def test_rates_from_store_windows_equal_rates_from_all_samples(
+        steps: list[tuple[int, float | str]], late: list[tuple[int, float]], func: str,
+        window: str) -> None:
+    """Counters that grow, reset, hold NaNs and stale markers, and get samples written
+    into the past: the store's summaries (what rule evaluation reads) give bit-identical
+    results to the engine reading every sample (MemoryStorage, which has none)."""
+    store, memory = SeriesStore(retention_ms=10_000_000), MemoryStorage()
+    t, value, points = 0, 0.0, {}
+    for gap, change in steps:
+        t += gap
+        if change == "reset":
+            value = 0.0
+        elif isinstance(change, float):
+            value += change
+        points[t] = {"nan": math.nan, "stale": STALE_NAN}.get(change, value)  # type: ignore[call-overload]
+    for at, _ in sorted(points.items()):
+        store.append([(UP, at, points[at])], now_ms=at)
+    for at, late_value in late:  # written into the past, after the rest
+        if at not in points:
+            points[at] = late_value
+            store.append([(UP, at, late_value)], now_ms=t)
+    memory.add(dict(UP), sorted(points.items()))
+    query = f"{func}(up[{window}])"
+    for at in range(0, t + 2_000, 1_500):
+        got = Engine(store).instant(query, at / 1000)
+        want = Engine(memory).instant(query, at / 1000)
+        assert [(s.labels, repr(s.value)) for s in got] == [(s.labels, repr(s.value)) for s in want]
