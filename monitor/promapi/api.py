@@ -108,7 +108,9 @@ def _get_and_post(path: str, summary: str) -> Callable[[_F], _F]:
 
 
 def _engine(runtime: Runtime) -> Engine:
-    return Engine(runtime.signals.store, lookback=config_duration(runtime.settings.engine.lookback))
+    engine = runtime.settings.engine
+    return Engine(runtime.signals.store, lookback=config_duration(engine.lookback),
+                  max_samples=engine.max_samples)
 
 
 def _now(runtime: Runtime) -> float:

@@ -42,7 +42,13 @@ from monitor.promql.value import (
     labels_string,
 )
 
-__all__ = ["Engine", "QueryResult"]
+__all__ = ["MAX_SAMPLES", "Engine", "QueryResult"]
+
+
+MAX_SAMPLES = 50_000_000
+"""Default cap on the samples a query may hold (Prometheus's ``--query.max-samples``)."""
+
+TOO_MANY_SAMPLES = "query processing would load too many samples into memory in query execution"
 
 
 @dataclass
@@ -65,8 +71,9 @@ class Engine:
     """
 
     def __init__(self, storage: Storage, lookback: float = 300.0,
-                 subquery_step: float = 60.0) -> None:
+                 subquery_step: float = 60.0, max_samples: int = MAX_SAMPLES) -> None:
         self.storage = storage
+        self.max_samples = max_samples
         # The optional fast paths of the storage contract (see monitor.promql.storage).
         self.select_rows: Callable[..., list[Rows]] | None = getattr(storage, "select_rows",
                                                                      None)
@@ -118,11 +125,13 @@ class Engine:
         while t <= e_ms:
             val = ev.eval(node, t)
             if isinstance(val, Scalar):
+                ev.count_samples(1)
                 rs = out.setdefault((), RangeSeries(()))
                 rs.ts.append(t)
                 rs.vs.append(val.value)
             else:
                 assert isinstance(val, Vector)
+                ev.count_samples(len(val))
                 for s in ev.finish_vector(val, t):
                     rs = out.setdefault(s.labels, RangeSeries(s.labels))
                     rs.ts.append(t)
@@ -222,6 +231,7 @@ class Evaluator:
         self.warnings: dict[str, None] = {}
         self.infos: dict[str, None] = {}
         self.pinned = False  # a selector or subquery has an `@ <timestamp>`
+        self.samples = 0  # see count_samples
 
     # -- annotations ---------------------------------------------------------
     def _pos(self, node: ast.Expr) -> str:
@@ -255,7 +265,9 @@ class Evaluator:
         for key, (lo, hi) in self.windows.items():
             matchers = self.selectors[key].matchers
             if select_windows is not None and key in window_only:
-                self.summaries[key] = select_windows(matchers, lo, hi)
+                windows = self.summaries[key] = select_windows(matchers, lo, hi)
+                self.count_samples(sum([w[1] if type(w) is tuple else len(w.ts)  # type: ignore[union-attr]
+                                        for w in windows]))
                 continue
             if select_rows is not None:
                 fetched: list[Rows] = select_rows(matchers, lo, hi)  # sorted by labels
@@ -263,7 +275,16 @@ class Evaluator:
                 fetched = rows_of(engine.storage.select(matchers, lo, hi))
                 if len(fetched) > 1:
                     fetched.sort(key=_fetched_labels)  # Prometheus storage returns sorted series
+            self.count_samples(sum([len(f.ts) for f in fetched]))
             self.data[key] = fetched
+
+    def count_samples(self, n: int) -> None:
+        """Add ``n`` to the samples this query holds; over ``max_samples`` it fails, with
+        Prometheus's message. Counted: samples read from storage, points of a range
+        query's result and of subquery steps."""
+        self.samples += n
+        if self.samples > self.engine.max_samples:
+            raise EvalError(TOO_MANY_SAMPLES)
 
     def _plan_windows(self, node: ast.Expr, t: int) -> frozenset[int]:
         """:meth:`collect_windows` for one instant ``t``. The windows relative to ``t`` are
@@ -454,6 +475,7 @@ class Evaluator:
             val = self.sub_cache.get(key)
             if val is None:
                 val = self.eval(node.expr, ts)
+                self.count_samples(len(val) if isinstance(val, Vector) else 1)
                 self.sub_cache[key] = val
             if isinstance(val, Scalar):
                 val = Vector([Sample((), val.value, ts)])

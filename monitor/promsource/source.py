@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import NamedTuple, Protocol
 
 from monitor.errors import Unprocessable
-from monitor.promql.engine import Engine
+from monitor.promql.engine import MAX_SAMPLES, Engine
 from monitor.promql.errors import PromQLError
 from monitor.promql.storage import Storage
 from monitor.promql.value import Matrix, Scalar, Vector
@@ -53,8 +53,9 @@ class Queryable(Protocol):
 class EmbeddedSource:
     """The embedded PromQL engine over a series store (``runtime.signals.store``)."""
 
-    def __init__(self, storage: Storage, *, lookback: float = 300.0) -> None:
-        self.engine = Engine(storage, lookback=lookback)
+    def __init__(self, storage: Storage, *, lookback: float = 300.0,
+                 max_samples: int = MAX_SAMPLES) -> None:
+        self.engine = Engine(storage, lookback=lookback, max_samples=max_samples)
 
     def query(self, expr: str, t: float) -> list[InstantSample]:
         try:
@@ -93,4 +94,5 @@ def signal_source(runtime: object, *, timeout: float = 10.0) -> Queryable:
 
         return PrometheusClient(engine.prometheus_url, timeout=timeout)
     return EmbeddedSource(runtime.signals.store,  # type: ignore[attr-defined]
-                          lookback=parse_duration(engine.lookback))
+                          lookback=parse_duration(engine.lookback),
+                          max_samples=engine.max_samples)

@@ -6,6 +6,7 @@ mode = "embedded"              # or "prometheus": an external Prometheus evaluat
 rule_files = ["rules/*.yml"]   # globs, relative to the working directory
 evaluation_interval = "5s"     # groups without their own `interval`
 lookback = "5m"                # how far back an instant selector looks for a sample
+max_samples = 50000000         # samples one query may hold (Prometheus's --query.max-samples)
 external_labels = {}           # added to alerts sent to the intake; `$externalLabels` in templates
 prometheus_url = ""            # mode = "prometheus": where Candor reads series (monitor.promsource)
 ```
@@ -39,6 +40,7 @@ class EngineSettings(BaseModel):
     rule_files: list[str] = ["rules/*.yml"]
     evaluation_interval: Duration = "5s"
     lookback: Duration = "5m"
+    max_samples: int = Field(50_000_000, gt=0)
     external_labels: dict[LabelName, str] = {}
     prometheus_url: str = ""
 

@@ -22,7 +22,7 @@ from typing import Protocol
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from monitor.alerting.model import Alert
-from monitor.promql.engine import Engine
+from monitor.promql.engine import MAX_SAMPLES, Engine
 from monitor.promql.storage import Matcher, Series
 from monitor.rules.evaluate import GroupState, RuleFailure, evaluate_group, notifications
 from monitor.rules.loader import RuleFileError, load_rules
@@ -89,11 +89,12 @@ class RuleManager:
 
     def __init__(self, groups: Iterable[RuleGroup], storage: WritableStorage, *,
                  default_interval: float = 5.0, lookback: float = 300.0,
+                 max_samples: int = MAX_SAMPLES,
                  external_labels: Mapping[str, str] | None = None, external_url: str = "",
                  registry: CollectorRegistry | None = None,
                  timer: Callable[[], float] = time.perf_counter) -> None:
         self.storage = storage
-        self.engine = Engine(storage, lookback=lookback)
+        self.engine = Engine(storage, lookback=lookback, max_samples=max_samples)
         self.external_labels = dict(external_labels or {})
         self.external_url = external_url
         self.timer = timer
@@ -119,7 +120,7 @@ class RuleManager:
         groups = load_groups(engine.rule_files) + slo_groups(settings)
         url = getattr(getattr(settings, "server", None), "public_url", "")
         return cls(groups, storage, default_interval=parse_duration(engine.evaluation_interval),
-                   lookback=parse_duration(engine.lookback),
+                   lookback=parse_duration(engine.lookback), max_samples=engine.max_samples,
                    external_labels=engine.external_labels, external_url=url, registry=registry)
 
     def evaluate_due(self, now: float, sink: AlertSink | None = None) -> list[Alert]:

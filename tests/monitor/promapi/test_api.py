@@ -14,7 +14,7 @@ from monitor.rules.loader import parse_rules
 from monitor.rules.manager import RuleManager
 from monitor.scheduler import RuleOutput, rule_job
 from tests.conftest import bearer
-from tests.monitor.promapi.conftest import T0
+from tests.monitor.promapi.conftest import T0, put
 
 API = "/prometheus/api/v1"
 
@@ -270,3 +270,18 @@ def test_the_scheduled_engine_with_slos_shows_up_in_rules(
     assert [(g["name"], g["file"], len(g["rules"])) for g in groups] == [
         ("slo-api-availability", "candor-slo.yml", 15)]
     assert {r["health"] for r in groups[0]["rules"]} == {"ok"}
+
+
+def test_a_query_over_engine_max_samples_is_a_422_execution_error(
+        make_settings: Any, make_runtime: Any) -> None:
+    runtime = make_runtime(make_settings(engine={"max_samples": 30}))
+    put(runtime, {"__name__": "up", "job": "api"}, [(T0 - 600 + 15 * i, 1) for i in range(41)])
+    viewer = bearer(runtime, Role.VIEWER)
+    with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
+        small = get(client, "/query", viewer, query="count_over_time(up[5m])", time=T0)
+        large = get(client, "/query", viewer, query="count_over_time(up[10m])", time=T0)
+
+    assert small.status_code == 200
+    assert error(large, 422, "execution") == (
+        "query processing would load too many samples into memory in query execution")
+    runtime.signals.close()

@@ -248,3 +248,20 @@ def test_deeply_nested_expressions_fail_with_typed_errors() -> None:
     with pytest.raises(EvalError, match="nested too deeply"):
         engine.instant("1" + " + 1" * 5000, 0)
     assert engine.instant("(" * 100 + "1" + ")" * 100, 0) == Scalar(1.0, 0)
+
+
+def test_a_query_holding_more_than_max_samples_fails_like_prometheus() -> None:
+    store = _store((COUNTER, [(t, t / 15) for t in range(0, 601, 15)]))  # 40 in (0, 600]
+    roomy, tight = Engine(store, max_samples=40), Engine(store, max_samples=39)
+
+    assert roomy.instant("count_over_time(requests_total[10m])", 600.0)
+    for query in ("count_over_time(requests_total[10m])", "rate(requests_total[10m])"):
+        with pytest.raises(EvalError, match="^query processing would load too many samples "
+                                            "into memory in query execution$"):
+            tight.instant(query, 600.0)
+    # range-query points and subquery steps count too
+    with pytest.raises(EvalError, match="too many samples"):
+        tight.range("vector(1)", 0, 39, 1)  # 40 points
+    with pytest.raises(EvalError, match="too many samples"):
+        tight.instant("max_over_time(vector(1)[40s:1s])", 600.0)  # 40 steps
+    assert tight.range("vector(1)", 0, 38, 1)

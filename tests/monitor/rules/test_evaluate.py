@@ -88,3 +88,17 @@ def test_templates_render_like_prometheus() -> None:
         "10u|1e-05|10us|0.001%|1970-01-01 00:00:00 +0000 UTC|1e-05")
     assert render("{{ if gt $value 1.0 }}hi{{ else }}lo{{ end }} {{ .Labels.a }}{{ $labels.no }}",
                   {"a": "x"}, 2.0) == "hi x"
+
+
+def test_a_rule_over_the_sample_cap_fails_alone() -> None:
+    rules = parse_rules("groups:\n- name: g\n  rules:\n"
+                        "  - record: wide\n    expr: count_over_time(up[1h])\n"
+                        "  - record: narrow\n    expr: up\n")[0].groups[0]
+    store = MemoryStorage()
+    store.add({"__name__": "up", "job": "x"}, [(i * 15_000, 1) for i in range(240)])
+
+    result = evaluate_group(rules, Engine(store, max_samples=100), 3_600.0)
+
+    assert [(f.rule, f.message) for f in result.failures] == [
+        ("wide", "query processing would load too many samples into memory in query execution")]
+    assert [s.labels for s in result.samples] == [{"__name__": "narrow", "job": "x"}]
