@@ -339,9 +339,11 @@ def _copy_state(state: GroupState) -> GroupState:
 
 def evaluate_group(group: RuleGroup, engine: Engine, t: float, state: GroupState | None = None,
                    *, external_labels: Mapping[str, str] | None = None,
-                   external_url: str = "") -> GroupEvaluation:
+                   external_url: str = "", alert_series: bool = True) -> GroupEvaluation:
     """Evaluate every rule of ``group`` at ``t`` (Unix seconds, minus the group's
-    ``query_offset``). A failing rule is reported in ``failures``; the others still run."""
+    ``query_offset``). A failing rule is reported in ``failures``; the others still run.
+    ``alert_series=False`` leaves out the ``ALERTS``/``ALERTS_FOR_STATE`` samples (while
+    the ``for`` state waits to be restored: see :mod:`monitor.rules.restore`)."""
     new = _copy_state(state) if state is not None else GroupState()
     t = t - group.query_offset_s
     overlay = _Overlay(engine.storage)
@@ -359,6 +361,8 @@ def evaluate_group(group: RuleGroup, engine: Engine, t: float, state: GroupState
             else:
                 produced = _alerting(rule, scoped, t, group.limit, new.alerts.setdefault(i, {}),
                                      ext, external_url, transitions)
+                if not alert_series:
+                    produced = []
         except (PromQLError, RecursionError, ValueError, ZeroDivisionError, OverflowError) as exc:
             failures.append(RuleFailure(rule.name, i, str(exc)))
             continue

@@ -27,6 +27,7 @@ from monitor.promql.storage import Matcher, Series
 from monitor.rules.evaluate import GroupState, RuleFailure, evaluate_group, notifications
 from monitor.rules.loader import RuleFileError, load_rules
 from monitor.rules.models import RuleGroup
+from monitor.rules.restore import needs_restore, restore_for_state
 
 __all__ = ["AlertSink", "RuleManager", "WritableStorage", "intake_sink"]
 
@@ -73,6 +74,9 @@ class _Metrics:
                                    registry=registry)
         self.failures = Counter("candor_rule_evaluation_failures",
                                 "Rule evaluations that failed.", by_group, registry=registry)
+        self.restore = Gauge("candor_rule_group_last_restore_duration_seconds",
+                             "How long restoring the group's alerts from ALERTS_FOR_STATE took.",
+                             by_group, registry=registry)
 
 
 @dataclass
@@ -82,6 +86,9 @@ class _Scheduled:
     state: GroupState = field(default_factory=GroupState)
     next_due: float | None = None
     last_failures: list[RuleFailure] = field(default_factory=list)
+    until_restore: int = 0
+    """Evaluations left before the ``for`` state is restored (Prometheus waits for two:
+    recording rules and fresh samples settle first); 0 once done or not needed."""
 
 
 class RuleManager:
@@ -89,7 +96,8 @@ class RuleManager:
 
     def __init__(self, groups: Iterable[RuleGroup], storage: WritableStorage, *,
                  default_interval: float = 5.0, lookback: float = 300.0,
-                 max_samples: int = MAX_SAMPLES,
+                 max_samples: int = MAX_SAMPLES, outage_tolerance: float = 3600.0,
+                 grace_period: float = 600.0,
                  external_labels: Mapping[str, str] | None = None, external_url: str = "",
                  registry: CollectorRegistry | None = None,
                  timer: Callable[[], float] = time.perf_counter) -> None:
@@ -99,7 +107,11 @@ class RuleManager:
         self.external_url = external_url
         self.timer = timer
         self.metrics = _Metrics(registry or CollectorRegistry())
-        self.groups = [_Scheduled(g, g.interval_s or default_interval) for g in groups]
+        self.outage_tolerance = outage_tolerance
+        self.grace_period = grace_period
+        self.groups = [_Scheduled(g, g.interval_s or default_interval,
+                                  until_restore=2 if needs_restore(g, grace_period) else 0)
+                       for g in groups]
         for s in self.groups:
             key = s.group.key
             self.metrics.interval.labels(key).set(s.interval)
@@ -121,6 +133,8 @@ class RuleManager:
         url = getattr(getattr(settings, "server", None), "public_url", "")
         return cls(groups, storage, default_interval=parse_duration(engine.evaluation_interval),
                    lookback=parse_duration(engine.lookback), max_samples=engine.max_samples,
+                   outage_tolerance=parse_duration(engine.for_outage_tolerance),
+                   grace_period=parse_duration(engine.for_grace_period),
                    external_labels=engine.external_labels, external_url=url, registry=registry)
 
     def evaluate_due(self, now: float, sink: AlertSink | None = None) -> list[Alert]:
@@ -153,8 +167,13 @@ class RuleManager:
         started = self.timer()
         result = evaluate_group(s.group, self.engine, now, s.state,
                                 external_labels=self.external_labels,
-                                external_url=self.external_url)
+                                external_url=self.external_url,
+                                alert_series=s.until_restore == 0)
         s.state = result.state
+        if s.until_restore:
+            s.until_restore -= 1
+            if not s.until_restore:
+                self._restore(s, now)
         append_many = getattr(self.storage, "append_many", None)
         if append_many is not None:
             append_many([(sample.labels, sample.t_ms, sample.value) for sample in result.samples])
@@ -172,6 +191,16 @@ class RuleManager:
         self.metrics.last.labels(key).set(now)
         return notifications(result.transitions, external_labels=self.external_labels,
                              generator_url=self.external_url)
+
+    def _restore(self, s: _Scheduled, now: float) -> None:
+        started = self.timer()
+        restored = restore_for_state(s.group, s.state, self.storage, now - s.group.query_offset_s,
+                                     outage_tolerance_s=self.outage_tolerance,
+                                     grace_period_s=self.grace_period)
+        self.metrics.restore.labels(s.group.key).set(self.timer() - started)
+        if restored:
+            log.info("restored the 'for' state of %d alert(s) in group %r", restored,
+                     s.group.name)
 
     def status(self) -> list[dict[str, object]]:
         """Per group: name, file, interval, last evaluation and last failures (for APIs)."""
