@@ -190,6 +190,21 @@ def _window_only(node: ast.Expr) -> frozenset[int]:
     return frozenset(found)
 
 
+def _threshold(node: ast.BinaryExpr) -> float | None:
+    """For ``<expr> <comparison> <number>`` (no ``bool``): the number, else None. Worked
+    out once per node."""
+    found = node.__dict__.get("_threshold", _UNSET)
+    if found is _UNSET:
+        rhs = ast.unwrap_parens(node.rhs)
+        found = node.__dict__["_threshold"] = (
+            rhs.value if isinstance(rhs, ast.NumberLiteral) and node.op in COMPARISON_OPS
+            and not node.return_bool else None)
+    return found  # type: ignore[no-any-return]
+
+
+_UNSET = object()
+
+
 def _fetched_labels(f: _Fetched) -> Labels:
     return f.labels
 
@@ -499,13 +514,16 @@ class Evaluator:
     # -- binary operators ------------------------------------------------------------
     def _binary(self, node: ast.BinaryExpr, t: int) -> Value:
         op = node.op
-        lhs = self.eval(node.lhs, t)
+        threshold = _threshold(node)
+        if threshold is not None:  # the usual alert, `expr > 5`: filter, nothing else
+            lhs = self.eval(node.lhs, t)
+            if type(lhs) is Vector:
+                cmp = F.COMPARISON[op]
+                return Vector([Sample(s.labels, s.value, t, s.drop_name) for s in lhs
+                               if cmp(s.value, threshold)])
+        else:
+            lhs = self.eval(node.lhs, t)
         rhs = self.eval(node.rhs, t)
-        if type(lhs) is Vector and type(rhs) is Scalar and op in COMPARISON_OPS \
-                and not node.return_bool:  # the usual alert: `expr > threshold`
-            cmp, x = F.COMPARISON[op], rhs.value
-            return Vector([Sample(s.labels, s.value, t, s.drop_name) for s in lhs
-                           if cmp(s.value, x)])
         if isinstance(lhs, Scalar) and isinstance(rhs, Scalar):
             if op in COMPARISON_OPS:
                 return Scalar(1.0 if F.COMPARISON[op](lhs.value, rhs.value) else 0.0, t)
@@ -650,11 +668,6 @@ class Evaluator:
         assert isinstance(v, Matrix)
         return v
 
-    def _aggregate(self, node: ast.AggregateExpr, t: int) -> Value:
-        return aggregate(self, node, t)
-
-    def _call(self, node: ast.Call, t: int) -> Value:
-        return call(self, node, t)
 
 
 _DISPATCH: dict[type, Callable[[Evaluator, ast.Expr, int], Value]] = {
@@ -666,6 +679,6 @@ _DISPATCH: dict[type, Callable[[Evaluator, ast.Expr, int], Value]] = {
     ast.SubqueryExpr: Evaluator._subquery,  # type: ignore[dict-item]
     ast.UnaryExpr: Evaluator._unary,  # type: ignore[dict-item]
     ast.BinaryExpr: Evaluator._binary,  # type: ignore[dict-item]
-    ast.AggregateExpr: Evaluator._aggregate,  # type: ignore[dict-item]
-    ast.Call: Evaluator._call,  # type: ignore[dict-item]
+    ast.AggregateExpr: aggregate,  # type: ignore[dict-item]
+    ast.Call: call,  # type: ignore[dict-item]
 }

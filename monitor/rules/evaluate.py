@@ -258,8 +258,11 @@ def _expand(text: str, name: str, labels: dict[str, str], value: float,
 def _alerting(rule: AlertingRule, engine: Engine, t: float, limit: int,
               active: dict[LabelKey, ActiveAlert], external_labels: Mapping[str, str],
               external_url: str, transitions: list[Transition]) -> list[Sample]:
+    results = _query(engine, rule, t)
+    if not results and not active:  # the usual case: nothing pending, firing or resolved
+        return []
     fresh: dict[LabelKey, ActiveAlert] = {}
-    for metric, value in _query(engine, rule, t):
+    for metric, value in results:
         metric.pop("__name__", None)
         labels = dict(metric)
         for k, v in rule.labels.items():
