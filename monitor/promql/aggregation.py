@@ -23,7 +23,7 @@ def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
     op = node.op
     group_key, fused = _plan(node)
     if fused is not None:  # e.g. sum by (x) (rate(m[5m])): no intermediate Vector
-        return _aggregate_pairs(op, node, fused_rates(ev, fused, t), group_key, t)
+        return aggregate_values(op, node, *fused_rates(ev, fused, t), group_key, t)
     param: float | str | None = None
     if node.param is not None:
         pv = ev.eval(node.param, t)
@@ -59,7 +59,7 @@ def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
     return out
 
 
-_SIMPLE = frozenset({"sum", "avg", "count", "group", "max", "min", "stddev", "stdvar"})
+SIMPLE_OPS = frozenset({"sum", "avg", "count", "group", "max", "min", "stddev", "stdvar"})
 
 
 def _plan(node: ast.AggregateExpr) -> tuple[Callable[[Labels], Labels], ast.Call | None]:
@@ -74,17 +74,23 @@ def _plan(node: ast.AggregateExpr) -> tuple[Callable[[Labels], Labels], ast.Call
         else:
             def group_key(lb: Labels) -> Labels:
                 return tuple([p for p in lb if p[0] in names])
-        fused = fused_call(node.expr) if node.op in _SIMPLE else None
+        fused = fused_call(node.expr) if node.op in SIMPLE_OPS else None
         plan = node.__dict__["_agg_plan"] = (group_key, fused)
     return plan  # type: ignore[no-any-return]
+
+
+def group_key_of(node: ast.AggregateExpr) -> Callable[[Labels], Labels]:
+    """The function giving a series' group (its ``by``/``without`` labels) for ``node``."""
+    return _plan(node)[0]
 
 
 _MEMO_MAX = 50_000
 
 
-def _aggregate_pairs(op: str, node: ast.AggregateExpr, pairs: list[tuple[Labels, float]],
+def aggregate_values(op: str, node: ast.AggregateExpr, names: list[Labels], values: list[float],
                      group_key: Callable[[Labels], Labels], t: int) -> Vector:
-    """``op`` over ``(labels, value)`` pairs whose names are all marked to be dropped.
+    """``op`` over series given as parallel lists of labels and values, whose names are
+    all marked to be dropped.
 
     Group keys are remembered on the node per label tuple *object*: storage hands out the
     same tuples each time a rule runs. The memo holds the tuple, so its id stays unique."""
@@ -93,7 +99,7 @@ def _aggregate_pairs(op: str, node: ast.AggregateExpr, pairs: list[tuple[Labels,
         memo = node.__dict__["_group_memo"] = {}
     get = memo.get
     groups: dict[Labels, list[float]] = {}
-    for labels, value in pairs:
+    for labels, value in zip(names, values):  # noqa: B905 (equal lengths; zip reuses its tuple)
         hit = get(id(labels))
         if hit is not None and hit[0] is labels:
             key = hit[1]

@@ -161,31 +161,35 @@ def _matrix_rows(ev: Evaluator, arg: ast.Expr,
     return [(rs.labels, rs.ts, rs.vs) for rs in ev.eval_matrix(arg, t)]
 
 
-def _rates(ev: Evaluator, node: ast.Call, t: int, is_counter: bool,
-           is_rate: bool) -> list[tuple[Labels, float]]:
-    """``(labels, value)`` of rate/increase/delta at ``t`` (the names are to be dropped)."""
+Rated = tuple[list[Labels], list[float]]
+"""Parallel lists: each series' labels and its rate-like value (names to be dropped)."""
+
+
+def _rates(ev: Evaluator, node: ast.Call, t: int, is_counter: bool, is_rate: bool) -> Rated:
+    """The labels and values of rate/increase/delta at ``t`` (names to be dropped)."""
     arg = node.args[0]
     rstart, rend, rng = ev.range_bounds(arg, t)
-    selector, counter_name = _rate_arg(node)
+    selector, counter_name = rate_arg(node)
     windows = ev.summaries.get(id(selector)) if selector is not None else None
     if windows is not None:
         if is_counter and not counter_name:
             _non_counter_info(ev, node, _window_labels(windows))
-        return _window_rates(windows, rstart, rend, rng, is_counter, is_rate)
+        return window_rates(windows, rstart, rend, rng, is_counter, is_rate)
     rows = _matrix_rows(ev, arg, t)
     if is_counter and not counter_name:
         _non_counter_info(ev, node, [labels for labels, ts, _ in rows if ts])
     rate = F.extrapolated_rate
-    out: list[tuple[Labels, float]] = []
-    append = out.append
+    names: list[Labels] = []
+    values: list[float] = []
     for labels, ts, vs in rows:
         v = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)
         if v is not None:
-            append((labels, v))
-    return out
+            names.append(labels)
+            values.append(v)
+    return names, values
 
 
-def _rate_arg(node: ast.Call) -> tuple[ast.VectorSelector | None, bool]:
+def rate_arg(node: ast.Call) -> tuple[ast.VectorSelector | None, bool]:
     """The vector selector of a rate-like call's plain range argument (None for a
     subquery or other expression), and whether its matchers fix a metric name that looks
     like a counter (so the "might not be a counter" check can never fire). Worked out
@@ -210,13 +214,14 @@ def _window_labels(windows: list[Rows | Window]) -> list[Labels]:
             for w in windows if type(w) is tuple or any(v is not None for v in w.vs)]  # type: ignore[union-attr]
 
 
-def _window_rates(windows: list[Rows | Window], rstart: int, rend: int, rng: int,
-                  is_counter: bool, is_rate: bool) -> list[tuple[Labels, float]]:
+def window_rates(windows: list[Rows | Window], rstart: int, rend: int, rng: int,
+                  is_counter: bool, is_rate: bool) -> Rated:
     """:func:`_rates` over storage summaries (``select_windows``): a :data:`Window` needs
     no reset check and no copy; a :class:`Rows` is read like :meth:`matrix_rows` would."""
     rate = F.extrapolated_rate
-    out: list[tuple[Labels, float]] = []
-    append = out.append
+    names: list[Labels] = []
+    values: list[float] = []
+    name, value = names.append, values.append
     per_second = rng / 1000
     for w in windows:
         if type(w) is tuple:
@@ -239,43 +244,46 @@ def _window_rates(windows: list[Rows | Window], rstart: int, rend: int, rng: int
             if to_end >= avg * 1.1:
                 to_end = avg / 2
             factor = (sampled + to_start + to_end) / sampled if sampled != 0 else 1.0
-            append((labels, result * (factor / per_second if is_rate else factor)))
+            name(labels)
+            value(result * (factor / per_second if is_rate else factor))
             continue
         assert isinstance(w, Rows)
         ts, vs = w.ts, w.vs
         if w.has_stale:
             kept = [(t, v) for t, v in zip(ts, vs, strict=True) if v is not None]
             ts, vs = [t for t, _ in kept], [v for _, v in kept]
-        value = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)  # type: ignore[arg-type]
-        if value is not None:
-            append((w.labels, value))
-    return out
+        v = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)  # type: ignore[arg-type]
+        if v is not None:
+            name(w.labels)
+            value(v)
+    return names, values
 
 
 def _rate_like(is_counter: bool, is_rate: bool) -> Callable[[Evaluator, ast.Call, int], Value]:
     def impl(ev: Evaluator, node: ast.Call, t: int) -> Value:
         return Vector([Sample(labels, v, t, True)
-                       for labels, v in _rates(ev, node, t, is_counter, is_rate)])
+                       for labels, v in zip(*_rates(ev, node, t, is_counter, is_rate),
+                                            strict=True)])
 
     return impl
 
 
-_RATE_KINDS = {"rate": (True, True), "increase": (True, False), "delta": (False, False)}
+RATE_KINDS = {"rate": (True, True), "increase": (True, False), "delta": (False, False)}
 
 
 def fused_call(node: ast.Expr) -> ast.Call | None:
     """``node`` (parentheses stripped) if it is ``rate``, ``increase`` or ``delta`` of a
     plain range selector, whose values an aggregation can take as :func:`fused_rates`."""
     node = ast.unwrap_parens(node)
-    if not isinstance(node, ast.Call) or node.func not in _RATE_KINDS:
+    if not isinstance(node, ast.Call) or node.func not in RATE_KINDS:
         return None
     return node if isinstance(ast.unwrap_parens(node.args[0]), ast.MatrixSelector) else None
 
 
-def fused_rates(ev: Evaluator, node: ast.Call, t: int) -> list[tuple[Labels, float]]:
-    """The ``(labels, value)`` pairs of a :func:`fused_call` at ``t``, without building a
-    Vector (every one's metric name is marked to be dropped)."""
-    is_counter, is_rate = _RATE_KINDS[node.func]
+def fused_rates(ev: Evaluator, node: ast.Call, t: int) -> Rated:
+    """The labels and values of a :func:`fused_call` at ``t``, without building a Vector
+    (every one's metric name is marked to be dropped)."""
+    is_counter, is_rate = RATE_KINDS[node.func]
     return _rates(ev, node, t, is_counter, is_rate)
 
 

@@ -24,6 +24,7 @@ from monitor.promql import functions as F
 from monitor.promql.aggregation import aggregate
 from monitor.promql.calls import call
 from monitor.promql.errors import EvalError
+from monitor.promql.fastpath import fast_plan
 from monitor.promql.lexer import line_col
 from monitor.promql.parser import COMPARISON_OPS, parse_expr
 from monitor.promql.storage import Matcher, Rows, Storage, Window, rows_of
@@ -92,6 +93,10 @@ class Engine:
     def _query_instant(self, expr: str | ast.Expr, t: float) -> QueryResult:
         text, node = _prepare(expr)
         t_ms = round(t * 1000)
+        if self.select_windows is not None:
+            fast = fast_plan(node)
+            if fast is not None:  # a rule's usual shape: see monitor.promql.fastpath
+                return QueryResult(fast.run(self, t_ms))
         ev = Evaluator(self, text, t_ms, t_ms, 0)
         ev.prefetch(node, t_ms, t_ms)
         val = ev.eval(node, t_ms)
@@ -188,6 +193,20 @@ def _window_only(node: ast.Expr) -> frozenset[int]:
 
     walk(node)
     return frozenset(found)
+
+
+def finish_vector(vec: Vector, t: int) -> Vector:
+    """A query's final instant vector: marked metric names dropped, duplicate label sets
+    rejected, every sample stamped with the evaluation time ``t``."""
+    out = Vector()
+    seen: set[Labels] = set()
+    for s in vec:
+        lbls = drop_name(s.labels) if s.drop_name else s.labels
+        if lbls in seen:
+            raise EvalError("vector cannot contain metrics with the same labelset")
+        seen.add(lbls)
+        out.append(Sample(lbls, s.value, t))
+    return out
 
 
 def _threshold(node: ast.BinaryExpr) -> float | None:
@@ -363,15 +382,7 @@ class Evaluator:
     # -- results ------------------------------------------------------------------
     def finish_vector(self, vec: Vector, t: int) -> Vector:
         """Drop marked metric names, reject duplicate label sets, stamp time ``t``."""
-        out = Vector()
-        seen: set[Labels] = set()
-        for s in vec:
-            lbls = drop_name(s.labels) if s.drop_name else s.labels
-            if lbls in seen:
-                raise EvalError("vector cannot contain metrics with the same labelset")
-            seen.add(lbls)
-            out.append(Sample(lbls, s.value, t))
-        return out
+        return finish_vector(vec, t)
 
     def finish_matrix(self, mat: Matrix) -> Matrix:
         """Drop marked metric names and reject duplicate label sets."""
