@@ -215,7 +215,7 @@ def _window_labels(windows: list[Rows | Window]) -> list[Labels]:
 
 
 def window_rates(windows: list[Rows | Window], rstart: int, rend: int, rng: int,
-                  is_counter: bool, is_rate: bool) -> Rated:
+                 is_counter: bool, is_rate: bool) -> Rated:
     """:func:`_rates` over storage summaries (``select_windows``): a :data:`Window` needs
     no reset check and no copy; a :class:`Rows` is read like :meth:`matrix_rows` would."""
     rate = F.extrapolated_rate

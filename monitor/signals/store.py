@@ -301,7 +301,8 @@ class SeriesStore:
                 ts = series.tail_ts  # span()'s common case, inlined: this loop is the hot one
                 if ts is not None and series.tail_from <= start_ms:
                     lo = bisect_left(ts, start_ms)
-                    hi = bisect_right(ts, end_ms, lo)
+                    # Rules read up to now, and the newest sample is rarely in the future.
+                    hi = len(ts) if ts and ts[-1] <= end_ms else bisect_right(ts, end_ms, lo)
                     vs: Sequence[float] = series.tail_vs
                     if lo > hi - lo:
                         ts, vs, lo, hi = series.span(start_ms, end_ms)  # trims the tail
