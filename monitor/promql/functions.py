@@ -29,19 +29,20 @@ def kahan_inc(inc: float, s: float, c: float) -> tuple[float, float]:
 
 
 def kahan_sum(values: Sequence[float]) -> float:
-    """Neumaier-compensated sum: :func:`kahan_inc` over ``values``, inlined (hot path)."""
+    """Neumaier-compensated sum: :func:`kahan_inc` over ``values``, inlined (hot path).
+
+    :func:`kahan_inc` zeroes the compensation once the sum overflows; here that step is
+    left out: an infinite running sum stays infinite or turns NaN, and then the result
+    is that sum whatever the compensation holds."""
     s = c = 0.0
-    isinf = math.isinf
     for v in values:
         t = s + v
-        if isinf(t):
-            c = 0.0
-        elif abs(s) >= abs(v):
+        if abs(s) >= abs(v):
             c += (s - t) + v
         else:
             c += (v - t) + s
         s = t
-    return s if isinf(s) else s + c
+    return s if math.isinf(s) else s + c
 
 
 # -- binary operators ------------------------------------------------------
