@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from monitor.promql import ast
 from monitor.promql import functions as F
-from monitor.promql.calls import fused_call, fused_rates
+from monitor.promql.calls import Grouped, Grouping, fused_call, fused_rates
 from monitor.promql.errors import EvalError
 from monitor.promql.value import NAME, Labels, Sample, Scalar, String, Value, Vector, labels_from
 
@@ -23,7 +23,7 @@ def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
     op = node.op
     group_key, fused = _plan(node)
     if fused is not None:  # e.g. sum by (x) (rate(m[5m])): no intermediate Vector
-        return aggregate_values(op, node, *fused_rates(ev, fused, t), group_key, t)
+        return reduce_groups(op, fused_rates(ev, fused, t, grouping_of(node)), t)
     param: float | str | None = None
     if node.param is not None:
         pv = ev.eval(node.param, t)
@@ -79,38 +79,21 @@ def _plan(node: ast.AggregateExpr) -> tuple[Callable[[Labels], Labels], ast.Call
     return plan  # type: ignore[no-any-return]
 
 
-def group_key_of(node: ast.AggregateExpr) -> Callable[[Labels], Labels]:
-    """The function giving a series' group (its ``by``/``without`` labels) for ``node``."""
-    return _plan(node)[0]
+def grouping_of(node: ast.AggregateExpr) -> Grouping:
+    """``node``'s group-key function with a memo of its results (kept on the node, and
+    emptied when it grows past ``_MEMO_MAX``): rules group the same series every time."""
+    group_key = _plan(node)[0]
+    memo: dict[Labels, Labels] | None = node.__dict__.get("_group_memo")
+    if memo is None or len(memo) > _MEMO_MAX:
+        memo = node.__dict__["_group_memo"] = {}
+    return group_key, memo
 
 
 _MEMO_MAX = 50_000
 
 
-def aggregate_values(op: str, node: ast.AggregateExpr, names: list[Labels], values: list[float],
-                     group_key: Callable[[Labels], Labels], t: int) -> Vector:
-    """``op`` over series given as parallel lists of labels and values, whose names are
-    all marked to be dropped.
-
-    Group keys are remembered on the node per label tuple *object*: storage hands out the
-    same tuples each time a rule runs. The memo holds the tuple, so its id stays unique."""
-    memo: dict[int, tuple[Labels, Labels]] | None = node.__dict__.get("_group_memo")
-    if memo is None or len(memo) > _MEMO_MAX:
-        memo = node.__dict__["_group_memo"] = {}
-    get = memo.get
-    groups: dict[Labels, list[float]] = {}
-    for labels, value in zip(names, values):  # noqa: B905 (equal lengths; zip reuses its tuple)
-        hit = get(id(labels))
-        if hit is not None and hit[0] is labels:
-            key = hit[1]
-        else:
-            key = group_key(labels)
-            memo[id(labels)] = (labels, key)
-        vals = groups.get(key)
-        if vals is None:
-            groups[key] = [value]
-        else:
-            vals.append(value)
+def reduce_groups(op: str, groups: Grouped, t: int) -> Vector:
+    """``op`` over each group's values; the results' names are marked to be dropped."""
     return Vector([Sample(key, _reduce(op, vals, None), t, True)
                    for key, vals in groups.items()])
 

@@ -161,12 +161,17 @@ def _matrix_rows(ev: Evaluator, arg: ast.Expr,
     return [(rs.labels, rs.ts, rs.vs) for rs in ev.eval_matrix(arg, t)]
 
 
-Rated = tuple[list[Labels], list[float]]
-"""Parallel lists: each series' labels and its rate-like value (names to be dropped)."""
+Grouped = dict[Labels, list[float]]
+"""Rate-like values by group: each group's labels and its series' values (names to be
+dropped). Ungrouped, every series is its own group of one."""
+
+Grouping = tuple[Callable[[Labels], Labels], dict[Labels, Labels]]
+"""How an aggregation groups series: its group-key function and a memo of its results."""
 
 
-def _rates(ev: Evaluator, node: ast.Call, t: int, is_counter: bool, is_rate: bool) -> Rated:
-    """The labels and values of rate/increase/delta at ``t`` (names to be dropped)."""
+def _rates(ev: Evaluator, node: ast.Call, t: int, is_counter: bool, is_rate: bool,
+           grouping: Grouping | None = None) -> Grouped:
+    """rate/increase/delta at ``t``, by series or, with ``grouping``, by group."""
     arg = node.args[0]
     rstart, rend, rng = ev.range_bounds(arg, t)
     selector, counter_name = rate_arg(node)
@@ -174,19 +179,33 @@ def _rates(ev: Evaluator, node: ast.Call, t: int, is_counter: bool, is_rate: boo
     if windows is not None:
         if is_counter and not counter_name:
             _non_counter_info(ev, node, _window_labels(windows))
-        return window_rates(windows, rstart, rend, rng, is_counter, is_rate)
+        return window_rates(windows, rstart, rend, rng, is_counter, is_rate, grouping)
     rows = _matrix_rows(ev, arg, t)
     if is_counter and not counter_name:
         _non_counter_info(ev, node, [labels for labels, ts, _ in rows if ts])
     rate = F.extrapolated_rate
-    names: list[Labels] = []
-    values: list[float] = []
+    groups: Grouped = {}
     for labels, ts, vs in rows:
         v = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)
         if v is not None:
-            names.append(labels)
-            values.append(v)
-    return names, values
+            _add(groups, labels, v, grouping)
+    return groups
+
+
+def _add(groups: Grouped, labels: Labels, value: float, grouping: Grouping | None) -> None:
+    """Put one series' value into its group (see :data:`Grouped`)."""
+    if grouping is None:
+        groups[labels] = [value]
+        return
+    group_key, memo = grouping
+    key = memo.get(labels)
+    if key is None:
+        key = memo[labels] = group_key(labels)
+    members = groups.get(key)
+    if members is None:
+        groups[key] = [value]
+    else:
+        members.append(value)
 
 
 def rate_arg(node: ast.Call) -> tuple[ast.VectorSelector | None, bool]:
@@ -215,21 +234,23 @@ def _window_labels(windows: list[Rows | Window]) -> list[Labels]:
 
 
 def window_rates(windows: list[Rows | Window], rstart: int, rend: int, rng: int,
-                 is_counter: bool, is_rate: bool) -> Rated:
+                 is_counter: bool, is_rate: bool, grouping: Grouping | None = None) -> Grouped:
     """:func:`_rates` over storage summaries (``select_windows``): a :data:`Window` needs
-    no reset check and no copy; a :class:`Rows` is read like :meth:`matrix_rows` would."""
+    no reset check and no copy; a :class:`Rows` is read like :meth:`matrix_rows` would.
+
+    This is the loop a rule group spends most of its time in (once per series per rule),
+    so the extrapolation (:func:`F.extrapolate`) and the grouping (:func:`_add`) are
+    written out in it; property tests hold both equal to the general path."""
     rate = F.extrapolated_rate
-    names: list[Labels] = []
-    values: list[float] = []
-    name, value = names.append, values.append
+    groups: Grouped = {}
+    get = groups.get
+    group_key, memo = grouping if grouping is not None else (None, {})
     per_second = rng / 1000
     for w in windows:
         if type(w) is tuple:
             labels, count, t_first, v_first, t_last, v_last = w
             if count < 2:
                 continue
-            # F.extrapolate, inlined (10,000 series a rule group); a property test holds
-            # the two equal.
             result = v_last - v_first
             to_start = (t_first - rstart) / 1000
             to_end = (rend - t_last) / 1000
@@ -244,26 +265,35 @@ def window_rates(windows: list[Rows | Window], rstart: int, rend: int, rng: int,
             if to_end >= avg * 1.1:
                 to_end = avg / 2
             factor = (sampled + to_start + to_end) / sampled if sampled != 0 else 1.0
-            name(labels)
-            value(result * (factor / per_second if is_rate else factor))
+            value = result * (factor / per_second if is_rate else factor)
+        else:
+            assert isinstance(w, Rows)
+            labels, ts, vs = w.labels, w.ts, w.vs
+            if w.has_stale:
+                kept = [(t, v) for t, v in zip(ts, vs, strict=True) if v is not None]
+                ts, vs = [t for t, _ in kept], [v for _, v in kept]
+            found = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)  # type: ignore[arg-type]
+            if found is None:
+                continue
+            value = found
+        if group_key is None:
+            groups[labels] = [value]
             continue
-        assert isinstance(w, Rows)
-        ts, vs = w.ts, w.vs
-        if w.has_stale:
-            kept = [(t, v) for t, v in zip(ts, vs, strict=True) if v is not None]
-            ts, vs = [t for t, _ in kept], [v for _, v in kept]
-        v = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)  # type: ignore[arg-type]
-        if v is not None:
-            name(w.labels)
-            value(v)
-    return names, values
+        key = memo.get(labels)
+        if key is None:
+            key = memo[labels] = group_key(labels)
+        members = get(key)
+        if members is None:
+            groups[key] = [value]
+        else:
+            members.append(value)
+    return groups
 
 
 def _rate_like(is_counter: bool, is_rate: bool) -> Callable[[Evaluator, ast.Call, int], Value]:
     def impl(ev: Evaluator, node: ast.Call, t: int) -> Value:
         return Vector([Sample(labels, v, t, True)
-                       for labels, v in zip(*_rates(ev, node, t, is_counter, is_rate),
-                                            strict=True)])
+                       for labels, (v,) in _rates(ev, node, t, is_counter, is_rate).items()])
 
     return impl
 
@@ -280,11 +310,11 @@ def fused_call(node: ast.Expr) -> ast.Call | None:
     return node if isinstance(ast.unwrap_parens(node.args[0]), ast.MatrixSelector) else None
 
 
-def fused_rates(ev: Evaluator, node: ast.Call, t: int) -> Rated:
-    """The labels and values of a :func:`fused_call` at ``t``, without building a Vector
+def fused_rates(ev: Evaluator, node: ast.Call, t: int, grouping: Grouping) -> Grouped:
+    """The values of a :func:`fused_call` at ``t`` by group, without building a Vector
     (every one's metric name is marked to be dropped)."""
     is_counter, is_rate = RATE_KINDS[node.func]
-    return _rates(ev, node, t, is_counter, is_rate)
+    return _rates(ev, node, t, is_counter, is_rate, grouping)
 
 
 def _instant_like(is_rate: bool) -> Callable[[Evaluator, ast.Call, int], Value]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from monitor.promql import ast
 from monitor.promql import functions as F
-from monitor.promql.aggregation import SIMPLE_OPS, aggregate_values, group_key_of
+from monitor.promql.aggregation import SIMPLE_OPS, grouping_of, reduce_groups
 from monitor.promql.calls import RATE_KINDS, fused_call, rate_arg, window_rates
 from monitor.promql.errors import EvalError
 from monitor.promql.parser import COMPARISON_OPS
@@ -65,14 +65,13 @@ class FastQuery:
         if sum([w[1] if type(w) is tuple else len(w.ts)  # type: ignore[union-attr]
                 for w in windows]) > engine.max_samples:
             raise EvalError(TOO_MANY_SAMPLES)
-        names, values = window_rates(windows, start, ref, self.range_ms, self.is_counter,
-                                     self.is_rate)
         agg = self.agg
+        groups = window_rates(windows, start, ref, self.range_ms, self.is_counter, self.is_rate,
+                              grouping_of(agg) if agg is not None else None)
         if agg is not None:
-            vec = aggregate_values(agg.op, agg, names, values, group_key_of(agg), t)
+            vec = reduce_groups(agg.op, groups, t)
         else:
-            vec = Vector([Sample(labels, v, t, True)
-                          for labels, v in zip(names, values, strict=True)])
+            vec = Vector([Sample(labels, v, t, True) for labels, (v,) in groups.items()])
         compare, threshold = self.compare, self.threshold
         if compare is not None:
             vec = Vector([s for s in vec if compare(s.value, threshold)])
