@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from monitor.promql import ast
 from monitor.promql import functions as F
 from monitor.promql.aggregation import aggregate
-from monitor.promql.calls import call
-from monitor.promql.errors import EvalError
+from monitor.promql.calls import RATE_KINDS, call
+from monitor.promql.errors import TOO_MANY_SAMPLES, EvalError
 from monitor.promql.fastpath import fast_plan
 from monitor.promql.lexer import line_col
 from monitor.promql.parser import COMPARISON_OPS, parse_expr
-from monitor.promql.storage import Matcher, Rows, Storage, Window, rows_of
+from monitor.promql.storage import Matcher, Rows, Storage, Window, rows_of, window_samples
 from monitor.promql.value import (
     NAME,
     Labels,
@@ -39,6 +39,7 @@ from monitor.promql.value import (
     Value,
     Vector,
     drop_name,
+    finish_vector,
     label_get,
     labels_string,
 )
@@ -48,8 +49,6 @@ __all__ = ["MAX_SAMPLES", "Engine", "QueryResult"]
 
 MAX_SAMPLES = 50_000_000
 """Default cap on the samples a query may hold (Prometheus's ``--query.max-samples``)."""
-
-TOO_MANY_SAMPLES = "query processing would load too many samples into memory in query execution"
 
 
 @dataclass
@@ -169,7 +168,6 @@ class Engine:
 #: [(selector, lo, hi) relative to the evaluation time] or None when an `@ <timestamp>`
 #: pins a window, the window-only selectors). See Evaluator._plan_windows.
 _Plan = tuple[int, list[tuple[ast.VectorSelector, int, int]] | None, frozenset[int]]
-_WINDOW_FUNCS = frozenset({"rate", "increase", "delta"})
 _SELECTORS = (ast.VectorSelector, ast.MatrixSelector)
 _WRAPPERS = (ast.ParenExpr, ast.UnaryExpr)
 
@@ -183,7 +181,7 @@ def _window_only(node: ast.Expr) -> frozenset[int]:
     def walk(n: ast.Expr) -> None:
         if isinstance(n, ast.SubqueryExpr):
             return
-        if isinstance(n, ast.Call) and n.func in _WINDOW_FUNCS:
+        if isinstance(n, ast.Call) and n.func in RATE_KINDS:
             inner = ast.unwrap_parens(n.args[0])
             if isinstance(inner, ast.MatrixSelector):
                 found.add(id(inner.selector))
@@ -193,20 +191,6 @@ def _window_only(node: ast.Expr) -> frozenset[int]:
 
     walk(node)
     return frozenset(found)
-
-
-def finish_vector(vec: Vector, t: int) -> Vector:
-    """A query's final instant vector: marked metric names dropped, duplicate label sets
-    rejected, every sample stamped with the evaluation time ``t``."""
-    out = Vector()
-    seen: set[Labels] = set()
-    for s in vec:
-        lbls = drop_name(s.labels) if s.drop_name else s.labels
-        if lbls in seen:
-            raise EvalError("vector cannot contain metrics with the same labelset")
-        seen.add(lbls)
-        out.append(Sample(lbls, s.value, t))
-    return out
 
 
 def _threshold(node: ast.BinaryExpr) -> float | None:
@@ -300,8 +284,7 @@ class Evaluator:
             matchers = self.selectors[key].matchers
             if select_windows is not None and key in window_only:
                 windows = self.summaries[key] = select_windows(matchers, lo, hi)
-                self.count_samples(sum([w[1] if type(w) is tuple else len(w.ts)  # type: ignore[union-attr]
-                                        for w in windows]))
+                self.count_samples(window_samples(windows))
                 continue
             if select_rows is not None:
                 fetched: list[Rows] = select_rows(matchers, lo, hi)  # sorted by labels

@@ -43,3 +43,7 @@ class ParseError(PromQLError):
 
 class EvalError(PromQLError):
     """The query parsed but could not be evaluated against the data."""
+
+
+TOO_MANY_SAMPLES = "query processing would load too many samples into memory in query execution"
+"""Prometheus's message for a query over the samples limit (``--query.max-samples``)."""

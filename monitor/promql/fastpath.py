@@ -24,9 +24,10 @@ from monitor.promql import ast
 from monitor.promql import functions as F
 from monitor.promql.aggregation import SIMPLE_OPS, grouping_of, reduce_groups
 from monitor.promql.calls import RATE_KINDS, fused_call, rate_arg, window_rates
-from monitor.promql.errors import EvalError
+from monitor.promql.errors import TOO_MANY_SAMPLES, EvalError
 from monitor.promql.parser import COMPARISON_OPS
-from monitor.promql.value import Sample, Vector
+from monitor.promql.storage import window_samples
+from monitor.promql.value import Sample, Vector, finish_vector
 
 if TYPE_CHECKING:
     from monitor.promql.engine import Engine
@@ -56,14 +57,11 @@ class FastQuery:
 
     def run(self, engine: Engine, t: int) -> Vector:
         """The query's finished instant vector at ``t`` (ms)."""
-        from monitor.promql.engine import TOO_MANY_SAMPLES, finish_vector
-
         ref = t - self.offset_ms
         start = ref - self.range_ms
         assert engine.select_windows is not None
         windows = engine.select_windows(self.matchers, start + 1, ref)
-        if sum([w[1] if type(w) is tuple else len(w.ts)  # type: ignore[union-attr]
-                for w in windows]) > engine.max_samples:
+        if window_samples(windows) > engine.max_samples:
             raise EvalError(TOO_MANY_SAMPLES)
         agg = self.agg
         groups = window_rates(windows, start, ref, self.range_ms, self.is_counter, self.is_rate,

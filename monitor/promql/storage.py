@@ -69,6 +69,7 @@ __all__ = [
     "is_stale",
     "mark_stale",
     "rows_of",
+    "window_samples",
 ]
 
 _STALE_BITS = 0x7FF0000000000002
@@ -242,6 +243,13 @@ t_first, v_first, t_last, v_last)``: ``count`` samples, the first at ``t_first``
 sample in the window is NaN and none is lower than the one before it (so a counter has no
 reset inside the window). A tuple, not a class: ``rate`` over 10,000 series builds one
 per series per evaluation."""
+
+
+def window_samples(windows: list[Rows | Window]) -> int:
+    """How many samples a ``select_windows`` answer stands for (the query sample limit
+    counts them as if read)."""
+    return sum([w[1] if type(w) is tuple else len(w.ts)  # type: ignore[union-attr]
+                for w in windows])
 
 
 def mark_stale(values: list[float]) -> tuple[list[float | None], bool]:

@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from monitor.promql.errors import EvalError
+
 Labels = tuple[tuple[str, str], ...]
 NAME = "__name__"
 
@@ -125,3 +127,17 @@ class Matrix(list[RangeSeries]):
 
 
 Value = Scalar | String | Vector | Matrix
+
+
+def finish_vector(vec: Vector, t: int) -> Vector:
+    """A query's final instant vector: marked metric names dropped, duplicate label sets
+    rejected, every sample stamped with the evaluation time ``t``."""
+    out = Vector()
+    seen: set[Labels] = set()
+    for s in vec:
+        lbls = drop_name(s.labels) if s.drop_name else s.labels
+        if lbls in seen:
+            raise EvalError("vector cannot contain metrics with the same labelset")
+        seen.add(lbls)
+        out.append(Sample(lbls, s.value, t))
+    return out
