@@ -40,7 +40,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from monitor.rules.loader import load_rules
 from monitor.rules.manager import RuleManager
-from monitor.scheduler import RuleOutput
+from monitor.scheduler import RuleOutput, settle_heap
 from monitor.signals.store import SeriesStore, StoreLimits, key_of
 
 SERVICES, INSTANCES = 1_000, 10
@@ -110,6 +110,7 @@ def embedded(rule_file: Path) -> dict[str, object]:
     registry = CollectorRegistry()
     groups = load_rules(rule_file).groups
     manager = RuleManager(groups, RuleOutput(store), default_interval=1.0, registry=registry)
+    settle_heap()  # as `candor serve` does once the store and the rules are loaded
     labels = {"rule_group": groups[0].key}
     durations, alerts = [], 0
     references = [reference_ms()]
