@@ -94,8 +94,13 @@ _MEMO_MAX = 50_000
 
 def reduce_groups(op: str, groups: Grouped, t: int) -> Vector:
     """``op`` over each group's values; the results' names are marked to be dropped."""
-    return Vector([Sample(key, _reduce(op, vals, None), t, True)
+    return Vector([Sample(key, reduce_values(op, vals), t, True)
                    for key, vals in groups.items()])
+
+
+def reduce_values(op: str, vals: list[float]) -> float:
+    """A simple aggregation (no parameter) over one group's values."""
+    return F.kahan_sum(vals) if op == "sum" else _reduce(op, vals, None)
 
 
 def _reduce(op: str, vals: list[float], param: float | str | None) -> float:

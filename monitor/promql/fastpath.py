@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from monitor.promql import ast
 from monitor.promql import functions as F
-from monitor.promql.aggregation import SIMPLE_OPS, grouping_of, reduce_groups
+from monitor.promql.aggregation import SIMPLE_OPS, grouping_of, reduce_values
 from monitor.promql.calls import RATE_KINDS, fused_call, rate_arg, window_rates
 from monitor.promql.errors import TOO_MANY_SAMPLES, EvalError
 from monitor.promql.parser import COMPARISON_OPS
@@ -61,19 +61,23 @@ class FastQuery:
         start = ref - self.range_ms
         assert engine.select_windows is not None
         windows = engine.select_windows(self.matchers, start + 1, ref)
-        if window_samples(windows) > engine.max_samples:
+        # A window holds at most one sample per millisecond: count only if that could
+        # pass the limit.
+        if (len(windows) * self.range_ms > engine.max_samples
+                and window_samples(windows) > engine.max_samples):
             raise EvalError(TOO_MANY_SAMPLES)
         agg = self.agg
         groups = window_rates(windows, start, ref, self.range_ms, self.is_counter, self.is_rate,
                               grouping_of(agg) if agg is not None else None)
         if agg is not None:
-            vec = reduce_groups(agg.op, groups, t)
+            op = agg.op
+            values = [(key, reduce_values(op, vals)) for key, vals in groups.items()]
         else:
-            vec = Vector([Sample(labels, v, t, True) for labels, (v,) in groups.items()])
+            values = [(labels, v) for labels, (v,) in groups.items()]
         compare, threshold = self.compare, self.threshold
         if compare is not None:
-            vec = Vector([s for s in vec if compare(s.value, threshold)])
-        return finish_vector(vec, t)
+            values = [(labels, v) for labels, v in values if compare(v, threshold)]
+        return finish_vector(Vector([Sample(labels, v, t, True) for labels, v in values]), t)
 
 
 def fast_plan(node: ast.Expr) -> FastQuery | None:

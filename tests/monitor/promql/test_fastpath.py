@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,3 +88,15 @@ def test_rule_shapes_take_the_fast_path_and_others_do_not() -> None:
 
     assert all(fast_plan(parse_expr(q)) is not None for q in taken)
     assert all(fast_plan(parse_expr(q)) is None for q in general)
+
+
+def test_the_fast_path_keeps_the_sample_limit() -> None:
+    store = SeriesStore(retention_ms=10_000_000)
+    store.append([(key_of({"__name__": "req_total"}), t * 1_000, float(t)) for t in range(60)],
+                 now_ms=60_000)
+    query = "sum(rate(req_total[30s])) > 0"
+    assert fast_plan(parse_expr(query)) is not None
+
+    assert Engine(store, max_samples=30).instant(query, 59.0)  # 30 samples in (29s, 59s]
+    with pytest.raises(EvalError, match="too many samples"):
+        Engine(store, max_samples=29).instant(query, 59.0)
