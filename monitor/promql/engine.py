@@ -39,6 +39,7 @@ from monitor.promql.value import (
     Value,
     Vector,
     drop_name,
+    finish_matrix,
     finish_vector,
     label_get,
     labels_string,
@@ -100,9 +101,9 @@ class Engine:
         ev.prefetch(node, t_ms, t_ms)
         val = ev.eval(node, t_ms)
         if isinstance(val, Vector):
-            val = ev.finish_vector(val, t_ms)
+            val = finish_vector(val, t_ms)
         elif isinstance(val, Matrix):
-            val = ev.finish_matrix(val)
+            val = finish_matrix(val)
         return QueryResult(val, list(ev.warnings), list(ev.infos))
 
     def query_range(self, expr: str | ast.Expr, start: float, end: float,
@@ -136,7 +137,7 @@ class Engine:
             else:
                 assert isinstance(val, Vector)
                 ev.count_samples(len(val))
-                for s in ev.finish_vector(val, t):
+                for s in finish_vector(val, t):
                     rs = out.setdefault(s.labels, RangeSeries(s.labels))
                     rs.ts.append(t)
                     rs.vs.append(s.value)
@@ -363,22 +364,6 @@ class Evaluator:
             self.collect_windows(node.expr, start, end)
 
     # -- results ------------------------------------------------------------------
-    def finish_vector(self, vec: Vector, t: int) -> Vector:
-        """Drop marked metric names, reject duplicate label sets, stamp time ``t``."""
-        return finish_vector(vec, t)
-
-    def finish_matrix(self, mat: Matrix) -> Matrix:
-        """Drop marked metric names and reject duplicate label sets."""
-        out = Matrix()
-        seen: set[Labels] = set()
-        for rs in mat:
-            lbls = drop_name(rs.labels) if rs.drop_name else rs.labels
-            if lbls in seen:
-                raise EvalError("vector cannot contain metrics with the same labelset")
-            seen.add(lbls)
-            out.append(RangeSeries(lbls, rs.ts, rs.vs))
-        return out
-
     # -- evaluation ------------------------------------------------------------------
     def eval(self, node: ast.Expr, t: int) -> Value:
         method = _DISPATCH[type(node)]

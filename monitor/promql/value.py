@@ -141,3 +141,17 @@ def finish_vector(vec: Vector, t: int) -> Vector:
         seen.add(lbls)
         out.append(Sample(lbls, s.value, t))
     return out
+
+
+def finish_matrix(mat: Matrix) -> Matrix:
+    """A query's final range vector: marked metric names dropped, duplicate label sets
+    rejected."""
+    out = Matrix()
+    seen: set[Labels] = set()
+    for rs in mat:
+        lbls = drop_name(rs.labels) if rs.drop_name else rs.labels
+        if lbls in seen:
+            raise EvalError("vector cannot contain metrics with the same labelset")
+        seen.add(lbls)
+        out.append(RangeSeries(lbls, rs.ts, rs.vs))
+    return out
