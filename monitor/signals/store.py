@@ -251,6 +251,7 @@ class SeriesStore:
         self._postings: dict[str, dict[str, set[int]]] = {}
         self._per_metric: dict[str, int] = {}
         self._matched: dict[int, tuple[list[Matcher], list[_Series]]] = {}
+        self._matched_by_name: dict[str | None, set[int]] = {}  # metric -> keys of _matched
         self._matched_refs = 0
         self._next_id = 1
         self._segment: _Segment | None = None
@@ -324,24 +325,32 @@ class SeriesStore:
             return [dict(s.labels) for s in self._matching(matchers)]
 
     def _sorted_matching(self, matchers: list[Matcher]) -> list[_Series]:
-        """:meth:`_matching`, sorted by labels and remembered until a series is created or
-        dropped: rules run the same selectors every few seconds."""
-        hit = self._matched.get(id(matchers))
-        if hit is not None and hit[0] is matchers:
+        """:meth:`_matching`, sorted by labels and remembered until a series of the
+        selector's metric is created or dropped: rules run the same selectors every few
+        seconds, while new series keep arriving."""
+        key = id(matchers)  # a rule's selector passes the same list each time
+        hit = self._matched.get(key)
+        if hit is not None and hit[0] is matchers:  # held, so its id is not reused
             return hit[1]
         found = sorted(self._matching(matchers), key=_series_key)
         self._matched_refs += len(found) + 1
         if self._matched_refs > _MATCHED_MAX:
             self._matched.clear()
+            self._matched_by_name.clear()
             self._matched_refs = len(found) + 1
-        # Keyed by the list's identity (a rule's selector passes the same list each time);
-        # holding the list keeps that identity from being reused.
-        self._matched[id(matchers)] = (matchers, found)
+        name = next((m.value for m in matchers if m.name == "__name__"
+                     and m.type is MatchType.EQUAL and m.value), None)
+        self._matched[key] = (matchers, found)
+        self._matched_by_name.setdefault(name, set()).add(key)
         return found
 
-    def _forget_matches(self) -> None:
-        self._matched.clear()
-        self._matched_refs = 0
+    def _forget_matches(self, name: str) -> None:
+        """Drop the remembered matches that a series named ``name`` may belong to: those
+        of selectors for that metric and of selectors naming no metric."""
+        for key in (*self._matched_by_name.pop(name, ()), *self._matched_by_name.pop(None, ())):
+            hit = self._matched.pop(key, None)
+            if hit is not None:
+                self._matched_refs -= len(hit[1]) + 1
 
     def _matching(self, matchers: list[Matcher]) -> list[_Series]:
         """The matching series, in creation order. Equality postings are intersected
@@ -454,7 +463,7 @@ class SeriesStore:
         for name, value in key:
             self._postings.setdefault(name, {}).setdefault(value, set()).add(series.id)
         self._per_metric[series.name] = self._per_metric.get(series.name, 0) + 1
-        self._forget_matches()
+        self._forget_matches(series.name)
         return series
 
     def _drop_series(self, series: _Series) -> None:
@@ -466,7 +475,7 @@ class SeriesStore:
             if not values[value]:
                 del values[value]
         self._per_metric[series.name] -= 1
-        self._forget_matches()
+        self._forget_matches(series.name)
 
     # ---- retention ---------------------------------------------------------------
 

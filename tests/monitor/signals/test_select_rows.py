@@ -98,3 +98,26 @@ def test_rates_from_store_windows_equal_rates_from_all_samples(
         got = Engine(store).instant(query, at / 1000)
         want = Engine(memory).instant(query, at / 1000)
         assert [(s.labels, repr(s.value)) for s in got] == [(s.labels, repr(s.value)) for s in want]
+
+
+def test_new_series_show_up_in_repeated_reads_of_the_same_selector() -> None:
+    """Rules pass the same matcher lists every time and the store remembers their matches;
+    a new series of the metric, or one a name-less selector matches, is seen at once."""
+    store = store_with(5)
+    by_job = [Matcher(MatchType.EQUAL, "job", "api")]
+    up = [Matcher(MatchType.EQUAL, "__name__", "up"), Matcher(MatchType.EQUAL, "job", "api")]
+    other = [Matcher(MatchType.EQUAL, "__name__", "other")]
+
+    def names(matchers: list[Matcher]) -> list[str]:
+        return [dict(r.labels).get("instance", "-") + "/" + dict(r.labels)["__name__"]
+                for r in store.select_rows(matchers, 0, 10_000)]
+
+    assert names(by_job) == names(up) == ["-/up"] and names(other) == []
+    store.append([(key_of({"__name__": "up", "job": "api", "instance": "b"}), 6_000, 1.0),
+                  (key_of({"__name__": "other", "job": "api"}), 6_000, 1.0)], now_ms=6_000)
+
+    assert names(up) == ["b/up", "-/up"]  # sorted by labels: ("instance", "b") < ("job", ...)
+    assert names(by_job) == ["-/other", "b/up", "-/up"]
+    assert names(other) == ["-/other"]
+    store.housekeeping(10_000_000 + 5_500)  # the first `up` series ages out
+    assert names(up) == ["b/up"] and names(by_job) == ["-/other", "b/up"]
