@@ -115,3 +115,13 @@ def test_a_secret_of_the_wrong_type_is_never_echoed() -> None:
     (line,) = error.value.lines
     assert line.startswith("config.toml:2: intake.alertmanager.bearer_token: wrong type: got int")
     assert "9876543210" not in line
+
+
+def test_engine_limits_and_restore_windows_name_the_key() -> None:
+    text = ("[engine]\nmax_samples = 0\nfor_grace_period = '10 minutes'\n"
+            "for_outage_tolerance = '0s'\n")
+    lines = problems(text)
+    assert lines[0].startswith("candor.toml:2: engine.max_samples: ")
+    assert "greater than 0" in lines[0]
+    assert lines[1].startswith("candor.toml:3: engine.for_grace_period: ")
+    assert lines[2].startswith("candor.toml:4: engine.for_outage_tolerance: ")
