@@ -156,6 +156,9 @@ def publish_file(
     notice_id: Annotated[int | None, typer.Option(
         "--notice", help="add a version to this published notice (kind from the file: "
                          "update, correction or retraction)")] = None,
+    affected_share: Annotated[float | None, typer.Option(
+        "--affected-share", min=0.0, max=1.0,
+        help="share of users affected, 0..1: wider impact adds channels ([comms.impact])")] = None,
     override_reason: Override = None,
     actor: Actor = "cli",
     config: ConfigOpt = None,
@@ -181,7 +184,8 @@ def publish_file(
                                        clock=runtime.clock)
                 version = service.publish(s, notice, actor=actor, is_admin=True,
                                           clock=runtime.clock, settings=runtime.settings,
-                                          override_reason=override_reason)
+                                          override_reason=override_reason,
+                                          affected_share=affected_share)
             else:
                 notice = service.get_or_raise(s, notice_id)
                 if notice.incident_id != incident.id:
@@ -189,7 +193,7 @@ def publish_file(
                 version = service.publish_version(
                     s, notice, kind=kind, content=content, actor=actor, is_admin=True,
                     clock=runtime.clock, settings=runtime.settings,
-                    override_reason=override_reason)
+                    override_reason=override_reason, affected_share=affected_share)
             typer.echo(f"published notice {notice.id} version {version.version} ({version.kind}, "
                        f"{version.lang}) to {', '.join(version.channels)}")
     except CandorError as exc:

@@ -88,3 +88,21 @@ def test_dead_letters_are_listed_and_redelivered(config: Path, httpserver: HTTPS
     assert "delivered 1" in runner.invoke(outbox_app, ["deliver", "-c", str(config)]).output
     bad_state = runner.invoke(outbox_app, ["list", "--state", "lost", "-c", str(config)])
     assert bad_state.exit_code == 2 and "expected one of pending, delivered, dead" in bad_state.output
+
+
+def test_the_affected_share_widens_the_channels_and_must_be_a_share(config: Path) -> None:
+    runtime = Runtime.build(load(config))
+    incident = open_incident(runtime)
+    runtime.engine.dispose()
+    notice = str(CORPUS / "en" / "good-initial.toml")
+
+    wrong = runner.invoke(notice_app, ["publish", incident.key, notice, "--affected-share", "30",
+                                       "-c", str(config)])
+    assert wrong.exit_code == 2
+    assert "Invalid value for '--affected-share'" in wrong.output
+    assert "less than or equal to" in wrong.output
+    wide = runner.invoke(notice_app, ["publish", incident.key, notice, "--affected-share", "0.3",
+                                      "-c", str(config)])
+    assert wide.exit_code == 0, wide.output
+    assert "published notice 1 version 1" in wide.output  # the refused call stored nothing
+    assert wide.output.rstrip().endswith("status_page, banner, subscribers, press")
