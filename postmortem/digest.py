@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from monitor.clock import utc
 from monitor.errors import CandorError, Unprocessable
+from monitor.event_types import EventType
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import SEVERITIES
 from postmortem import service
@@ -198,10 +199,10 @@ def compute_digest(
         for event in events:
             if not start <= utc(event.at) < end:
                 continue
-            if event.type == "notice.corrected":
+            if event.type == EventType.NOTICE_CORRECTED:
                 corrections += 1
-            elif event.type == "notice.retracted" or (
-                event.type == "incident.transitioned" and event.payload.get("to") == "retracted"
+            elif event.type == EventType.NOTICE_RETRACTED or (
+                event.type == EventType.INCIDENT_TRANSITIONED and event.payload.get("to") == "retracted"
             ):
                 retractions += 1
     by_severity = dict.fromkeys(SEVERITIES, 0)
@@ -215,7 +216,7 @@ def compute_digest(
             groups.setdefault(f"service:{name}", []).append(incident.key)
         if getattr(incident, "group_key", None):
             groups.setdefault(f"group:{incident.group_key}", []).append(incident.key)
-        reopened = sum(1 for e in events if e.type == "incident.transitioned"
+        reopened = sum(1 for e in events if e.type == EventType.INCIDENT_TRANSITIONED
                        and e.payload.get("to") == "reopened")
         if reopened:
             groups.setdefault(f"reopened:{incident.key}", []).extend([incident.key] * (reopened + 1))

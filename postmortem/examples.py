@@ -21,8 +21,9 @@ from sqlmodel import Session
 from monitor import db
 from monitor.clock import FixedClock
 from monitor.config import Settings
+from monitor.event_types import EventType
 from monitor.incidents import service as incidents
-from monitor.incidents.lifecycle import EventType, State
+from monitor.incidents.lifecycle import State
 from monitor.incidents.models import Incident
 from monitor.promql import MemoryStorage
 from monitor.promsource import EmbeddedSource
@@ -119,17 +120,17 @@ def demo_incident(session: Session, clock: FixedClock, settings: Settings) -> In
     incidents.transition(session, incident, State.VERIFYING, actor="candor", clock=clock,
                          reason="every alert has resolved; watching the signal")
     at(25)
-    record("notice.corrected", {"lang": "en", "kind": "correction", "version": 2,
+    record(EventType.NOTICE_CORRECTED, {"lang": "en", "kind": "correction", "version": 2,
            "title": "Correction: only South America was affected",
            "text": "Our first notice said all users; only visitors in South America were affected."},
            "@carla")
     at(36)
-    record("verification.passed", {"window": "15m", "impact": {"failed_redirects": 48210,
+    record(EventType.VERIFICATION_PASSED, {"window": "15m", "impact": {"failed_redirects": 48210,
            "users_affected": 12400, "error_budget_spent_pct": 38.5}}, "candor-verifier")
     incidents.transition(session, incident, State.RESOLVED, actor="candor-verifier", clock=clock,
                          reason="verified: the signal stayed healthy for 15m")
     at(40)
-    record("notice.updated", {"lang": "en", "kind": "update", "version": 3,
+    record(EventType.NOTICE_UPDATED, {"lang": "en", "kind": "update", "version": 3,
            "title": "Resolved: short links work again",
            "text": "Short links work again since 09:21 UTC. We are sorry for the disruption."},
            "@carla")

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from postmortem.timeline import IMPACT_STARTED, Entry
+from monitor.event_types import IMPACT_STARTED, NOTICE_VERSIONS, EventType
+from postmortem.timeline import Entry
 
 LABELS: dict[str, dict[str, str]] = {
     "en": {
@@ -161,24 +162,24 @@ def duration(delta: timedelta | float | None, lang: str = "en") -> str:
 
 
 _PHRASES: dict[str, dict[str, str]] = {
-    "incident.opened": {"en": "Incident opened: {title}", "pt-BR": "Incidente aberto: {title}"},
-    "incident.transitioned": {"en": "State {from_} → {to}", "pt-BR": "Estado {from_} → {to}"},
-    "alert.attached": {"en": "Alert {alertname} fired", "pt-BR": "Alerta {alertname} disparou"},
-    "alert.resolved": {"en": "Alert {alertname} resolved",
+    EventType.INCIDENT_OPENED: {"en": "Incident opened: {title}", "pt-BR": "Incidente aberto: {title}"},
+    EventType.INCIDENT_TRANSITIONED: {"en": "State {from_} → {to}", "pt-BR": "Estado {from_} → {to}"},
+    EventType.ALERT_ATTACHED: {"en": "Alert {alertname} fired", "pt-BR": "Alerta {alertname} disparou"},
+    EventType.ALERT_RESOLVED: {"en": "Alert {alertname} resolved",
                        "pt-BR": "Alerta {alertname} normalizou"},
-    "alerts.all_resolved": {"en": "All alerts resolved",
+    EventType.ALERTS_ALL_RESOLVED: {"en": "All alerts resolved",
                             "pt-BR": "Todos os alertas normalizaram"},
-    "note.added": {"en": "Note: {text}", "pt-BR": "Nota: {text}"},
-    "severity.changed": {"en": "Severity {from_} → {to}", "pt-BR": "Severidade {from_} → {to}"},
-    "commander.assigned": {"en": "Incident commander: {commander}",
+    EventType.NOTE_ADDED: {"en": "Note: {text}", "pt-BR": "Nota: {text}"},
+    EventType.SEVERITY_CHANGED: {"en": "Severity {from_} → {to}", "pt-BR": "Severidade {from_} → {to}"},
+    EventType.COMMANDER_ASSIGNED: {"en": "Incident commander: {commander}",
                            "pt-BR": "Comandante do incidente: {commander}"},
-    "incident.linked": {"en": "Linked to {key} ({relation})",
+    EventType.INCIDENT_LINKED: {"en": "Linked to {key} ({relation})",
                         "pt-BR": "Vinculado a {key} ({relation})"},
-    "fix.deployed": {"en": "Fix deployed: {description}", "pt-BR": "Correção implantada: {description}"},
-    "notice.published": {"en": "Public notice published", "pt-BR": "Aviso público publicado"},
-    "notice.updated": {"en": "Public notice updated", "pt-BR": "Aviso público atualizado"},
-    "notice.corrected": {"en": "Correction published", "pt-BR": "Correção do aviso publicada"},
-    "notice.retracted": {"en": "Retraction published", "pt-BR": "Retratação publicada"},
+    EventType.FIX_DEPLOYED: {"en": "Fix deployed: {description}", "pt-BR": "Correção implantada: {description}"},
+    EventType.NOTICE_PUBLISHED: {"en": "Public notice published", "pt-BR": "Aviso público publicado"},
+    EventType.NOTICE_UPDATED: {"en": "Public notice updated", "pt-BR": "Aviso público atualizado"},
+    EventType.NOTICE_CORRECTED: {"en": "Correction published", "pt-BR": "Correção do aviso publicada"},
+    EventType.NOTICE_RETRACTED: {"en": "Retraction published", "pt-BR": "Retratação publicada"},
 }
 _TEXT_FIELDS = ("title", "headline", "summary", "text", "body", "message", "description")
 
@@ -209,9 +210,9 @@ def describe(entry: Entry, lang: str = "en") -> str:
     if "to" in payload:
         values["to"] = word(lang, str(payload["to"]))
     text = phrase.format_map(values)
-    if entry.type == "fix.deployed" and payload.get("release"):
+    if entry.type == EventType.FIX_DEPLOYED and payload.get("release"):
         text += f" ({payload['release']})"
-    if entry.type.startswith("notice."):
+    if entry.type in NOTICE_VERSIONS:
         detail = next((str(payload[f]) for f in _TEXT_FIELDS if payload.get(f)), "")
         meta = ", ".join(str(payload[k]) for k in ("lang", "kind") if payload.get(k))
         text += f" [{meta}]" if meta else ""

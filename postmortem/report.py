@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
+from monitor.event_types import EventType
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
 from postmortem import service
@@ -98,7 +99,7 @@ def markers(figures: KeyFigures, timeline: Sequence[Entry]) -> list[Marker]:
         if at is not None and (kind != "verification" or at != figures.resolved_at):
             out.append(Marker(at, label, kind))
     notices = [e for e in timeline if e.category == "communication"][:MAX_MARKERS]
-    fixes = [e for e in timeline if e.type == "fix.deployed"][:MAX_MARKERS]
+    fixes = [e for e in timeline if e.type == EventType.FIX_DEPLOYED][:MAX_MARKERS]
     out += [Marker(e.at, e.type.removeprefix("notice."), "communication") for e in notices]
     out += [Marker(e.at, "fix", "fix") for e in fixes]
     return out

@@ -19,6 +19,7 @@ from typing import Any
 from sqlmodel import col, select
 
 from monitor.errors import ConfigError
+from monitor.event_types import DirectMessage
 from monitor.notify import config as notify_config
 from monitor.notify.models import OutboxMessage
 from monitor.notify.service import enqueue_direct
@@ -27,7 +28,7 @@ from postmortem import config
 from postmortem.digest import Digest, load_digest
 from postmortem.render import render
 
-EVENT = "digest.published"
+EVENT = DirectMessage.DIGEST_PUBLISHED
 GRACE = timedelta(hours=6)
 
 

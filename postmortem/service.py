@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from monitor.clock import Clock
 from monitor.errors import Conflict, FieldProblem, NotFound, Unprocessable
+from monitor.event_types import EventType, PostmortemEventType
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import State
 from monitor.incidents.models import Incident, IncidentEvent
@@ -48,6 +49,13 @@ REVIEW: dict[tuple[Status, str], Status] = {
     (Status.REVIEWED, "request_changes"): Status.DRAFT,
     (Status.REVIEWED, "publish"): Status.PUBLISHED,
 }
+REVIEW_EVENTS = {
+    "submit": PostmortemEventType.SUBMITTED,
+    "approve": PostmortemEventType.APPROVED,
+    "request_changes": PostmortemEventType.CHANGES_REQUESTED,
+    "publish": PostmortemEventType.PUBLISHED,
+}
+"""The event each review action appends."""
 
 
 # ---- reads -------------------------------------------------------------------
@@ -86,9 +94,9 @@ def approvals(session: Session, pm: Postmortem) -> list[str]:
     """Who approved since the last submit (a request for changes starts over)."""
     approvers: list[str] = []
     for event in history(session, pm):
-        if event.type in ("postmortem.submitted", "postmortem.changes_requested"):
+        if event.type in (PostmortemEventType.SUBMITTED, PostmortemEventType.CHANGES_REQUESTED):
             approvers = []
-        elif event.type == "postmortem.approved" and event.actor not in approvers:
+        elif event.type == PostmortemEventType.APPROVED and event.actor not in approvers:
             approvers.append(event.actor)
     return approvers
 
@@ -104,8 +112,8 @@ def overlays(session: Session, incident: Incident) -> list[TimelineAnnotation]:
 def _prefill(incident: Incident, events: list[IncidentEvent]) -> Content:
     """What the events already tell, written as a starting point for people to correct."""
     figures = key_figures(events)
-    alerts = sorted({e.payload.get("alertname", "") for e in events if e.type == "alert.attached"} - {""})
-    fixes = [e.payload.get("description", "") for e in events if e.type == "fix.deployed"]
+    alerts = sorted({e.payload.get("alertname", "") for e in events if e.type == EventType.ALERT_ATTACHED} - {""})
+    fixes = [e.payload.get("description", "") for e in events if e.type == EventType.FIX_DEPLOYED]
     detection = f"Detected at {figures.detected_at:%Y-%m-%d %H:%M:%S} UTC" if figures.detected_at else ""
     if detection and alerts:
         detection += f" by the alert(s) {', '.join(alerts)}"
@@ -125,7 +133,7 @@ def _create(session: Session, incident: Incident, *, actor: str, clock: Clock) -
                     created_at=now, updated_at=now)
     session.add(pm)
     session.flush()
-    _event(session, pm, "postmortem.drafted", actor=actor, clock=clock)
+    _event(session, pm, PostmortemEventType.DRAFTED, actor=actor, clock=clock)
     return pm
 
 
@@ -158,7 +166,7 @@ def draft_due(session: Session, *, clock: Clock, settings: Any, limit: int = 500
     return [i.key for i in rows if draft_for_incident(session, i, clock, settings) is not None]
 
 
-def _event(session: Session, pm: Postmortem, type: str, *, actor: str, clock: Clock,
+def _event(session: Session, pm: Postmortem, type: PostmortemEventType, *, actor: str, clock: Clock,
            **payload: Any) -> PostmortemEvent:
     event = PostmortemEvent(postmortem_id=pm.id, type=type, actor=actor, at=clock.now(),
                             payload=payload)
@@ -186,7 +194,7 @@ def edit(session: Session, pm: Postmortem, patch: ContentPatch, *, actor: str, c
         session.add(PostmortemVersion(postmortem_id=pm.id, version=pm.version, content=content,
                                       actor=actor, at=clock.now()))
     session.add(pm)
-    _event(session, pm, "postmortem.edited", actor=actor, clock=clock, sections=sorted(changes),
+    _event(session, pm, PostmortemEventType.EDITED, actor=actor, clock=clock, sections=sorted(changes),
            version=pm.version)
     return pm
 
@@ -209,12 +217,10 @@ def review(session: Session, pm: Postmortem, action: str, *, actor: str, clock: 
             )
     if action == "approve" and actor in approvals(session, pm):
         raise Conflict(f"{actor} has already approved this postmortem; another reviewer must approve")
-    type = {"submit": "submitted", "approve": "approved", "request_changes": "changes_requested",
-            "publish": "published"}[action]
-    _event(session, pm, f"postmortem.{type}", actor=actor, clock=clock, comment=comment)
+    _event(session, pm, REVIEW_EVENTS[action], actor=actor, clock=clock, comment=comment)
     if action == "approve" and len(approvals(session, pm)) >= config.of(settings).required_approvals:
         target = Status.REVIEWED
-        _event(session, pm, "postmortem.reviewed", actor=SYSTEM, clock=clock)
+        _event(session, pm, PostmortemEventType.REVIEWED, actor=SYSTEM, clock=clock)
     if action == "publish":
         pm.version += 1
         pm.published_at = clock.now()

@@ -35,6 +35,7 @@ from sqlmodel import Session
 
 from monitor.clock import utc
 from monitor.errors import CandorError
+from monitor.event_types import EventType
 from monitor.incidents import service as incidents
 from monitor.promql import MemoryStorage, PromQLError, ast
 from monitor.promql.parser import COMPARISON_OPS, parse_expr
@@ -114,7 +115,7 @@ def _alert(session: Session, incident: Any) -> tuple[str, dict[str, str]]:
         if name:
             return name, dict(record.labels)
     for event in incidents.events(session, incident):
-        if event.type == "alert.attached" and event.payload.get("alertname"):
+        if event.type == EventType.ALERT_ATTACHED and event.payload.get("alertname"):
             return str(event.payload["alertname"]), dict(event.payload.get("labels") or {})
     labels = dict(getattr(incident, "labels", None) or {})
     return labels.get("alertname", ""), labels

@@ -24,7 +24,8 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from monitor.clock import utc
-from monitor.incidents.lifecycle import EventType, replay
+from monitor.event_types import IMPACT_STARTED, NOTICE_VERSIONS, EventType
+from monitor.incidents.lifecycle import replay
 
 
 class EventLike(Protocol):
@@ -53,22 +54,23 @@ class Overlay(StrEnum):
     UNHIDE = "unhide"
 
 
-IMPACT_STARTED = "impact.started"
-"""Type of the one synthetic entry (seq 0): impact start, when it precedes the first event."""
-
 # Event type (or prefix ending in ".") -> category used for grouping, icons and chart markers.
+# The prefixes place types this version does not know (older or newer rooms) in a category.
 CATEGORIES: dict[str, str] = {
     IMPACT_STARTED: "impact",
-    EventType.OPENED: "detection",
+    EventType.INCIDENT_OPENED: "detection",
     EventType.ALERT_ATTACHED: "alert",
     EventType.ALERT_RESOLVED: "alert",
     EventType.ALERTS_ALL_RESOLVED: "recovery",
-    EventType.TRANSITIONED: "response",
+    EventType.INCIDENT_TRANSITIONED: "response",
     EventType.NOTE_ADDED: "note",
     EventType.SEVERITY_CHANGED: "response",
     EventType.COMMANDER_ASSIGNED: "response",
-    EventType.LINKED: "note",
+    EventType.INCIDENT_LINKED: "note",
     EventType.FIX_DEPLOYED: "fix",
+    **dict.fromkeys(NOTICE_VERSIONS, "communication"),
+    EventType.VERIFICATION_PASSED: "verification",
+    EventType.USER_REPORT_RECEIVED: "user_report",
     "notice.": "communication",
     "verification.": "verification",
     "user_report.": "user_report",
@@ -124,9 +126,9 @@ def format_offset(delta: timedelta) -> str:
 
 
 def _default_key(event_type: str, payload: dict[str, Any]) -> bool:
-    if event_type in (EventType.OPENED, EventType.FIX_DEPLOYED, EventType.ALERTS_ALL_RESOLVED):
+    if event_type in (EventType.INCIDENT_OPENED, EventType.FIX_DEPLOYED, EventType.ALERTS_ALL_RESOLVED):
         return True
-    if event_type == EventType.TRANSITIONED:
+    if event_type == EventType.INCIDENT_TRANSITIONED:
         return payload.get("to") in _KEY_STATES
     return event_type == EventType.NOTICE_PUBLISHED
 
@@ -134,7 +136,7 @@ def _default_key(event_type: str, payload: dict[str, Any]) -> bool:
 def impact_start(events: Sequence[EventLike]) -> datetime | None:
     """When users were first hurt: the opened event's ``impact_started_at``, else its time."""
     for event in events:
-        if event.type == EventType.OPENED:
+        if event.type == EventType.INCIDENT_OPENED:
             raw = event.payload.get("impact_started_at")
             return utc(datetime.fromisoformat(raw)) if isinstance(raw, str) else utc(event.at)
     return utc(min(e.at for e in events)) if events else None
@@ -245,7 +247,7 @@ def key_figures(events: Sequence[EventLike]) -> KeyFigures:
     restored = next(
         (utc(e.at) for e in ordered
          if e.type == EventType.ALERTS_ALL_RESOLVED
-         or (e.type == EventType.TRANSITIONED and e.payload.get("to") in ("verifying", "resolved"))),
+         or (e.type == EventType.INCIDENT_TRANSITIONED and e.payload.get("to") in ("verifying", "resolved"))),
         None,
     )
     return KeyFigures(

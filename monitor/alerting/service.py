@@ -23,8 +23,9 @@ from monitor.alerting.models import AlertRecord, Silence
 from monitor.clock import Clock, utc
 from monitor.config import Settings, parse_duration
 from monitor.errors import Conflict, FieldProblem, LimitExceeded, NotFound, Unprocessable
+from monitor.event_types import EventType
 from monitor.incidents import service as incidents
-from monitor.incidents.lifecycle import OPEN, EventType, State, can_transition
+from monitor.incidents.lifecycle import OPEN, State, can_transition
 from monitor.incidents.models import Incident
 
 SYSTEM = "candor"

@@ -40,6 +40,7 @@ from monitor.demo import notices
 from monitor.demo.app import record
 from monitor.demo.receiver import WebhookReceiver
 from monitor.demo.traffic import Story, tick
+from monitor.event_types import Notification
 
 RULES = Path(__file__).resolve().parents[1] / "demo" / "rules.yml"
 SERVICE = "redirect"
@@ -192,13 +193,13 @@ def demo(
             path.write_text(report.text, encoding="utf-8")
             oncall.say(second, f"postmortem drafted from the timeline: {path}")
         deadline = time.monotonic() + 15
-        while time.monotonic() < deadline and "notice.corrected" not in webhook.types():
+        while time.monotonic() < deadline and Notification.NOTICE_CORRECTED not in webhook.types():
             time.sleep(0.5)
     app.close(timeout=2)
     delivered = webhook.types()
     out.print(f"webhook receiver got {len(delivered)} signed messages: {', '.join(sorted(set(delivered)))}"
               + (f"; {webhook.bad_signatures} with a bad signature" if webhook.bad_signatures else ""))
-    ok = bool(final and final["state"] == "resolved" and "notice.corrected" in delivered
+    ok = bool(final and final["state"] == "resolved" and Notification.NOTICE_CORRECTED in delivered
               and not webhook.bad_signatures)
     if final:
         out.print(f"{final['key']}: detected {final['detected_at']}, fix deployed {final['fix_deployed_at']}, "

@@ -31,13 +31,6 @@ class Kind(StrEnum):
     RETRACTION = "retraction"
 
 
-# Event types this package adds to an incident's timeline (the reducer ignores them;
-# the timeline and postmortem read them). notice.published is lifecycle.EventType.
-NOTICE_CORRECTED = "notice.corrected"
-NOTICE_RETRACTED = "notice.retracted"
-NOTICE_UPDATED = "notice.updated"
-
-
 class Notice(SQLModel, table=True):
     __tablename__ = "notice"
 

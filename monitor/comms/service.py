@@ -21,9 +21,6 @@ from monitor.comms import config as comms_config
 from monitor.comms import impact
 from monitor.comms.linter import NoticeFinding, lint_content
 from monitor.comms.models import (
-    NOTICE_CORRECTED,
-    NOTICE_RETRACTED,
-    NOTICE_UPDATED,
     Content,
     Kind,
     Notice,
@@ -31,16 +28,16 @@ from monitor.comms.models import (
 )
 from monitor.comms.render import notice_text
 from monitor.errors import Conflict, FieldProblem, Forbidden, NotFound, Unprocessable
+from monitor.event_types import EventType
 from monitor.incidents import service as incidents
-from monitor.incidents.lifecycle import EventType
 from monitor.incidents.models import Incident
 from monitor.notify.service import enqueue_for_event
 
 EVENT_FOR_KIND = {
     Kind.INITIAL: EventType.NOTICE_PUBLISHED,
-    Kind.UPDATE: NOTICE_UPDATED,
-    Kind.CORRECTION: NOTICE_CORRECTED,
-    Kind.RETRACTION: NOTICE_RETRACTED,
+    Kind.UPDATE: EventType.NOTICE_UPDATED,
+    Kind.CORRECTION: EventType.NOTICE_CORRECTED,
+    Kind.RETRACTION: EventType.NOTICE_RETRACTED,
 }
 
 

@@ -22,6 +22,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from monitor.event_types import EventType
+
 
 class State(StrEnum):
     DETECTED = "detected"
@@ -60,20 +62,6 @@ def can_transition(source: State, target: State) -> bool:
     return target in TRANSITIONS[source]
 
 
-class EventType(StrEnum):
-    OPENED = "incident.opened"
-    TRANSITIONED = "incident.transitioned"
-    ALERT_ATTACHED = "alert.attached"
-    ALERT_RESOLVED = "alert.resolved"
-    ALERTS_ALL_RESOLVED = "alerts.all_resolved"
-    NOTE_ADDED = "note.added"
-    SEVERITY_CHANGED = "severity.changed"
-    COMMANDER_ASSIGNED = "commander.assigned"
-    LINKED = "incident.linked"
-    FIX_DEPLOYED = "fix.deployed"
-    NOTICE_PUBLISHED = "notice.published"
-
-
 @dataclass(frozen=True)
 class IncidentView:
     """Everything the incident row shows, as a plain value derived only from events."""
@@ -105,7 +93,7 @@ def _parse_time(value: Any) -> datetime | None:
 def apply(view: IncidentView, type: str, at: datetime, payload: dict[str, Any]) -> IncidentView:
     """The view after one event. Unknown event types leave the view as it is."""
     match type:
-        case EventType.OPENED:
+        case EventType.INCIDENT_OPENED:
             return replace(
                 view,
                 title=payload["title"],
@@ -117,7 +105,7 @@ def apply(view: IncidentView, type: str, at: datetime, payload: dict[str, Any]) 
                 impact_started_at=_parse_time(payload.get("impact_started_at")) or at,
                 detected_at=at,
             )
-        case EventType.TRANSITIONED:
+        case EventType.INCIDENT_TRANSITIONED:
             target = State(payload["to"])
             changes: dict[str, Any] = {"state": target}
             if target is S.ACKNOWLEDGED and view.acknowledged_at is None:
@@ -138,7 +126,7 @@ def apply(view: IncidentView, type: str, at: datetime, payload: dict[str, Any]) 
             return replace(view, severity=payload["to"])
         case EventType.COMMANDER_ASSIGNED:
             return replace(view, commander=payload["commander"])
-        case EventType.LINKED:
+        case EventType.INCIDENT_LINKED:
             return replace(view, related=tuple(sorted({*view.related, payload["key"]})))
         case EventType.FIX_DEPLOYED:
             return replace(view, fix_deployed_at=view.fix_deployed_at or at)

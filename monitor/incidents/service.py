@@ -18,9 +18,9 @@ from sqlmodel import Session, col, select
 
 from monitor.clock import Clock, utc
 from monitor.errors import Conflict, InvalidTransition, NotFound, Unprocessable
+from monitor.event_types import EventType
 from monitor.incidents.lifecycle import (
     OPEN,
-    EventType,
     IncidentView,
     State,
     allowed,
@@ -112,7 +112,7 @@ def open_incident(
         "services": sorted(set(services or [])), "labels": labels or {}, "group_key": group_key,
         "impact_started_at": impact_started_at,
     }
-    record(session, incident, EventType.OPENED, payload, actor=actor, clock=clock)
+    record(session, incident, EventType.INCIDENT_OPENED, payload, actor=actor, clock=clock)
     return incident
 
 
@@ -127,7 +127,7 @@ def transition(
             extra={"state": source, "allowed": list(allowed(source))},
         )
     payload = {"from": source, "to": to, "reason": reason}
-    return record(session, incident, EventType.TRANSITIONED, payload, actor=actor, clock=clock)
+    return record(session, incident, EventType.INCIDENT_TRANSITIONED, payload, actor=actor, clock=clock)
 
 
 def add_note(session: Session, incident: Incident, text: str, *, actor: str, clock: Clock) -> IncidentEvent:
@@ -157,9 +157,9 @@ def link(
     if other.id == incident.id:
         raise Unprocessable(f"{incident.key} cannot be linked to itself; give another incident's key")
     payload = {"key": other.key, "relation": relation}
-    event = record(session, incident, EventType.LINKED, payload, actor=actor, clock=clock)
+    event = record(session, incident, EventType.INCIDENT_LINKED, payload, actor=actor, clock=clock)
     back = {"key": incident.key, "relation": _INVERSE.get(relation, relation)}
-    record(session, other, EventType.LINKED, back, actor=actor, clock=clock)
+    record(session, other, EventType.INCIDENT_LINKED, back, actor=actor, clock=clock)
     return event
 
 

@@ -28,6 +28,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 
+from monitor.event_types import Notification
+
 # monitor.config.schema imports this module to build Settings, so nothing from
 # monitor.config is imported at module level here (the validators import lazily).
 
@@ -56,31 +58,12 @@ Secret = Annotated[str, AfterValidator(_secret), PlainSerializer(lambda v: str(v
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-EVENT_TYPES = (
-    "incident.opened",
-    "incident.state_changed",
-    "incident.resolved",
-    "incident.regressed",
-    "incident.retracted",
-    "notice.published",
-    "notice.updated",
-    "notice.corrected",
-    "notice.retracted",
-    "postmortem.published",
-)
-EventName = Literal[
-    "incident.opened", "incident.state_changed", "incident.resolved", "incident.regressed",
-    "incident.retracted", "notice.published", "notice.updated", "notice.corrected",
-    "notice.retracted", "postmortem.published",
-]
-
-
 class ReceiverConfig(Section):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")
     kind: Literal["webhook", "alertmanager", "smtp", "apprise"]
     url: str = Field(pattern=r"^\S+$")
     secret: Secret | None = None
-    events: list[EventName] = []
+    events: list[Notification] = []
     severities: list[Annotated[str, Field(pattern=r"^SEV[1-4]$")]] = []
     services: list[str] = []
     labels: dict[str, str] = {}

@@ -4,7 +4,7 @@ Generic webhook (``kind = "webhook"``), payload version ``"1"``::
 
     {
       "version": "1",
-      "type": "notice.corrected",            # see monitor.notify.config.EVENT_TYPES
+      "type": "notice.corrected",            # see monitor.event_types.Notification
       "id": "ops:INC-7:5",                   # also the webhook-id header; dedupe on it
       "timestamp": "2026-03-02T09:14:00+00:00",
       "data": {

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from monitor.clock import utc
 from monitor.errors import Conflict, NotFound
-from monitor.incidents.lifecycle import EventType
+from monitor.event_types import EventType, Notification, PostmortemEventType
 from monitor.incidents.models import Incident, IncidentEvent
 from monitor.notify import config as notify_config
 from monitor.notify.config import ReceiverConfig
@@ -25,34 +25,36 @@ from monitor.notify.payloads import build
 
 PAYLOAD_VERSION = "1"
 
+# Transitions with a notification of their own (``incident.state_changed`` covers the rest).
 _TRANSITION_NAMES = {
-    "resolved": "incident.resolved",
-    "regressed": "incident.regressed",
-    "retracted": "incident.retracted",
+    "resolved": Notification.INCIDENT_RESOLVED,
+    "regressed": Notification.INCIDENT_REGRESSED,
+    "retracted": Notification.INCIDENT_RETRACTED,
 }
-_FOLLOW_UPS = frozenset({"notice.updated", "notice.corrected", "notice.retracted"})
-_NAMES = {
-    EventType.OPENED: "incident.opened",
-    EventType.NOTICE_PUBLISHED: "notice.published",
-    "notice.updated": "notice.updated",
-    "notice.corrected": "notice.corrected",
-    "notice.retracted": "notice.retracted",
-    "postmortem.published": "postmortem.published",
+_FOLLOW_UPS = frozenset({Notification.NOTICE_UPDATED, Notification.NOTICE_CORRECTED,
+                         Notification.NOTICE_RETRACTED})
+_NAMES: dict[str, Notification] = {
+    EventType.INCIDENT_OPENED: Notification.INCIDENT_OPENED,
+    EventType.NOTICE_PUBLISHED: Notification.NOTICE_PUBLISHED,
+    EventType.NOTICE_UPDATED: Notification.NOTICE_UPDATED,
+    EventType.NOTICE_CORRECTED: Notification.NOTICE_CORRECTED,
+    EventType.NOTICE_RETRACTED: Notification.NOTICE_RETRACTED,
+    PostmortemEventType.PUBLISHED: Notification.POSTMORTEM_PUBLISHED,
 }
 
 
-def event_name(type: str, payload: dict[str, Any]) -> str | None:
+def event_name(type: str, payload: dict[str, Any]) -> Notification | None:
     """The notification name of an incident event, or ``None`` if it is not notified.
 
     >>> event_name("incident.transitioned", {"to": "resolved"})
-    'incident.resolved'
+    <Notification.INCIDENT_RESOLVED: 'incident.resolved'>
     >>> event_name("incident.transitioned", {"to": "acknowledged"})
-    'incident.state_changed'
+    <Notification.INCIDENT_STATE_CHANGED: 'incident.state_changed'>
     >>> event_name("note.added", {}) is None
     True
     """
-    if type == EventType.TRANSITIONED:
-        return _TRANSITION_NAMES.get(payload.get("to", ""), "incident.state_changed")
+    if type == EventType.INCIDENT_TRANSITIONED:
+        return _TRANSITION_NAMES.get(payload.get("to", ""), Notification.INCIDENT_STATE_CHANGED)
     return _NAMES.get(type)
 
 
@@ -70,8 +72,8 @@ def matches(receiver: ReceiverConfig, incident: Incident, name: str) -> bool:
     if receiver.events:
         wanted = set(receiver.events)
         if name not in wanted and not (
-            (name in _TRANSITION_NAMES.values() and "incident.state_changed" in wanted)
-            or (name in _FOLLOW_UPS and "notice.published" in wanted)
+            (name in _TRANSITION_NAMES.values() and Notification.INCIDENT_STATE_CHANGED in wanted)
+            or (name in _FOLLOW_UPS and Notification.NOTICE_PUBLISHED in wanted)
         ):
             return False
     if receiver.severities and incident.severity not in receiver.severities:

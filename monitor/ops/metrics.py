@@ -17,7 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from monitor.incidents.lifecycle import SEVERITIES, EventType, State
+from monitor.event_types import EventType
+from monitor.incidents.lifecycle import SEVERITIES, State
 from monitor.incidents.models import IncidentEvent
 from monitor.incidents.service import count_open
 
@@ -69,7 +70,7 @@ class StoreCollector(Collector):
 
 
 def _transition_counts(session: Session) -> dict[str, int]:
-    query = select(IncidentEvent.payload).where(IncidentEvent.type == EventType.TRANSITIONED)
+    query = select(IncidentEvent.payload).where(IncidentEvent.type == EventType.INCIDENT_TRANSITIONED)
     counts: dict[str, int] = {}
     for payload in session.exec(query):
         counts[payload["to"]] = counts.get(payload["to"], 0) + 1

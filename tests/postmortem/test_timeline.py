@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from postmortem.timeline import IMPACT_STARTED, build_timeline, format_offset, key_figures
+from monitor.event_types import IMPACT_STARTED
+from postmortem.timeline import build_timeline, format_offset, key_figures
 from tests.postmortem.conftest import event
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -19,9 +19,6 @@ from sqlmodel import Field, SQLModel
 
 from monitor.db.types import utc_column
 
-RECEIVED = "user_report.received"
-"""Incident event type: a report attached (payload holds no personal data)."""
-
 
 class Channel(StrEnum):
     EMAIL = "email"

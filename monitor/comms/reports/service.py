@@ -23,11 +23,12 @@ from sqlmodel import Session, col, select
 from monitor.clock import Clock, utc
 from monitor.comms import config as comms_config
 from monitor.comms.models import NoticeVersion
-from monitor.comms.reports.models import RECEIVED, Channel, ReportCreate, UserReport
+from monitor.comms.reports.models import Channel, ReportCreate, UserReport
 from monitor.comms.subscribers.models import EMAIL
 from monitor.comms.subscribers.service import mail_receiver
 from monitor.config import parse_duration
 from monitor.errors import FieldProblem, Unavailable, Unprocessable
+from monitor.event_types import DirectMessage, EventType
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import OPEN
 from monitor.incidents.models import Incident, IncidentEvent
@@ -36,14 +37,16 @@ from monitor.notify.models import OutboxMessage
 
 log = logging.getLogger("candor.comms")
 
-WORDS = {
-    "en": {"resolved": "Fixed: the problem you told us about",
+RESOLVED, CORRECTED = DirectMessage.USER_REPORT_RESOLVED, DirectMessage.USER_REPORT_CORRECTED
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {RESOLVED: "Fixed: the problem you told us about",
            "resolved_body": "Thank you for your report. The problem is fixed.\n",
-           "corrected": "Correction about the problem you told us about",
+           CORRECTED: "Correction about the problem you told us about",
            "more": "\nFull timeline: {url}\n"},
-    "pt-BR": {"resolved": "Resolvido: o problema que você nos informou",
+    "pt-BR": {RESOLVED: "Resolvido: o problema que você nos informou",
               "resolved_body": "Obrigado pelo seu relato. O problema foi resolvido.\n",
-              "corrected": "Correção sobre o problema que você nos informou",
+              CORRECTED: "Correção sobre o problema que você nos informou",
               "more": "\nLinha do tempo completa: {url}\n"},
 }
 
@@ -111,7 +114,7 @@ def create(session: Session, body: ReportCreate, *, actor: str, clock: Clock,
     session.add(report)
     session.flush()
     if incident is not None:
-        incidents.record(session, incident, RECEIVED, {
+        incidents.record(session, incident, EventType.USER_REPORT_RECEIVED, {
             "report_id": report.id, "service": service, "component": body.component,
             "channel": report.channel, "reported_at": at,
         }, actor=actor, clock=clock)
@@ -140,11 +143,11 @@ def _latest_title(session: Session, incident: Incident, lang: str) -> str:
     return str(version.content.get("title", "")) if version else ""
 
 
-def _why(event: IncidentEvent) -> str | None:
-    if event.type == "incident.transitioned" and event.payload.get("to") == "resolved":
-        return "resolved"
-    if event.type == "notice.corrected":
-        return "corrected"
+def _why(event: IncidentEvent) -> DirectMessage | None:
+    if event.type == EventType.INCIDENT_TRANSITIONED and event.payload.get("to") == "resolved":
+        return RESOLVED
+    if event.type == EventType.NOTICE_CORRECTED:
+        return CORRECTED
     return None
 
 
@@ -159,7 +162,7 @@ def notify_reporters(session: Session, incident: Incident, event: IncidentEvent,
     for report in of_incident(session, incident):
         if report.channel == Channel.NONE or not report.contact:
             continue
-        if why == "corrected" and event.payload.get("lang") != report.lang:
+        if why == CORRECTED and event.payload.get("lang") != report.lang:
             continue
         key = f"report:{report.id}:{incident.key}:{event.seq}"
         if session.exec(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)).first():
@@ -167,13 +170,13 @@ def notify_reporters(session: Session, incident: Incident, event: IncidentEvent,
         words = WORDS[report.lang]
         title = _latest_title(session, incident, report.lang)
         subject = words[why] + (f" — {title}" if title else "")
-        text = event.payload.get("text", "") if why == "corrected" else words["resolved_body"]
+        text = event.payload.get("text", "") if why == CORRECTED else words["resolved_body"]
         text += words["more"].format(url=f"{base}/status/incidents/{incident.key}?lang={report.lang}")
         payload: dict[str, Any]
         if report.channel == Channel.WEBHOOK:
             receiver = DIRECT
             payload = {"url": report.contact, "body": {
-                "version": "1", "type": f"report.{why}", "id": key,
+                "version": "1", "type": why, "id": key,
                 "timestamp": event.at.isoformat(),
                 "data": {"incident": incident.key, "subject": subject, "text": text}}}
         else:
@@ -185,7 +188,7 @@ def notify_reporters(session: Session, incident: Incident, event: IncidentEvent,
             receiver = mail.name
             payload = {"sender": mail.sender, "to": [report.contact], "subject": subject,
                        "text": text}
-        message = OutboxMessage(idempotency_key=key, receiver=receiver, event_type=f"report.{why}",
+        message = OutboxMessage(idempotency_key=key, receiver=receiver, event_type=why,
                                 incident_id=incident.id, payload=payload, created_at=event.at,
                                 next_attempt_at=event.at)
         session.add(message)

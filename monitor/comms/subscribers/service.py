@@ -34,6 +34,7 @@ from monitor.comms.subscribers.models import (
 )
 from monitor.config import parse_duration
 from monitor.errors import Conflict, FieldProblem, NotFound, Unavailable, Unprocessable
+from monitor.event_types import NOTICE_VERSIONS, DirectMessage
 from monitor.incidents.models import Incident, IncidentEvent
 from monitor.notify import config as notify_config
 from monitor.notify.channels import DIRECT
@@ -41,9 +42,6 @@ from monitor.notify.config import ReceiverConfig
 from monitor.notify.models import OutboxMessage
 
 log = logging.getLogger("candor.comms")
-
-NOTICE_EVENTS = frozenset({"notice.published", "notice.updated", "notice.corrected",
-                           "notice.retracted"})
 
 WORDS = {
     "en": {
@@ -163,7 +161,7 @@ def subscribe(session: Session, request: SubscribeRequest, *, now: datetime,
              "title": comms.status_title}
     _mail(session, receiver, key=f"confirm:{token.id}", to=subscriber.address,
           subject=words["confirm_subject"].format(**links), text=words["confirm_body"].format(**links),
-          now=now, event_type="subscriber.confirm", unsubscribe=links["unsubscribe"])
+          now=now, event_type=DirectMessage.SUBSCRIBER_CONFIRM, unsubscribe=links["unsubscribe"])
     return subscriber
 
 
@@ -267,7 +265,7 @@ def notify_subscribers(session: Session, incident: Incident, event: IncidentEven
                        settings: object) -> list[OutboxMessage]:
     """One outbox row per interested subscriber for a notice version sent to ``subscribers``."""
     payload = event.payload
-    if event.type not in NOTICE_EVENTS or "subscribers" not in payload.get("channels", []):
+    if event.type not in NOTICE_VERSIONS or "subscribers" not in payload.get("channels", []):
         return []
     lang = payload.get("lang", "")
     touched = components_of(incident, settings)

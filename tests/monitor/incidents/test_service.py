@@ -10,8 +10,9 @@ from sqlalchemy.engine import Engine
 from monitor import db
 from monitor.clock import FixedClock
 from monitor.errors import Conflict, InvalidTransition, NotFound, Unprocessable
+from monitor.event_types import EventType
 from monitor.incidents import service
-from monitor.incidents.lifecycle import EventType, State
+from monitor.incidents.lifecycle import State
 
 
 def open_one(s, clock: FixedClock, title: str = "Redirects fail", **kw):
@@ -31,7 +32,7 @@ def test_open_records_the_opening_event_and_key(store: Engine, clock: FixedClock
         assert again.services == ["api", "redirect"]
         assert again.detected_at is not None and again.impact_started_at is not None
         [opened] = service.events(s, again)
-        assert (opened.seq, opened.type, opened.actor) == (1, EventType.OPENED, "alice")
+        assert (opened.seq, opened.type, opened.actor) == (1, EventType.INCIDENT_OPENED, "alice")
         assert service.replayed(s, again) == service.view_of(again)
 
 
@@ -48,7 +49,7 @@ def test_transitions_walk_the_lifecycle_and_stamp_times(store: Engine, clock: Fi
         assert incident.state == State.RETRACTED
         assert incident.acknowledged_at is not None and incident.resolved_at is None
         types = [e.type for e in service.events(s, incident)]
-        assert types == [EventType.OPENED] + [EventType.TRANSITIONED] * len(path)
+        assert types == [EventType.INCIDENT_OPENED] + [EventType.INCIDENT_TRANSITIONED] * len(path)
         assert service.replayed(s, incident) == service.view_of(incident)
 
 
