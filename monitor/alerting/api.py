@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from monitor.alerting import service
-from monitor.alerting.model import Alert, AlertStatus, Matcher, MatchOp
+from monitor.alerting.identity import Alert, AlertStatus
+from monitor.alerting.matchers import Matcher, MatchOp
 from monitor.alerting.models import (
     AlertmanagerWebhook,
     IntakeResult,

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from monitor.alerting.model import Alert, AlertStatus, Matcher, MatchOp, group_key, matches_all
+from monitor.alerting.identity import Alert, AlertStatus, group_key
+from monitor.alerting.matchers import Matcher, MatchOp, matches_all
 from monitor.alerting.models import AlertRecord, Silence
 from monitor.clock import Clock, utc
 from monitor.config import Settings, parse_duration

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from monitor.alerting import service
-from monitor.alerting.model import parse_matcher
+from monitor.alerting.matchers import parse_matcher
 from monitor.alerting.models import SilencePublic
 from monitor.cli.common import ConfigOpt, JsonOpt, runtime_from
 from monitor.cli.output import emit, fail, out, reported, table

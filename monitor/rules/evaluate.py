@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import NamedTuple
 
-from monitor.alerting.model import Alert, AlertStatus
+from monitor.alerting.identity import Alert, AlertStatus
 from monitor.promql.engine import Engine
 from monitor.promql.errors import PromQLError
 from monitor.promql.storage import (

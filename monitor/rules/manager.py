@@ -21,7 +21,7 @@ from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from monitor.alerting.model import Alert
+from monitor.alerting.identity import Alert
 from monitor.promql.engine import MAX_SAMPLES, Engine
 from monitor.promql.storage import Matcher, Series
 from monitor.rules.evaluate import GroupState, RuleFailure, evaluate_group, notifications

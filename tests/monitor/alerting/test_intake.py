@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from monitor.alerting.model import fingerprint
+from monitor.alerting.identity import fingerprint
 from monitor.clock import FixedClock
 
 AM = "/api/v1/alertmanager"

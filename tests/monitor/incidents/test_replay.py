@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from monitor.alerting import service as alerting
-from monitor.alerting.model import Alert, AlertStatus
+from monitor.alerting.identity import Alert, AlertStatus
 from monitor.api.runtime import Runtime
 from monitor.errors import CandorError
 from monitor.incidents import service
