@@ -201,7 +201,9 @@ def update_item(runtime: RuntimeDep, _: Responder, key: Key, item_id: int,
         return _item(service.update_item(s, item, body, clock=runtime.clock), runtime)
 
 
-@router.get("/reports/digest", response_model=None)
+@router.get("/digest", response_model=None, summary="Leadership digest")
+@router.get("/reports/digest", response_model=None, deprecated=True,
+            summary="Leadership digest (old path: use GET /api/v1/digest)")
 def digest(
     runtime: RuntimeDep, _: Viewer,
     period: Literal["week", "month", "quarter"] = "week",

@@ -14,9 +14,9 @@ from monitor.auth.api import router as tokens
 from monitor.comms.api import public_router as status_page
 from monitor.comms.api import router as notices
 from monitor.comms.metrics import install as install_cadence_metrics
-from monitor.comms.reports.api import router as reports
 from monitor.comms.subscribers.api import public_router as subscribe
 from monitor.comms.subscribers.api import router as subscribers
+from monitor.comms.user_reports.api import router as user_reports
 from monitor.incidents.api import router as incidents
 from monitor.notify.api import router as outbox
 from monitor.notify.metrics import NotifyMetrics
@@ -28,7 +28,7 @@ from postmortem.api import router as postmortems
 from postmortem.metrics import register as register_action_item_metrics
 
 ROUTERS = [ops, incidents, alerting, tokens, signals, otlp, notices, status_page, outbox, postmortems,
-           prometheus_api, subscribe, subscribers, reports]
+           prometheus_api, subscribe, subscribers, user_reports]
 
 
 class RouteTimer:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from monitor.comms.reports.service import notify_reporters
 from monitor.comms.subscribers.service import notify_subscribers
+from monitor.comms.user_reports.service import notify_reporters
 from monitor.incidents.models import Incident, IncidentEvent
 
 

@@ -13,7 +13,7 @@ from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
 from monitor.clock import FixedClock
 from monitor.incidents.models import Incident
-from postmortem import api, examples
+from postmortem import examples
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -30,10 +30,7 @@ def story(runtime: Runtime, clock: FixedClock) -> Incident:
 
 @pytest.fixture
 def pm_client(runtime: Runtime) -> Iterator[TestClient]:
-    app = create_app(runtime)
-    if not any(getattr(r, "path", "").endswith("/postmortem") for r in app.routes):
-        app.include_router(api.router)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    with TestClient(create_app(runtime), raise_server_exceptions=False) as test_client:
         yield test_client
 
 

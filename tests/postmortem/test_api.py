@@ -115,10 +115,23 @@ def test_render_bad_input_is_precise(pm_client, story, viewer):
 
 
 def test_digest_as_json_and_markdown(pm_client, story, viewer):
-    data = pm_client.get("/api/v1/reports/digest?period=week", headers=viewer).json()
+    data = pm_client.get("/api/v1/digest?period=week", headers=viewer).json()
     assert data["period"] == "week" and data["incidents"][0]["key"] == "INC-1"
     assert data["trends"]["time_to_detect"]["current"] == 120.0
-    md = pm_client.get("/api/v1/reports/digest?period=month&format=md&lang=en", headers=viewer)
+    md = pm_client.get("/api/v1/digest?period=month&format=md&lang=en", headers=viewer)
     assert md.status_code == 200 and "Mean time to detect" in md.text
-    bad = pm_client.get("/api/v1/reports/digest?period=year", headers=viewer)
+    bad = pm_client.get("/api/v1/digest?period=year", headers=viewer)
     assert bad.status_code == 422 and bad.json()["errors"][0]["loc"].startswith("query:period")
+
+
+def test_the_old_digest_path_answers_the_same_and_is_marked_deprecated(pm_client, story, viewer):
+    for query in ("period=week", "period=month&format=md&lang=en", "period=quarter&format=html"):
+        old = pm_client.get(f"/api/v1/reports/digest?{query}", headers=viewer)
+        new = pm_client.get(f"/api/v1/digest?{query}", headers=viewer)
+        assert (old.status_code, old.headers["content-type"], old.content) == (
+            new.status_code, new.headers["content-type"], new.content)
+    assert pm_client.get("/api/v1/reports/digest?period=year", headers=viewer).status_code == 422
+    paths = pm_client.get("/openapi.json").json()["paths"]
+    assert paths["/api/v1/reports/digest"]["get"].get("deprecated") is True
+    assert "deprecated" not in paths["/api/v1/digest"]["get"]
+    assert paths["/api/v1/reports"]["get"]["tags"] == ["user reports"]

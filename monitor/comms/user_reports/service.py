@@ -23,9 +23,9 @@ from sqlmodel import Session, col, select
 from monitor.clock import Clock, utc
 from monitor.comms import config as comms_config
 from monitor.comms.models import NoticeVersion
-from monitor.comms.reports.models import Channel, ReportCreate, UserReport
 from monitor.comms.subscribers.models import EMAIL
 from monitor.comms.subscribers.service import mail_receiver
+from monitor.comms.user_reports.models import Channel, ReportCreate, UserReport
 from monitor.config import parse_duration
 from monitor.errors import FieldProblem, Unavailable, Unprocessable
 from monitor.event_types import DirectMessage, EventType

@@ -16,9 +16,9 @@ from fastapi import APIRouter, Query
 
 from monitor.api.deps import Responder, RuntimeDep, Viewer
 from monitor.auth.models import Role
-from monitor.comms.reports import service
-from monitor.comms.reports.metrics import ReportMetrics
-from monitor.comms.reports.models import ReportCreate, ReportPublic
+from monitor.comms.user_reports import service
+from monitor.comms.user_reports.metrics import ReportMetrics
+from monitor.comms.user_reports.models import ReportCreate, ReportPublic
 from monitor.incidents import service as incidents
 
 router = APIRouter(tags=["user reports"])

@@ -14,8 +14,8 @@ from sqlmodel import func, select
 
 from monitor.api.runtime import Runtime
 from monitor.comms.models import Kind
-from monitor.comms.reports.models import UserReport
-from monitor.comms.reports.service import notify_reporters
+from monitor.comms.user_reports.models import UserReport
+from monitor.comms.user_reports.service import notify_reporters
 from monitor.config import Settings
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import State
