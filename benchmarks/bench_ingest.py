@@ -116,13 +116,14 @@ def throughput() -> dict[str, float]:
 
 _RSS_CHILD = textwrap.dedent("""
     import json, os, sys, psutil
-    from monitor.signals.store import SeriesStore, StoreLimits, key_of
+    from monitor.signals.store import SeriesStore, StoreLimits
+    from monitor.promql.labels import labels_from
     proc = psutil.Process()
     before = proc.memory_info().rss
     store = SeriesStore(retention_ms=86_400_000, limits=StoreLimits(10_000, 100_000),
                         directory=None if sys.argv[1] == "memory" else __import__("pathlib").Path(sys.argv[1]))
-    keys = [key_of({"__name__": "bench_errors_total", "service": "bench",
-                    "endpoint": f"/e/{i % 100}", "series": str(i)}) for i in range(10_000)]
+    keys = [labels_from({"__name__": "bench_errors_total", "service": "bench",
+                         "endpoint": f"/e/{i % 100}", "series": str(i)}) for i in range(10_000)]
     t0 = 1_772_442_000_000
     for step in range(100):
         store.append([(k, t0 + step * 15_000, float(step)) for k in keys], now_ms=t0)

@@ -38,10 +38,11 @@ from _realstack import PROMETHEUS, binary, free_port, wait_for
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
+from monitor.promql.labels import labels_from
 from monitor.rules.loader import load_rules
 from monitor.rules.manager import RuleManager
 from monitor.scheduler import RuleOutput, settle_heap
-from monitor.signals.store import SeriesStore, StoreLimits, key_of
+from monitor.signals.store import SeriesStore, StoreLimits
 
 SERVICES, INSTANCES = 1_000, 10
 WINDOW_S = 20
@@ -99,7 +100,7 @@ def embedded(rule_file: Path) -> dict[str, object]:
     evaluation as in production; the first evaluation (plans, caches) is not counted."""
     t0 = 1_772_442_000
     store = SeriesStore(retention_ms=86_400_000, limits=StoreLimits(max_series=100_000))
-    keys = [(key_of(labels), rate) for labels, rate in SERIES]
+    keys = [(labels_from(labels), rate) for labels, rate in SERIES]
 
     def scrape(t: int) -> None:
         store.append([(key, t * 1000, rate * (t - t0 + 1000)) for key, rate in keys],

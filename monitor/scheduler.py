@@ -16,8 +16,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from monitor.api.runtime import Runtime
 from monitor.config import parse_duration
 from monitor.notify import delivery
+from monitor.promql.labels import labels_from
 from monitor.rules.manager import RuleManager, intake_sink
-from monitor.signals.store import SeriesStore, key_of
+from monitor.signals.store import SeriesStore
 from monitor.verification.service import sweep
 from postmortem.schedule import digest_job
 from postmortem.service import draft_due
@@ -47,12 +48,12 @@ class RuleOutput:
         self.select_windows = store.select_windows
 
     def append(self, labels: Mapping[str, str], ts_ms: int, value: float) -> None:
-        self.store.append([(key_of(labels), ts_ms, value)], now_ms=ts_ms)
+        self.store.append([(labels_from(labels), ts_ms, value)], now_ms=ts_ms)
 
     def append_many(self, samples: Sequence[tuple[Mapping[str, str], int, float]]) -> None:
         """One store write for a group's samples; one by one if a series repeats (so a
         conflict within the batch is still a ``duplicate_sample`` error)."""
-        batch = [(key_of(labels), t, v) for labels, t, v in samples]
+        batch = [(labels_from(labels), t, v) for labels, t, v in samples]
         if len({key for key, _, _ in batch}) < len(batch):
             for item in batch:
                 self.store.append([item], now_ms=item[1])

@@ -3,37 +3,21 @@
     {"resultType": "vector", "result": [{"metric": {"job": "api"}, "value": [1772442000, "1.5"]}]}
 
 Sample values are strings formatted like Go's ``strconv.FormatFloat(v, 'f', -1, 64)``
-(``"0.0000001"``, ``"+Inf"``, ``"NaN"``); timestamps are Unix seconds with millisecond
-precision (a whole second is written as an integer, as Prometheus does).
+(``"0.0000001"``, ``"+Inf"``, ``"NaN"``: :func:`monitor.promql.gofmt.go_f`); timestamps
+are Unix seconds with millisecond precision (a whole second is written as an integer, as
+Prometheus does).
 """
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
-from monitor.promql.value import Matrix, Scalar, String, Value, Vector, labels_dict
+from monitor.promql.gofmt import go_f
+from monitor.promql.labels import labels_dict
+from monitor.promql.value import Matrix, Scalar, String, Value, Vector
 
-__all__ = ["go_float", "go_float_e", "rfc3339", "timestamp", "value_json"]
-
-
-def go_float(v: float) -> str:
-    """``strconv.FormatFloat(v, 'f', -1, 64)``: shortest digits, never an exponent."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    return format(Decimal(repr(v)).normalize(), "f")
-
-
-def go_float_e(v: float) -> str:
-    """``strconv.FormatFloat(v, 'e', -1, 64)`` (alert values): ``"1e+00"``, ``"1.5e+01"``."""
-    if math.isnan(v) or math.isinf(v):
-        return go_float(v)
-    digits = len(Decimal(repr(v)).normalize().as_tuple().digits)
-    return f"{v:.{max(digits - 1, 0)}e}"
+__all__ = ["rfc3339", "timestamp", "value_json"]
 
 
 def timestamp(t_ms: int) -> int | float:
@@ -52,15 +36,15 @@ def rfc3339(t: float | None) -> str:
 def value_json(value: Value, t_ms: int) -> dict[str, Any]:
     """``data`` of a query response; ``t_ms`` is the evaluation time (instant queries)."""
     if isinstance(value, Scalar):
-        return {"resultType": "scalar", "result": [timestamp(t_ms), go_float(value.value)]}
+        return {"resultType": "scalar", "result": [timestamp(t_ms), go_f(value.value)]}
     if isinstance(value, String):
         return {"resultType": "string", "result": [timestamp(t_ms), value.value]}
     if isinstance(value, Vector):
         return {"resultType": "vector", "result": [
-            {"metric": labels_dict(s.labels), "value": [timestamp(t_ms), go_float(s.value)]}
+            {"metric": labels_dict(s.labels), "value": [timestamp(t_ms), go_f(s.value)]}
             for s in value]}
     assert isinstance(value, Matrix)
     return {"resultType": "matrix", "result": [
         {"metric": labels_dict(rs.labels),
-         "values": [[timestamp(t), go_float(v)] for t, v in zip(rs.ts, rs.vs, strict=True)]}
+         "values": [[timestamp(t), go_f(v)] for t, v in zip(rs.ts, rs.vs, strict=True)]}
         for rs in value]}

@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
-from monitor.promapi.format import go_float_e, rfc3339, value_json
+from monitor.promapi.format import rfc3339, value_json
 from monitor.promapi.params import ApiError, bad_param, check_range
 from monitor.promql import ast
 from monitor.promql.engine import Engine, QueryResult
 from monitor.promql.errors import EvalError, ParseError
+from monitor.promql.gofmt import go_e
+from monitor.promql.labels import Labels, labels_from
 from monitor.promql.parser import parse_expr
 from monitor.promql.storage import Matcher
 from monitor.rules.evaluate import AlertState
@@ -122,7 +124,7 @@ def parse_selectors(texts: Sequence[str]) -> list[list[Matcher]]:
 
 def _label_sets(store: SeriesSource, selectors: list[list[Matcher]], start: float | None,
                 end: float | None) -> list[dict[str, str]]:
-    found: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+    found: dict[Labels, dict[str, str]] = {}
     for matchers in selectors or [[]]:
         if start is None and end is None:
             rows = store.series(matchers)
@@ -131,7 +133,7 @@ def _label_sets(store: SeriesSource, selectors: list[list[Matcher]], start: floa
             hi = round(end * 1000) if end is not None else 2**62
             rows = [dict(s.labels) for s in store.select(matchers, lo, hi)]
         for labels in rows:
-            found[tuple(sorted(labels.items()))] = labels
+            found[labels_from(labels)] = labels
     return [found[k] for k in sorted(found)]
 
 
@@ -164,7 +166,7 @@ def label_values(store: SeriesSource, name: str, selectors: list[list[Matcher]],
 def _alert_json(alert: Any) -> dict[str, Any]:
     return {"labels": dict(alert.labels), "annotations": dict(alert.annotations),
             "state": str(alert.state), "activeAt": rfc3339(alert.active_at),
-            "value": go_float_e(alert.value)}
+            "value": go_e(alert.value)}
 
 
 def _active(scheduled: Any, index: int) -> list[Any]:

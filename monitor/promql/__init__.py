@@ -8,15 +8,19 @@
     engine = Engine(store)
     engine.instant("rate(http_requests_total[5m])", t=1200.0)   # -> Vector
 
-Modules: :mod:`.lexer`, :mod:`.parser` and :mod:`.ast` (syntax), :mod:`.engine` and
-:mod:`.functions` (evaluation), :mod:`.storage` (the ``Storage`` protocol the engine
-reads through), :mod:`.value` (result types), :mod:`.errors`, and
+Modules: :mod:`.lexer`, :mod:`.parser` and :mod:`.ast` (syntax), :mod:`.plan` (what is
+worked out once per expression), :mod:`.engine`, :mod:`.functions`, :mod:`.aggregation`,
+:mod:`.kernels` and :mod:`.fastpath` (evaluation), :mod:`.storage` (the ``Storage``
+protocol the engine reads through), :mod:`.labels` (label sets), :mod:`.value` (result
+types), :mod:`.gofmt` (numbers and strings as Go writes them), :mod:`.errors`, and
 :mod:`.promqltest` (runner for Prometheus's ``*.test`` conformance scripts).
 """
 
 from monitor.promql.engine import Engine, QueryResult
 from monitor.promql.errors import EvalError, ParseError, PromQLError
+from monitor.promql.labels import Labels, labels_dict, labels_from
 from monitor.promql.parser import parse_expr
+from monitor.promql.plan import QueryPlan
 from monitor.promql.storage import (
     STALE_NAN,
     Matcher,
@@ -24,10 +28,11 @@ from monitor.promql.storage import (
     MemoryStorage,
     Series,
     Storage,
+    Window,
+    WindowStorage,
     is_stale,
 )
 from monitor.promql.value import (
-    Labels,
     Matrix,
     RangeSeries,
     Sample,
@@ -35,8 +40,6 @@ from monitor.promql.value import (
     String,
     Value,
     Vector,
-    labels_dict,
-    labels_from,
 )
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "MemoryStorage",
     "ParseError",
     "PromQLError",
+    "QueryPlan",
     "QueryResult",
     "RangeSeries",
     "Sample",
@@ -59,6 +63,8 @@ __all__ = [
     "String",
     "Value",
     "Vector",
+    "Window",
+    "WindowStorage",
     "is_stale",
     "labels_dict",
     "labels_from",

@@ -6,24 +6,24 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from monitor.promql import ast
-from monitor.promql import functions as F
-from monitor.promql.calls import Grouped, Grouping, fused_call, fused_rates
+from monitor.promql import kernels as K
+from monitor.promql.context import EvalContext
 from monitor.promql.errors import EvalError
-from monitor.promql.value import NAME, Labels, Sample, Scalar, String, Value, Vector, labels_from
+from monitor.promql.functions import Grouped, fused_rates
+from monitor.promql.gofmt import go_f, go_g, go_quote
+from monitor.promql.labels import Labels, labels_from
+from monitor.promql.value import Sample, Scalar, String, Value, Vector
 
-if TYPE_CHECKING:
-    from monitor.promql.engine import Evaluator
 
-
-def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
+def aggregate(ev: EvalContext, node: ast.AggregateExpr, t: int) -> Value:
     """Evaluate ``sum``, ``topk``, ``count_values``, ... at time ``t``."""
     op = node.op
-    group_key, fused = _plan(node)
+    plan = ev.plan.aggregations[node]
+    group_key, fused = plan.group_key, plan.fused
     if fused is not None:  # e.g. sum by (x) (rate(m[5m])): no intermediate Vector
-        return reduce_groups(op, fused_rates(ev, fused, t, grouping_of(node)), t)
+        return reduce_groups(op, fused_rates(ev, fused, t, plan.grouping()), t)
     param: float | str | None = None
     if node.param is not None:
         pv = ev.eval(node.param, t)
@@ -40,7 +40,7 @@ def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
     if op == "quantile":
         assert isinstance(param, float)
         if param != param or param < 0 or param > 1:
-            ev.warn(f"quantile value should be between 0 and 1, got {F.go_g(param)}",
+            ev.warn(f"quantile value should be between 0 and 1, got {go_g(param)}",
                     node.param or node)
     groups: dict[Labels, list[Sample]] = {}
     for s in vec:
@@ -59,39 +59,6 @@ def aggregate(ev: Evaluator, node: ast.AggregateExpr, t: int) -> Value:
     return out
 
 
-SIMPLE_OPS = frozenset({"sum", "avg", "count", "group", "max", "min", "stddev", "stdvar"})
-
-
-def _plan(node: ast.AggregateExpr) -> tuple[Callable[[Labels], Labels], ast.Call | None]:
-    """The node's group-key function, and the ``rate``-like call to fuse with (see
-    :func:`fused_call`) or None: worked out once per node, as rules run again and again."""
-    plan = node.__dict__.get("_agg_plan")
-    if plan is None:
-        names = frozenset(node.grouping)
-        if node.without:
-            def group_key(lb: Labels) -> Labels:
-                return tuple([p for p in lb if p[0] not in names and p[0] != NAME])
-        else:
-            def group_key(lb: Labels) -> Labels:
-                return tuple([p for p in lb if p[0] in names])
-        fused = fused_call(node.expr) if node.op in SIMPLE_OPS else None
-        plan = node.__dict__["_agg_plan"] = (group_key, fused)
-    return plan  # type: ignore[no-any-return]
-
-
-def grouping_of(node: ast.AggregateExpr) -> Grouping:
-    """``node``'s group-key function with a memo of its results (kept on the node, and
-    emptied when it grows past ``_MEMO_MAX``): rules group the same series every time."""
-    group_key = _plan(node)[0]
-    memo: dict[Labels, Labels] | None = node.__dict__.get("_group_memo")
-    if memo is None or len(memo) > _MEMO_MAX:
-        memo = node.__dict__["_group_memo"] = {}
-    return group_key, memo
-
-
-_MEMO_MAX = 50_000
-
-
 def reduce_groups(op: str, groups: Grouped, t: int) -> Vector:
     """``op`` over each group's values; the results' names are marked to be dropped."""
     return Vector([Sample(key, reduce_values(op, vals), t, True)
@@ -100,15 +67,22 @@ def reduce_groups(op: str, groups: Grouped, t: int) -> Vector:
 
 def reduce_values(op: str, vals: list[float]) -> float:
     """A simple aggregation (no parameter) over one group's values."""
-    return F.kahan_sum(vals) if op == "sum" else _reduce(op, vals, None)
+    return K.kahan_sum(vals) if op == "sum" else _reduce(op, vals, None)
+
+
+def reducer(op: str) -> Callable[[list[float]], float]:
+    """:func:`reduce_values` with ``op`` fixed, to call once per group."""
+    if op == "sum":
+        return K.kahan_sum
+    return lambda vals: _reduce(op, vals, None)
 
 
 def _reduce(op: str, vals: list[float], param: float | str | None) -> float:
     """The value of aggregation ``op`` over a group's values (``param`` for quantile)."""
     if op == "sum":
-        v = F.kahan_sum(vals)
+        v = K.kahan_sum(vals)
     elif op == "avg":
-        v = F.avg_over(vals)
+        v = K.avg_over(vals)
     elif op == "count":
         v = float(len(vals))
     elif op == "group":
@@ -129,21 +103,21 @@ def _reduce(op: str, vals: list[float], param: float | str | None) -> float:
             v = math.sqrt(v) if v == v and v >= 0 else math.nan
     elif op == "quantile":
         assert isinstance(param, float)
-        v = F.quantile(param, vals)
+        v = K.quantile(param, vals)
     else:  # pragma: no cover - parser guarantees known ops
         raise EvalError(f"unknown aggregation {op!r}")
     return v
 
 
-def _aggregate_k(ev: Evaluator, node: ast.AggregateExpr, op: str, param: float, vec: Vector,
+def _aggregate_k(ev: EvalContext, node: ast.AggregateExpr, op: str, param: float, vec: Vector,
                  group_key: Callable[[Labels], Labels]) -> Vector:
     if op == "limit_ratio":
         if param != param:
             raise EvalError("Ratio value is NaN")
         if param > 1 or param < -1:
             bound = 1.0 if param > 1 else -1.0
-            ev.warn(f"ratio value should be between -1 and 1, got {F.go_g(param)}, "
-                    f"capping to {F.go_g(bound)}", node.param or node)
+            ev.warn(f"ratio value should be between -1 and 1, got {go_g(param)}, "
+                    f"capping to {go_g(bound)}", node.param or node)
             param = bound
         if param == 0:
             return Vector()
@@ -151,16 +125,16 @@ def _aggregate_k(ev: Evaluator, node: ast.AggregateExpr, op: str, param: float, 
         # to [0, 1], is compared with the ratio.
         out = Vector()
         for s in vec:
-            off = F.labels_hash(s.labels) / 18446744073709551615.0
+            off = K.labels_hash(s.labels) / 18446744073709551615.0
             if (param >= 0 and off < param) or (param < 0 and off >= 1 + param):
                 out.append(s)
         return out
     if param != param:
         raise EvalError("Parameter value is NaN")
     if param >= 9.223372036854775807e18:
-        raise EvalError(f"Scalar value {F.go_g(param)} overflows int64")
+        raise EvalError(f"Scalar value {go_g(param)} overflows int64")
     if param <= -9.223372036854775807e18:
-        raise EvalError(f"Scalar value {F.go_g(param)} underflows int64")
+        raise EvalError(f"Scalar value {go_g(param)} underflows int64")
     k = int(param)
     if k < 1:
         return Vector()
@@ -179,14 +153,14 @@ def _aggregate_k(ev: Evaluator, node: ast.AggregateExpr, op: str, param: float, 
     return out
 
 
-def _count_values(ev: Evaluator, node: ast.AggregateExpr, label: str, vec: Vector,
+def _count_values(ev: EvalContext, node: ast.AggregateExpr, label: str, vec: Vector,
                   group_key: Callable[[Labels], Labels], t: int) -> Vector:
     if any("\udc80" <= ch <= "\udcff" for ch in label) or not label:
-        raise EvalError(f"invalid label name {F.go_quote(label)}")
+        raise EvalError(f"invalid label name {go_quote(label)}")
     counts: dict[Labels, float] = {}
     for s in vec:
         d = dict(group_key(s.labels))
-        d[label] = F.format_float_go(s.value)
+        d[label] = go_f(s.value)
         key = labels_from(d)
         counts[key] = counts.get(key, 0.0) + 1
     return Vector(Sample(k, v, t) for k, v in counts.items())

@@ -19,18 +19,25 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from monitor.promql import ast
-from monitor.promql import functions as F
+from monitor.promql import ast, fastpath
+from monitor.promql import kernels as K
 from monitor.promql.aggregation import aggregate
-from monitor.promql.calls import RATE_KINDS, call
 from monitor.promql.errors import TOO_MANY_SAMPLES, EvalError
-from monitor.promql.fastpath import fast_plan
+from monitor.promql.functions import call
+from monitor.promql.labels import NAME, Labels, drop_name, label_get, labels_from, labels_string
 from monitor.promql.lexer import line_col
-from monitor.promql.parser import COMPARISON_OPS, parse_expr
-from monitor.promql.storage import Matcher, Rows, Storage, Window, rows_of, window_samples
+from monitor.promql.parser import COMPARISON_OPS
+from monitor.promql.plan import QueryPlan, Reads, at_time
+from monitor.promql.storage import (
+    Matcher,
+    Rows,
+    Storage,
+    Window,
+    WindowStorage,
+    rows_of,
+    window_samples,
+)
 from monitor.promql.value import (
-    NAME,
-    Labels,
     Matrix,
     RangeSeries,
     Sample,
@@ -38,11 +45,8 @@ from monitor.promql.value import (
     String,
     Value,
     Vector,
-    drop_name,
     finish_matrix,
     finish_vector,
-    label_get,
-    labels_string,
 )
 
 __all__ = ["MAX_SAMPLES", "Engine", "QueryResult"]
@@ -69,35 +73,38 @@ class Engine:
 
     ``lookback`` (seconds) is how far back an instant selector looks for a sample;
     ``subquery_step`` (seconds) is used for subqueries without an explicit step.
+
+    A query is text, a parsed tree or a :class:`~monitor.promql.plan.QueryPlan`; a
+    caller that runs the same expression again and again (a rule) keeps its plan and
+    passes that.
     """
 
     def __init__(self, storage: Storage, lookback: float = 300.0,
                  subquery_step: float = 60.0, max_samples: int = MAX_SAMPLES) -> None:
         self.storage = storage
         self.max_samples = max_samples
-        # The optional fast paths of the storage contract (see monitor.promql.storage).
-        self.select_rows: Callable[..., list[Rows]] | None = getattr(storage, "select_rows",
-                                                                     None)
-        self.select_windows: Callable[..., list[Rows | Window]] | None = getattr(
-            storage, "select_windows", None)
+        #: ``storage`` when it offers rows and window summaries (checked once, here).
+        self.window_storage: WindowStorage | None = (
+            storage if isinstance(storage, WindowStorage) else None)
         self.lookback_ms = round(lookback * 1000)
         self.subquery_step_ms = round(subquery_step * 1000)
 
-    def query_instant(self, expr: str | ast.Expr, t: float) -> QueryResult:
+    def query_instant(self, expr: str | ast.Expr | QueryPlan, t: float) -> QueryResult:
         """Evaluate at time ``t`` (Unix seconds), returning the value and annotations."""
         try:
             return self._query_instant(expr, t)
         except RecursionError:
             raise EvalError("expression is nested too deeply to evaluate") from None
 
-    def _query_instant(self, expr: str | ast.Expr, t: float) -> QueryResult:
-        text, node = _prepare(expr)
+    def _query_instant(self, expr: str | ast.Expr | QueryPlan, t: float) -> QueryResult:
+        plan = expr if type(expr) is QueryPlan else QueryPlan.of(expr)
         t_ms = round(t * 1000)
-        if self.select_windows is not None:
-            fast = fast_plan(node)
-            if fast is not None:  # a rule's usual shape: see monitor.promql.fastpath
-                return QueryResult(fast.run(self, t_ms))
-        ev = Evaluator(self, text, t_ms, t_ms, 0)
+        storage = self.window_storage
+        if storage is not None and plan.fast is not None:
+            # a rule's usual shape: see monitor.promql.fastpath
+            return QueryResult(fastpath.run(plan.fast, storage, self.max_samples, t_ms))
+        node = plan.node
+        ev = Evaluator(self, plan, t_ms, t_ms, 0)
         ev.prefetch(node, t_ms, t_ms)
         val = ev.eval(node, t_ms)
         if isinstance(val, Vector):
@@ -106,7 +113,7 @@ class Engine:
             val = finish_matrix(val)
         return QueryResult(val, list(ev.warnings), list(ev.infos))
 
-    def query_range(self, expr: str | ast.Expr, start: float, end: float,
+    def query_range(self, expr: str | ast.Expr | QueryPlan, start: float, end: float,
                     step: float) -> QueryResult:
         """Evaluate at ``start, start+step, ... <= end`` (seconds); the value is a Matrix."""
         try:
@@ -114,16 +121,17 @@ class Engine:
         except RecursionError:
             raise EvalError("expression is nested too deeply to evaluate") from None
 
-    def _query_range(self, expr: str | ast.Expr, start: float, end: float,
+    def _query_range(self, expr: str | ast.Expr | QueryPlan, start: float, end: float,
                      step: float) -> QueryResult:
-        text, node = _prepare(expr)
+        plan = QueryPlan.of(expr)
+        node = plan.node
         if node.type not in (ast.SCALAR, ast.VECTOR):
             raise EvalError(f"invalid expression type {ast.TYPE_NAMES[node.type]!r} for range "
                             "query, must be scalar or instant vector")
         s_ms, e_ms, st_ms = round(start * 1000), round(end * 1000), round(step * 1000)
         if st_ms <= 0:
             raise EvalError("zero or negative query resolution step widths are not accepted")
-        ev = Evaluator(self, text, s_ms, e_ms, st_ms)
+        ev = Evaluator(self, plan, s_ms, e_ms, st_ms)
         ev.prefetch(node, s_ms, e_ms)
         out: dict[Labels, RangeSeries] = {}
         t = s_ms
@@ -145,78 +153,29 @@ class Engine:
         mat = Matrix(sorted(out.values(), key=lambda r: r.labels))
         return QueryResult(mat, list(ev.warnings), list(ev.infos))
 
-    def data_windows(self, expr: str | ast.Expr, start: float,
+    def data_windows(self, expr: str | ast.Expr | QueryPlan, start: float,
                      end: float) -> list[tuple[list[Matcher], int, int]]:
         """The ``(matchers, start_ms, end_ms)`` storage reads a query over
         ``[start, end]`` (seconds) would make. Useful to check what data a query can see."""
-        _, node = _prepare(expr)
-        ev = Evaluator(self, "", round(start * 1000), round(end * 1000), 0)
-        ev.collect_windows(node, ev.start_ms, ev.end_ms)
-        return [(ev.selectors[k].matchers, lo, hi) for k, (lo, hi) in ev.windows.items()]
+        plan = QueryPlan.of(expr)
+        reads = Reads(self.lookback_ms, round(start * 1000), round(end * 1000))
+        reads.collect(plan.node, reads.start_ms, reads.end_ms)
+        return [(reads.selectors[k].matchers, lo, hi) for k, (lo, hi) in reads.windows.items()]
 
-    def instant(self, expr: str | ast.Expr, t: float) -> Value:
+    def instant(self, expr: str | ast.Expr | QueryPlan, t: float) -> Value:
         """Evaluate at time ``t`` (Unix seconds)."""
         return self.query_instant(expr, t).value
 
-    def range(self, expr: str | ast.Expr, start: float, end: float, step: float) -> Matrix:
+    def range(self, expr: str | ast.Expr | QueryPlan, start: float, end: float,
+              step: float) -> Matrix:
         """Evaluate at ``start, start+step, ... <= end`` (seconds); returns a Matrix."""
         val = self.query_range(expr, start, end, step).value
         assert isinstance(val, Matrix)
         return val
 
 
-#: An expression tree's storage reads, kept on its root node as ``_reads``: (lookback,
-#: [(selector, lo, hi) relative to the evaluation time] or None when an `@ <timestamp>`
-#: pins a window, the window-only selectors). See Evaluator._plan_windows.
-_Plan = tuple[int, list[tuple[ast.VectorSelector, int, int]] | None, frozenset[int]]
-_SELECTORS = (ast.VectorSelector, ast.MatrixSelector)
-_WRAPPERS = (ast.ParenExpr, ast.UnaryExpr)
-
-
-def _window_only(node: ast.Expr) -> frozenset[int]:
-    """``id``s of the vector selectors under ``node`` whose only reader is ``rate``,
-    ``increase`` or ``delta`` of their range, evaluated once per instant (so not inside a
-    subquery): a storage summary (:class:`~monitor.promql.storage.Window`) is enough."""
-    found: set[int] = set()
-
-    def walk(n: ast.Expr) -> None:
-        if isinstance(n, ast.SubqueryExpr):
-            return
-        if isinstance(n, ast.Call) and n.func in RATE_KINDS:
-            inner = ast.unwrap_parens(n.args[0])
-            if isinstance(inner, ast.MatrixSelector):
-                found.add(id(inner.selector))
-                return
-        for child in ast.children(n):
-            walk(child)
-
-    walk(node)
-    return frozenset(found)
-
-
-def _threshold(node: ast.BinaryExpr) -> float | None:
-    """For ``<expr> <comparison> <number>`` (no ``bool``): the number, else None. Worked
-    out once per node."""
-    found = node.__dict__.get("_threshold", _UNSET)
-    if found is _UNSET:
-        rhs = ast.unwrap_parens(node.rhs)
-        found = node.__dict__["_threshold"] = (
-            rhs.value if isinstance(rhs, ast.NumberLiteral) and node.op in COMPARISON_OPS
-            and not node.return_bool else None)
-    return found  # type: ignore[no-any-return]
-
-
-_UNSET = object()
-
-
 def _fetched_labels(f: _Fetched) -> Labels:
     return f.labels
-
-
-def _prepare(expr: str | ast.Expr) -> tuple[str, ast.Expr]:
-    if isinstance(expr, str):
-        return expr, parse_expr(expr)
-    return "", expr
 
 
 def _sig_on(labels: Labels, names: frozenset[str]) -> Labels:
@@ -235,21 +194,21 @@ class Evaluator:
     Function and aggregation implementations receive this object.
     """
 
-    def __init__(self, engine: Engine, text: str, start_ms: int, end_ms: int, step_ms: int):
+    def __init__(self, engine: Engine, plan: QueryPlan, start_ms: int, end_ms: int,
+                 step_ms: int):
         self.engine = engine
-        self.text = text
+        self.plan = plan
+        self.text = plan.text
         self.start_ms = start_ms
         self.end_ms = end_ms
         self.step_ms = step_ms
         self.lookback = engine.lookback_ms
-        self.windows: dict[int, tuple[int, int]] = {}  # id(selector) -> storage window
-        self.selectors: dict[int, ast.VectorSelector] = {}
+        self.reads = Reads(self.lookback, start_ms, end_ms)
         self.data: dict[int, list[_Fetched]] = {}
         self.summaries: dict[int, list[Rows | Window]] = {}  # window-only selectors
         self.sub_cache: dict[tuple[int, int], Value] = {}
         self.warnings: dict[str, None] = {}
         self.infos: dict[str, None] = {}
-        self.pinned = False  # a selector or subquery has an `@ <timestamp>`
         self.samples = 0  # see count_samples
 
     # -- annotations ---------------------------------------------------------
@@ -265,11 +224,7 @@ class Evaluator:
 
     # -- data fetching ---------------------------------------------------------
     def _at_time(self, at: ast.AtModifier | None, t: int) -> int:
-        if at is None:
-            return t
-        if at.at_ms is not None:
-            return at.at_ms
-        return self.start_ms if at.special == "start" else self.end_ms
+        return t if at is None else at_time(at, t, self.start_ms, self.end_ms)
 
     def prefetch(self, node: ast.Expr, start: int, end: int) -> None:
         """Read every selector's samples from storage, once, for the whole query."""
@@ -277,12 +232,14 @@ class Evaluator:
         if start == end:
             window_only = self._plan_windows(node, start)
         else:
-            self.collect_windows(node, start, end)
+            self.reads.collect(node, start, end)
         engine = self.engine
-        select_rows = engine.select_rows
-        select_windows = engine.select_windows if window_only else None
-        for key, (lo, hi) in self.windows.items():
-            matchers = self.selectors[key].matchers
+        storage = engine.window_storage
+        select_rows = storage.select_rows if storage is not None else None
+        select_windows = storage.select_windows if storage is not None and window_only else None
+        selectors = self.reads.selectors
+        for key, (lo, hi) in self.reads.windows.items():
+            matchers = selectors[key].matchers
             if select_windows is not None and key in window_only:
                 windows = self.summaries[key] = select_windows(matchers, lo, hi)
                 self.count_samples(window_samples(windows))
@@ -305,63 +262,22 @@ class Evaluator:
             raise EvalError(TOO_MANY_SAMPLES)
 
     def _plan_windows(self, node: ast.Expr, t: int) -> frozenset[int]:
-        """:meth:`collect_windows` for one instant ``t``. The windows relative to ``t`` are
-        worked out once per expression tree (a rule's is evaluated again and again) unless
-        an ``@ <timestamp>`` pins one. Returns the selectors read only by ``rate``,
-        ``increase`` or ``delta`` (see :func:`_window_only`)."""
-        cached: _Plan | None = node.__dict__.get("_reads")
-        if cached is None or cached[0] != self.lookback:
-            planner = Evaluator(self.engine, "", 0, 0, 0)
-            planner.collect_windows(node, 0, 0)
-            plan = None if planner.pinned else [
-                (planner.selectors[k], lo, hi) for k, (lo, hi) in planner.windows.items()]
-            cached = node.__dict__["_reads"] = (self.lookback, plan, _window_only(node))
-        if cached[1] is None:
-            self.collect_windows(node, t, t)
+        """The storage windows for one instant ``t``, from the plan's windows relative to
+        the evaluation time (worked out once per plan) unless an ``@ <timestamp>`` pins
+        one. Returns the selectors read only by ``rate``, ``increase`` or ``delta`` (see
+        :class:`~monitor.promql.plan.QueryPlan`)."""
+        relative = self.plan.relative_reads(self.lookback)
+        if relative is None:
+            self.reads.collect(node, t, t)
             return frozenset()
-        for sel, lo, hi in cached[1]:
+        windows, selectors = self.reads.windows, self.reads.selectors
+        for sel, lo, hi in relative:
             key = id(sel)
-            self.selectors[key] = sel
+            selectors[key] = sel
             # +1: every window is open on the left (a sample at exactly `lo` is never used),
             # and reading one sample fewer lets matrix_rows take the fetched lists as is.
-            self.windows[key] = (lo + t + 1, hi + t)
-        return cached[2]
-
-    def collect_windows(self, node: ast.Expr, start: int, end: int) -> None:
-        """Compute the storage window of every selector under ``node`` when it is
-        evaluated at times in ``[start, end]`` (ms)."""
-        if isinstance(node, _SELECTORS):
-            vs = node if isinstance(node, ast.VectorSelector) else node.selector
-            if vs.at is not None and vs.at.at_ms is not None:
-                self.pinned = True
-            back = node.range_ms if isinstance(node, ast.MatrixSelector) else self.lookback
-            s = self._at_time(vs.at, start) - vs.offset_ms
-            e = self._at_time(vs.at, end) - vs.offset_ms
-            lo, hi = s - back, e
-            key = id(vs)
-            self.selectors[key] = vs
-            if key in self.windows:
-                plo, phi = self.windows[key]
-                lo, hi = min(lo, plo), max(hi, phi)
-            self.windows[key] = (lo, hi)
-        elif isinstance(node, ast.SubqueryExpr):
-            if node.at is not None and node.at.at_ms is not None:
-                self.pinned = True
-            s = self._at_time(node.at, start) - node.offset_ms
-            e = self._at_time(node.at, end) - node.offset_ms
-            self.collect_windows(node.expr, s - node.range_ms, e)
-        elif isinstance(node, _WRAPPERS):
-            self.collect_windows(node.expr, start, end)
-        elif isinstance(node, ast.BinaryExpr):
-            self.collect_windows(node.lhs, start, end)
-            self.collect_windows(node.rhs, start, end)
-        elif isinstance(node, ast.Call):
-            for a in node.args:
-                self.collect_windows(a, start, end)
-        elif isinstance(node, ast.AggregateExpr):
-            if node.param is not None:
-                self.collect_windows(node.param, start, end)
-            self.collect_windows(node.expr, start, end)
+            windows[key] = (lo + t + 1, hi + t)
+        return self.plan.window_only
 
     # -- results ------------------------------------------------------------------
     # -- evaluation ------------------------------------------------------------------
@@ -493,11 +409,11 @@ class Evaluator:
     # -- binary operators ------------------------------------------------------------
     def _binary(self, node: ast.BinaryExpr, t: int) -> Value:
         op = node.op
-        threshold = _threshold(node)
+        threshold = self.plan.thresholds.get(node)
         if threshold is not None:  # the usual alert, `expr > 5`: filter, nothing else
             lhs = self.eval(node.lhs, t)
             if type(lhs) is Vector:
-                cmp = F.COMPARISON[op]
+                cmp = K.COMPARISON[op]
                 return Vector([Sample(s.labels, s.value, t, s.drop_name) for s in lhs
                                if cmp(s.value, threshold)])
         else:
@@ -505,8 +421,8 @@ class Evaluator:
         rhs = self.eval(node.rhs, t)
         if isinstance(lhs, Scalar) and isinstance(rhs, Scalar):
             if op in COMPARISON_OPS:
-                return Scalar(1.0 if F.COMPARISON[op](lhs.value, rhs.value) else 0.0, t)
-            return Scalar(F.ARITHMETIC[op](lhs.value, rhs.value), t)
+                return Scalar(1.0 if K.COMPARISON[op](lhs.value, rhs.value) else 0.0, t)
+            return Scalar(K.ARITHMETIC[op](lhs.value, rhs.value), t)
         if isinstance(lhs, Vector) and isinstance(rhs, Vector):
             assert node.matching is not None
             if op == "and":
@@ -524,7 +440,7 @@ class Evaluator:
         out = Vector()
         x = sc.value
         if op in COMPARISON_OPS:
-            cmp = F.COMPARISON[op]
+            cmp = K.COMPARISON[op]
             for s in vec:
                 keep = cmp(x, s.value) if swap else cmp(s.value, x)
                 if node.return_bool:
@@ -532,7 +448,7 @@ class Evaluator:
                 elif keep:
                     out.append(Sample(s.labels, s.value, t, s.drop_name))
             return out
-        fn = F.ARITHMETIC[op]
+        fn = K.ARITHMETIC[op]
         for s in vec:
             out.append(Sample(s.labels, fn(x, s.value) if swap else fn(s.value, x), t, True))
         return out
@@ -583,8 +499,8 @@ class Evaluator:
                 )
             right[sig] = rs
         is_cmp = op in COMPARISON_OPS
-        fn_cmp = F.COMPARISON.get(op)
-        fn_ar = F.ARITHMETIC.get(op)
+        fn_cmp = K.COMPARISON.get(op)
+        fn_ar = K.ARITHMETIC.get(op)
         matched: dict[Labels, set[Labels] | None] = {}
         out = Vector()
         include = m.include
@@ -622,7 +538,7 @@ class Evaluator:
                         d[ln] = v
                     else:
                         d.pop(ln, None)
-                lbls = tuple(sorted(d.items()))
+                lbls = labels_from(d)
             if card == "one-to-one":
                 if sig in matched:
                     raise EvalError("multiple matches for labels: many-to-one matching must be "

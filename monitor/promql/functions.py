@@ -1,704 +1,640 @@
-"""Numeric kernels of PromQL: element-wise math, ``*_over_time``, rate extrapolation,
-quantiles and classic-histogram quantiles. Pure functions over plain floats/lists;
-the engine in :mod:`monitor.promql.engine` applies them to series.
-"""
+"""PromQL's functions (``rate``, ``label_replace``, ``histogram_quantile``, ...): the
+table :data:`FUNCTIONS` and :func:`call`, which the evaluator dispatches a call node to.
+The numeric kernels live in :mod:`monitor.promql.kernels`; this module applies them to
+evaluated arguments. Function signatures (argument and return types) are in
+:mod:`monitor.promql.ast`."""
 
 from __future__ import annotations
 
-import calendar
 import math
 import re
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal
+from collections.abc import Callable, Iterable
 
-NAN = math.nan
-INF = math.inf
+from monitor.promql import ast
+from monitor.promql import kernels as K
+from monitor.promql.context import EvalContext
+from monitor.promql.errors import EvalError
+from monitor.promql.gofmt import format_openmetrics_float, go_g, go_quote
+from monitor.promql.labels import COUNTER_SUFFIXES, NAME, Labels, drop_name, label_get, labels_from
+from monitor.promql.plan import RATE_KINDS, Grouping
+from monitor.promql.storage import Rows, Window, compile_anchored
+from monitor.promql.value import Sample, Scalar, String, Value, Vector
 
 
-def kahan_inc(inc: float, s: float, c: float) -> tuple[float, float]:
-    """Neumaier-compensated addition, as Prometheus's ``kahansum.Inc``."""
-    t = s + inc
-    if math.isinf(t):
-        c = 0.0
-    elif abs(s) >= abs(inc):
-        c += (s - t) + inc
+def call(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    """Evaluate a function call at time ``t``."""
+    name = node.func
+    impl = FUNCTIONS.get(name)
+    if impl is not None:
+        return impl(ev, node, t)
+    if name in K.SIMPLE:
+        fn = K.SIMPLE[name]
+        vec = ev.eval_vector(node.args[0], t)
+        return Vector(Sample(s.labels, fn(s.value), t, True) for s in vec)
+    if name in K.DATE:
+        fn = K.DATE[name]
+        if not node.args:
+            return Vector([Sample((), fn(t / 1000), t)])
+        vec = ev.eval_vector(node.args[0], t)
+        return Vector(Sample(s.labels, fn(s.value), t, True) for s in vec)
+    if name in K.OVER_TIME:
+        fn2 = K.OVER_TIME[name]
+        keep_name = name in ("last_over_time", "first_over_time")
+        mat = ev.eval_matrix(node.args[0], t)
+        return Vector(Sample(rs.labels, fn2(rs.ts, rs.vs), t, rs.drop_name or not keep_name)
+                      for rs in mat if rs.ts)
+    raise EvalError(f"function {name!r} is not supported by this engine")
+
+
+
+def _f_time(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    return Scalar(t / 1000, t)
+
+
+def _f_pi(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    return Scalar(math.pi, t)
+
+
+def _f_start(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    return Scalar(ev.start_ms / 1000, t)
+
+
+def _f_end(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    return Scalar(ev.end_ms / 1000, t)
+
+
+def _f_step(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    return Scalar(ev.step_ms / 1000, t)
+
+
+def _f_range(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    return Scalar((ev.end_ms - ev.start_ms) / 1000, t)
+
+
+def _f_min_of(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    a, b = ev.eval_scalar(node.args[0], t), ev.eval_scalar(node.args[1], t)
+    return Scalar(math.nan if a != a or b != b else min(a, b), t)
+
+
+def _f_max_of(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    a, b = ev.eval_scalar(node.args[0], t), ev.eval_scalar(node.args[1], t)
+    return Scalar(math.nan if a != a or b != b else max(a, b), t)
+
+
+def _f_vector(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    return Vector([Sample((), ev.eval_scalar(node.args[0], t), t)])
+
+
+def _f_scalar(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    vec = ev.eval_vector(node.args[0], t)
+    return Scalar(vec[0].value if len(vec) == 1 else math.nan, t)
+
+
+def _f_timestamp(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    arg = node.args[0]
+    vec = ev.eval_vector(arg, t)
+    raw = isinstance(ast.unwrap_parens(arg), ast.VectorSelector)
+    return Vector(Sample(s.labels, (s.t_ms if raw else t) / 1000, t, True) for s in vec)
+
+
+def _absent_labels(node: ast.Expr) -> Labels:
+    node = ast.unwrap_parens(node)
+    if isinstance(node, ast.MatrixSelector):
+        node = node.selector
+    if not isinstance(node, ast.VectorSelector):
+        return ()
+    d: dict[str, str] = {}
+    has: set[str] = set()
+    for m in node.matchers:
+        if m.name == NAME:
+            continue
+        if m.type.value == "=" and m.name not in has:
+            d[m.name] = m.value
+            has.add(m.name)
+        else:
+            d.pop(m.name, None)
+    return labels_from(d)
+
+
+def _f_absent(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    vec = ev.eval_vector(node.args[0], t)
+    if vec:
+        return Vector()
+    return Vector([Sample(_absent_labels(node.args[0]), 1.0, t)])
+
+
+def _f_absent_over_time(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    mat = ev.eval_matrix(node.args[0], t)
+    if any(rs.ts for rs in mat):
+        return Vector()
+    return Vector([Sample(_absent_labels(node.args[0]), 1.0, t)])
+
+
+def _non_counter_info(ev: EvalContext, node: ast.Call, series: Iterable[Labels]) -> None:
+    checked: set[str] = set()
+    for labels in series:
+        # Labels are name-sorted, so the metric name is nearly always the first pair.
+        name = labels[0][1] if labels and labels[0][0] == NAME else label_get(labels, NAME)
+        if not name or name in checked:
+            continue
+        checked.add(name)
+        if not name.endswith(COUNTER_SUFFIXES):
+            ev.info("metric might not be a counter, name does not end in "
+                    f'_total/_sum/_count/_bucket: "{name}"', node.args[0])
+
+
+def _matrix_rows(ev: EvalContext, arg: ast.Expr,
+                 t: int) -> list[tuple[Labels, list[int], list[float]]]:
+    """``(labels, ts, vs)`` of a matrix argument; a plain selector skips RangeSeries."""
+    inner = ast.unwrap_parens(arg)
+    if isinstance(inner, ast.MatrixSelector):
+        return ev.matrix_rows(inner, t)
+    return [(rs.labels, rs.ts, rs.vs) for rs in ev.eval_matrix(arg, t)]
+
+
+Grouped = dict[Labels, list[float]]
+"""Rate-like values by group: each group's labels and its series' values (names to be
+dropped). Ungrouped, every series is its own group of one."""
+
+
+def _rates(ev: EvalContext, node: ast.Call, t: int, is_counter: bool, is_rate: bool,
+           grouping: Grouping | None = None) -> Grouped:
+    """rate/increase/delta at ``t``, by series or, with ``grouping``, by group."""
+    arg = node.args[0]
+    rstart, rend, rng = ev.range_bounds(arg, t)
+    selector, counter_name = ev.plan.rate_args[node]
+    windows = ev.summaries.get(id(selector)) if selector is not None else None
+    if windows is not None:
+        if is_counter and not counter_name:
+            _non_counter_info(ev, node, _window_labels(windows))
+        return window_rates(windows, rstart, rend, rng, is_counter, is_rate, grouping)
+    rows = _matrix_rows(ev, arg, t)
+    if is_counter and not counter_name:
+        _non_counter_info(ev, node, [labels for labels, ts, _ in rows if ts])
+    rate = K.extrapolated_rate
+    groups: Grouped = {}
+    for labels, ts, vs in rows:
+        v = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)
+        if v is not None:
+            _add(groups, labels, v, grouping)
+    return groups
+
+
+def _add(groups: Grouped, labels: Labels, value: float, grouping: Grouping | None) -> None:
+    """Put one series' value into its group (see :data:`Grouped`)."""
+    if grouping is None:
+        groups[labels] = [value]
+        return
+    group_key, memo = grouping
+    key = memo.get(labels)
+    if key is None:
+        key = memo[labels] = group_key(labels)
+    members = groups.get(key)
+    if members is None:
+        groups[key] = [value]
     else:
-        c += (inc - t) + s
-    return t, c
-
-
-def kahan_sum(values: Sequence[float]) -> float:
-    """Neumaier-compensated sum: :func:`kahan_inc` over ``values``, inlined (hot path).
-
-    :func:`kahan_inc` zeroes the compensation once the sum overflows; here that step is
-    left out: an infinite running sum stays infinite or turns NaN, and then the result
-    is that sum whatever the compensation holds."""
-    s = c = 0.0
-    for v in values:
-        t = s + v
-        if abs(s) >= abs(v):
-            c += (s - t) + v
-        else:
-            c += (v - t) + s
-        s = t
-    return s if math.isinf(s) else s + c
-
-
-# -- binary operators ------------------------------------------------------
-
-def _div(a: float, b: float) -> float:
-    try:
-        return a / b
-    except ZeroDivisionError:
-        if a != a or a == 0:
-            return NAN
-        neg = (a < 0) != (math.copysign(1.0, b) < 0)
-        return -INF if neg else INF
-
-
-def _mod(a: float, b: float) -> float:
-    try:
-        return math.fmod(a, b)
-    except ValueError:
-        return NAN
-
-
-def _pow(a: float, b: float) -> float:
-    try:
-        return math.pow(a, b)
-    except OverflowError:
-        if a < 0 and b == int(b) and int(b) % 2 == 1:
-            return -INF
-        return INF
-    except ValueError:
-        if a == 0 and b < 0:
-            return INF
-        return NAN
-
-
-def _atan2(a: float, b: float) -> float:
-    return math.atan2(a, b)
-
-
-ARITHMETIC: dict[str, Callable[[float, float], float]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": _div,
-    "%": _mod,
-    "^": _pow,
-    "atan2": _atan2,
-}
-COMPARISON: dict[str, Callable[[float, float], bool]] = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    ">": lambda a, b: a > b,
-    "<": lambda a, b: a < b,
-    ">=": lambda a, b: a >= b,
-    "<=": lambda a, b: a <= b,
-}
-
-
-# -- element-wise functions -------------------------------------------------
-
-def _safe(fn: Callable[[float], float], on_domain: float = NAN) -> Callable[[float], float]:
-    def wrapped(v: float) -> float:
-        try:
-            return fn(v)
-        except OverflowError:
-            return INF
-        except ValueError:
-            return on_domain
-
-    return wrapped
-
-
-def _log(fn: Callable[[float], float]) -> Callable[[float], float]:
-    def wrapped(v: float) -> float:
-        if v == 0:
-            return -INF
-        if v < 0 or v != v:
-            return NAN
-        return fn(v)
-
-    return wrapped
-
-
-def _sgn(v: float) -> float:
-    if v < 0:
-        return -1.0
-    if v > 0:
-        return 1.0
-    return v
-
-
-def _floor(v: float) -> float:
-    return float(math.floor(v)) if math.isfinite(v) else v
-
-
-def _ceil(v: float) -> float:
-    return float(math.ceil(v)) if math.isfinite(v) else v
-
-
-def _acosh(v: float) -> float:
-    return math.acosh(v) if v >= 1 else NAN
-
-
-def _atanh(v: float) -> float:
-    if v == 1:
-        return INF
-    if v == -1:
-        return -INF
-    return math.atanh(v) if -1 < v < 1 else NAN
-
-
-SIMPLE: dict[str, Callable[[float], float]] = {
-    "abs": abs,
-    "ceil": _ceil,
-    "floor": _floor,
-    "exp": _safe(math.exp),
-    "sqrt": _safe(math.sqrt),
-    "ln": _log(math.log),
-    "log2": _log(math.log2),
-    "log10": _log(math.log10),
-    "sin": _safe(math.sin),
-    "cos": _safe(math.cos),
-    "tan": _safe(math.tan),
-    "asin": _safe(math.asin),
-    "acos": _safe(math.acos),
-    "atan": _safe(math.atan),
-    "sinh": _safe(math.sinh),
-    "cosh": _safe(math.cosh),
-    "tanh": _safe(math.tanh),
-    "asinh": _safe(math.asinh),
-    "acosh": _acosh,
-    "atanh": _atanh,
-    "deg": lambda v: v * 180 / math.pi,
-    "rad": lambda v: v * math.pi / 180,
-    "sgn": _sgn,
-}
-
-
-def round_to(v: float, to_nearest: float) -> float:
-    inv = _div(1.0, to_nearest)
-    x = v * inv + 0.5
-    return _div(float(math.floor(x)) if math.isfinite(x) else x, inv)
-
-
-def _to_dt(v: float) -> datetime | None:
-    if not math.isfinite(v):
-        return None
-    return datetime.fromtimestamp(int(v), UTC)
-
-
-def _date(fn: Callable[[datetime], float]) -> Callable[[float], float]:
-    def wrapped(v: float) -> float:
-        dt = _to_dt(v)
-        return NAN if dt is None else float(fn(dt))
-
-    return wrapped
-
-
-DATE: dict[str, Callable[[float], float]] = {
-    "day_of_month": _date(lambda d: d.day),
-    "day_of_week": _date(lambda d: d.isoweekday() % 7),
-    "day_of_year": _date(lambda d: d.timetuple().tm_yday),
-    "days_in_month": _date(lambda d: calendar.monthrange(d.year, d.month)[1]),
-    "hour": _date(lambda d: d.hour),
-    "minute": _date(lambda d: d.minute),
-    "month": _date(lambda d: d.month),
-    "year": _date(lambda d: d.year),
-}
-
-
-# -- quantiles ------------------------------------------------------------
-
-def _nan_first_key(v: float) -> tuple[int, float]:
-    return (0, 0.0) if v != v else (1, v)
-
-
-def quantile(q: float, values: list[float]) -> float:
-    """Prometheus ``quantile``: linear interpolation, NaN sorts first."""
-    if not values or q != q:
-        return NAN
-    if q < 0:
-        return -INF
-    if q > 1:
-        return INF
-    vals = sorted(values, key=_nan_first_key)
-    n = len(vals)
-    rank = q * (n - 1)
-    lower = max(0, math.floor(rank))
-    upper = min(n - 1, lower + 1)
-    weight = rank - math.floor(rank)
-    return vals[lower] * (1 - weight) + vals[upper] * weight
-
-
-def almost_equal(a: float, b: float, eps: float) -> bool:
-    min_normal = 2.2250738585072014e-308
-    if a != a and b != b:
-        return True
-    if a == b:
-        return True
-    abs_sum = abs(a) + abs(b)
-    diff = abs(a - b)
-    if a == 0 or b == 0 or abs_sum < min_normal:
-        return diff < eps * min_normal
-    return diff / min(abs_sum, 1.7976931348623157e308) < eps
-
-
-def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> tuple[float, bool]:
-    """Quantile over classic ``le`` buckets ``[(upper_bound, count)]``.
-    Returns ``(value, forced_monotonicity)``."""
-    if q != q:
-        return NAN, False
-    if q < 0:
-        return -INF, False
-    if q > 1:
-        return INF, False
-    bs = sorted(buckets, key=lambda b: b[0])
-    if not math.isinf(bs[-1][0]) or bs[-1][0] < 0:
-        return NAN, False
-    coalesced: list[list[float]] = []
-    for ub, c in bs:
-        if coalesced and coalesced[-1][0] == ub:
-            coalesced[-1][1] += c
-        else:
-            coalesced.append([ub, c])
-    forced = False
-    prev = coalesced[0][1]
-    for bucket in coalesced[1:]:
-        cur = bucket[1]
-        if cur == prev:
-            continue
-        if almost_equal(prev, cur, 1e-12):
-            bucket[1] = prev
-            continue
-        if cur < prev:
-            bucket[1] = prev
-            forced = True
-            continue
-        prev = cur
-    if len(coalesced) < 2:
-        return NAN, forced
-    observations = coalesced[-1][1]
-    if observations == 0:
-        return NAN, forced
-    rank = q * observations
-    b = len(coalesced) - 1
-    for i in range(len(coalesced) - 1):
-        if coalesced[i][1] >= rank:
-            b = i
-            break
-    if b == len(coalesced) - 1:
-        return coalesced[-2][0], forced
-    if b == 0 and coalesced[0][0] <= 0:
-        return coalesced[0][0], forced
-    start = 0.0
-    end = coalesced[b][0]
-    count = coalesced[b][1]
-    if b > 0:
-        start = coalesced[b - 1][0]
-        count -= coalesced[b - 1][1]
-        rank -= coalesced[b - 1][1]
-    return start + (end - start) * (rank / count), forced
-
-
-def bucket_fraction(lower: float, upper: float, buckets: list[tuple[float, float]]) -> float:
-    """Estimated fraction of observations in ``[lower, upper]`` from classic buckets."""
-    bs = sorted(buckets, key=lambda b: b[0])
-    if not math.isinf(bs[-1][0]) or bs[-1][0] < 0:
-        return NAN
-    coalesced: list[list[float]] = []
-    for ub, c in bs:
-        if coalesced and coalesced[-1][0] == ub:
-            coalesced[-1][1] += c
-        else:
-            coalesced.append([ub, c])
-    count = coalesced[-1][1]
-    if count == 0 or lower != lower or upper != upper:
-        return NAN
-    if lower >= upper:
-        return 0.0
-    rank = lower_rank = upper_rank = 0.0
-    lower_set = upper_set = False
-    lower_bound = -INF if coalesced[0][0] <= 0 else 0.0
-    for i, (upper_bound, bcount) in enumerate(coalesced):
-        if i > 0:
-            lower_bound = coalesced[i - 1][0]
-
-        def interpolate(v: float, lb: float = lower_bound, ub: float = upper_bound,
-                        bc: float = bcount, r: float = rank) -> float:
-            if lb == -INF:
-                return bc
-            return r + (bc - r) * (v - lb) / (ub - lb)
-
-        if not lower_set and lower_bound >= lower:
-            lower_rank, lower_set = rank, True
-        if not upper_set and lower_bound >= upper:
-            upper_rank, upper_set = rank, True
-        if lower_set and upper_set:
-            break
-        if not lower_set and lower_bound < lower < upper_bound:
-            lower_rank, lower_set = interpolate(lower), True
-        if not upper_set and lower_bound < upper < upper_bound:
-            upper_rank, upper_set = interpolate(upper), True
-        if lower_set and upper_set:
-            break
-        rank = bcount
-    if not lower_set or lower_rank > count:
-        lower_rank = count
-    if not upper_set or upper_rank > count:
-        upper_rank = count
-    return (upper_rank - lower_rank) / count
-
-
-# -- range functions ---------------------------------------------------------
-
-def extrapolated_rate(ts: list[int], vs: list[float], range_start: int, range_end: int,
-                      range_ms: int, is_counter: bool, is_rate: bool) -> float | None:
-    """rate/increase/delta with Prometheus's extrapolation to the range boundaries."""
-    n1 = len(vs) - 1
-    if n1 < 1:
-        return None
-    result = vs[-1] - vs[0]
-    # Counter resets: none if the values are already in order (checked at C speed; with a
-    # NaN, `sorted` is unreliable, so the loop decides).
-    if is_counter and ((total := sum(vs)) != total or sorted(vs) != vs):
-        prev = vs[0]
-        for v in vs[1:]:
-            if v < prev:
-                result += prev
-            prev = v
-    return extrapolate(result, n1, ts[0], ts[-1], vs[0], range_start, range_end, range_ms,
-                       is_counter, is_rate)
-
-
-def extrapolate(result: float, n1: int, first_t: int, last_t: int, first_v: float,
-                range_start: int, range_end: int, range_ms: int, is_counter: bool,
-                is_rate: bool) -> float:
-    """The last step of :func:`extrapolated_rate`: ``result`` (the change over ``n1 + 1``
-    samples from ``first_t`` to ``last_t``, resets corrected) extrapolated to the range."""
-    to_start = (first_t - range_start) / 1000
-    to_end = (range_end - last_t) / 1000
-    sampled = (last_t - first_t) / 1000
-    avg = sampled / n1
-    threshold = avg * 1.1
-    if to_start >= threshold:
-        to_start = avg / 2
-    if is_counter:
-        to_zero = to_start
-        if result > 0 and first_v >= 0:
-            to_zero = sampled * (first_v / result)
-        if to_zero < to_start:
-            to_start = to_zero
-    if to_end >= threshold:
-        to_end = avg / 2
-    factor = (sampled + to_start + to_end) / sampled if sampled != 0 else 1.0
-    if is_rate:
-        factor /= range_ms / 1000
-    return result * factor
-
-
-def instant_value(ts: list[int], vs: list[float], is_rate: bool) -> float | None:
-    """irate / idelta from the last two samples."""
-    if len(vs) < 2:
-        return None
-    interval = ts[-1] - ts[-2]
-    if interval == 0:
-        return None
-    last, prev = vs[-1], vs[-2]
-    result = last if is_rate and last < prev else last - prev
-    if is_rate:
-        result /= interval / 1000
-    return result
-
-
-def linear_regression(ts: list[int], vs: list[float], intercept_t: int) -> tuple[float, float]:
-    n = 0.0
-    sx = cx = sy = cy = sxy = cxy = sx2 = cx2 = 0.0
-    init_y = vs[0]
-    const_y = True
-    for i, (t, v) in enumerate(zip(ts, vs, strict=True)):
-        if const_y and i > 0 and v != init_y:
-            const_y = False
-        n += 1.0
-        x = (t - intercept_t) / 1e3
-        sx, cx = kahan_inc(x, sx, cx)
-        sy, cy = kahan_inc(v, sy, cy)
-        sxy, cxy = kahan_inc(x * v, sxy, cxy)
-        sx2, cx2 = kahan_inc(x * x, sx2, cx2)
-    if const_y:
-        if math.isinf(init_y):
-            return NAN, NAN
-        return 0.0, init_y
-    sx += cx
-    sy += cy
-    sxy += cxy
-    sx2 += cx2
-    cov = sxy - sx * sy / n
-    var = sx2 - sx * sx / n
-    slope = _div(cov, var)
-    return slope, sy / n - slope * sx / n
-
-
-def avg_over(vs: list[float]) -> float:
-    s, c, count = vs[0], 0.0, 1.0
-    mean = 0.0
-    incremental = False
-    for v in vs[1:]:
-        count += 1
-        if not incremental:
-            ns, nc = kahan_inc(v, s, c)
-            if not math.isinf(ns):
-                s, c = ns, nc
+        members.append(value)
+
+
+def _window_labels(windows: list[Rows | Window]) -> list[Labels]:
+    """The labels of the series that have a sample in their window (stale markers aside)."""
+    return [w.labels for w in windows
+            if isinstance(w, Window) or any(v is not None for v in w.vs)]
+
+
+def window_rates(windows: list[Rows | Window], rstart: int, rend: int, rng: int,
+                 is_counter: bool, is_rate: bool, grouping: Grouping | None = None) -> Grouped:
+    """:func:`_rates` over storage summaries (``select_windows``): a :class:`Window` needs
+    no reset check and no copy; a :class:`Rows` is read like :meth:`matrix_rows` would.
+
+    This is the loop a rule group spends most of its time in (once per series per rule),
+    so the extrapolation (:func:`K.extrapolate`) and the grouping (:func:`_add`) are
+    written out in it; property tests hold both equal to the general path."""
+    rate = K.extrapolated_rate
+    groups: Grouped = {}
+    get = groups.get
+    group_key, memo = grouping if grouping is not None else (None, {})
+    per_second = rng / 1000
+    for w in windows:
+        if type(w) is Window:
+            labels, count, t_first, v_first, t_last, v_last = w
+            if count < 2:
                 continue
-            incremental = True
-            mean = s / (count - 1)
-            c /= count - 1
-        q = (count - 1) / count
-        mean, c = kahan_inc(v / count, q * mean, q * c)
-    if incremental:
-        return mean + c
-    return s / count + c / count
-
-
-def variance_over(vs: list[float]) -> float:
-    count = mean = c_mean = aux = c_aux = 0.0
-    for v in vs:
-        count += 1
-        delta = v - (mean + c_mean)
-        mean, c_mean = kahan_inc(delta / count, mean, c_mean)
-        aux, c_aux = kahan_inc(delta * (v - (mean + c_mean)), aux, c_aux)
-    return (aux + c_aux) / count
-
-
-def _max_over(vs: list[float]) -> float:
-    m = vs[0]
-    for v in vs:
-        if v > m or m != m:
-            m = v
-    return m
-
-
-def _min_over(vs: list[float]) -> float:
-    m = vs[0]
-    for v in vs:
-        if v < m or m != m:
-            m = v
-    return m
-
-
-def _ts_of(ts: list[int], vs: list[float], better: Callable[[float, float], bool]) -> float:
-    m, mt = vs[0], ts[0]
-    for t, v in zip(ts, vs, strict=True):
-        if better(v, m):
-            m, mt = v, t
-    return mt / 1000
-
-
-def _changes(vs: list[float]) -> float:
-    n = 0
-    prev = vs[0]
-    for v in vs[1:]:
-        if v != prev and not (v != v and prev != prev):
-            n += 1
-        prev = v
-    return float(n)
-
-
-def _resets(vs: list[float]) -> float:
-    n = 0
-    prev = vs[0]
-    for v in vs[1:]:
-        if v < prev:
-            n += 1
-        prev = v
-    return float(n)
-
-
-def _mad(vs: list[float]) -> float:
-    if any(v != v for v in vs):
-        return NAN
-    med = quantile(0.5, vs)
-    return quantile(0.5, [abs(v - med) for v in vs])
-
-
-#: ``name -> f(ts, vs)`` for range functions that only look at the samples.
-OVER_TIME: dict[str, Callable[[list[int], list[float]], float]] = {
-    "avg_over_time": lambda ts, vs: avg_over(vs),
-    "sum_over_time": lambda ts, vs: kahan_sum(vs),
-    "count_over_time": lambda ts, vs: float(len(vs)),
-    "min_over_time": lambda ts, vs: _min_over(vs),
-    "max_over_time": lambda ts, vs: _max_over(vs),
-    "last_over_time": lambda ts, vs: vs[-1],
-    "first_over_time": lambda ts, vs: vs[0],
-    "present_over_time": lambda ts, vs: 1.0,
-    "stddev_over_time": lambda ts, vs: math.sqrt(variance_over(vs)) if variance_over(vs) >= 0 else NAN,
-    "stdvar_over_time": lambda ts, vs: variance_over(vs),
-    "mad_over_time": lambda ts, vs: _mad(vs),
-    "changes": lambda ts, vs: _changes(vs),
-    "resets": lambda ts, vs: _resets(vs),
-    "ts_of_last_over_time": lambda ts, vs: ts[-1] / 1000,
-    "ts_of_first_over_time": lambda ts, vs: ts[0] / 1000,
-    "ts_of_max_over_time": lambda ts, vs: _ts_of(ts, vs, lambda v, m: v > m or m != m),
-    "ts_of_min_over_time": lambda ts, vs: _ts_of(ts, vs, lambda v, m: v < m or m != m),
-}
-
-
-def double_exponential_smoothing(vs: list[float], sf: float, tf: float) -> float | None:
-    if len(vs) < 2:
-        return None
-    s0 = 0.0
-    s1 = vs[0]
-    b = vs[1] - vs[0]
-    for i in range(1, len(vs)):
-        x = sf * vs[i]
-        if i - 1 != 0:
-            b = tf * (s1 - s0) + (1 - tf) * b
-        y = (1 - sf) * (s1 + b)
-        s0, s1 = s1, x + y
-    return s1
-
-
-# -- formatting / sorting helpers ------------------------------------------------
-
-def format_float_go(v: float) -> str:
-    """``strconv.FormatFloat(v, 'f', -1, 64)``: shortest round-trip, no exponent."""
-    if v != v:
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    r = repr(v)
-    if "e" in r or "E" in r:
-        r = format(Decimal(r), "f")
-    if r.endswith(".0"):
-        r = r[:-2]
-    return r
-
-
-_NAT_RE = re.compile(r"(\d+)")
-
-
-def natural_key(s: str) -> list[tuple[int, int | str]]:
-    """Sort key comparing digit runs numerically (like Go's natsort)."""
-    parts = _NAT_RE.split(s)
-    key: list[tuple[int, int | str]] = []
-    for i, p in enumerate(parts):
-        if i % 2:
-            key.append((0, int(p)))
-        elif p:
-            key.append((1, p))
-    return key
-
-
-def go_g(v: float) -> str:
-    """Go's ``strconv.FormatFloat(v, 'g', -1, 64)`` (also ``%g``): shortest round-trip
-    digits, exponent form when the decimal exponent is < -4 or >= 6."""
-    if v != v:
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    if v == 0:
-        return "-0" if math.copysign(1.0, v) < 0 else "0"
-    sign, digits, exponent = Decimal(repr(v)).normalize().as_tuple()
-    assert isinstance(exponent, int)
-    ds = "".join(map(str, digits))
-    exp = len(ds) + exponent - 1
-    neg = "-" if sign else ""
-    if exp < -4 or exp >= 6:
-        mant = ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
-        return f"{neg}{mant}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if exponent >= 0:
-        return neg + ds + "0" * exponent
-    return neg + format(Decimal(ds).scaleb(exponent), "f")
-
-
-def format_openmetrics_float(v: float) -> str:
-    """Prometheus ``labels.FormatOpenMetricsFloat``: like ``go_g`` but integral
-    values get a ``.0`` suffix (``1.0``, ``0.25``, ``1e+06``)."""
-    s = go_g(v)
-    if v != v or math.isinf(v) or "." in s or "e" in s:
-        return s
-    return s + ".0"
-
-
-def go_quote(s: str) -> str:
-    """Go's ``%q``: invalid UTF-8 bytes (kept as surrogate escapes) become ``\\xNN``."""
-    out = ['"']
-    for ch in s:
-        if "\udc80" <= ch <= "\udcff":
-            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
-        elif ch in '"\\':
-            out.append("\\" + ch)
+            result = v_last - v_first
+            to_start = (t_first - rstart) / 1000
+            to_end = (rend - t_last) / 1000
+            sampled = (t_last - t_first) / 1000
+            avg = sampled / (count - 1)
+            threshold = avg * 1.1
+            if to_start >= threshold:
+                to_start = avg / 2
+            if is_counter and result > 0 and v_first >= 0:
+                to_zero = sampled * (v_first / result)
+                if to_zero < to_start:
+                    to_start = to_zero
+            if to_end >= threshold:
+                to_end = avg / 2
+            factor = (sampled + to_start + to_end) / sampled if sampled != 0 else 1.0
+            value = result * (factor / per_second if is_rate else factor)
         else:
-            out.append(ch)
-    out.append('"')
+            assert isinstance(w, Rows)
+            labels, ts, vs = w.labels, w.ts, w.vs
+            if w.has_stale:
+                kept = [(t, v) for t, v in zip(ts, vs, strict=True) if v is not None]
+                ts, vs = [t for t, _ in kept], [v for _, v in kept]
+            found = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)  # type: ignore[arg-type]
+            if found is None:
+                continue
+            value = found
+        if group_key is None:
+            groups[labels] = [value]
+            continue
+        key = memo.get(labels)
+        if key is None:
+            key = memo[labels] = group_key(labels)
+        members = get(key)
+        if members is None:
+            groups[key] = [value]
+        else:
+            members.append(value)
+    return groups
+
+
+def _rate_like(is_counter: bool, is_rate: bool) -> Callable[[EvalContext, ast.Call, int], Value]:
+    def impl(ev: EvalContext, node: ast.Call, t: int) -> Value:
+        return Vector([Sample(labels, v, t, True)
+                       for labels, (v,) in _rates(ev, node, t, is_counter, is_rate).items()])
+
+    return impl
+
+
+def fused_rates(ev: EvalContext, node: ast.Call, t: int, grouping: Grouping) -> Grouped:
+    """The values of a :func:`~monitor.promql.plan.fused_call` at ``t`` by group,
+    without building a Vector (every one's metric name is marked to be dropped)."""
+    is_counter, is_rate = RATE_KINDS[node.func]
+    return _rates(ev, node, t, is_counter, is_rate, grouping)
+
+
+def _instant_like(is_rate: bool) -> Callable[[EvalContext, ast.Call, int], Value]:
+    def impl(ev: EvalContext, node: ast.Call, t: int) -> Value:
+        mat = ev.eval_matrix(node.args[0], t)
+        out = Vector()
+        for rs in mat:
+            v = K.instant_value(rs.ts, rs.vs, is_rate)
+            if v is not None:
+                out.append(Sample(rs.labels, v, t, True))
+        return out
+
+    return impl
+
+
+def _f_deriv(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    out = Vector()
+    for rs in ev.eval_matrix(node.args[0], t):
+        if len(rs.ts) >= 2:
+            slope, _ = K.linear_regression(rs.ts, rs.vs, rs.ts[0])
+            out.append(Sample(rs.labels, slope, t, True))
+    return out
+
+
+def _f_predict_linear(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    mat = ev.eval_matrix(node.args[0], t)
+    dur = ev.eval_scalar(node.args[1], t)
+    out = Vector()
+    for rs in mat:
+        if len(rs.ts) >= 2:
+            slope, icpt = K.linear_regression(rs.ts, rs.vs, t)
+            out.append(Sample(rs.labels, slope * dur + icpt, t, True))
+    return out
+
+
+def _f_quantile_over_time(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    q = ev.eval_scalar(node.args[0], t)
+    mat = ev.eval_matrix(node.args[1], t)
+    out = Vector()
+    for rs in mat:
+        if not rs.ts:
+            continue
+        if q != q or q < 0 or q > 1:
+            ev.warn(f"quantile value should be between 0 and 1, got {go_g(q)}", node.args[0])
+        out.append(Sample(rs.labels, K.quantile(q, rs.vs), t, True))
+    return out
+
+
+def _f_des(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    mat = ev.eval_matrix(node.args[0], t)
+    sf = ev.eval_scalar(node.args[1], t)
+    tf = ev.eval_scalar(node.args[2], t)
+    if not mat:
+        return Vector()
+    if not 0 < sf < 1:
+        raise EvalError(f"invalid smoothing factor. Expected: 0 < sf < 1, got: {sf:f}")
+    if not 0 < tf < 1:
+        raise EvalError(f"invalid trend factor. Expected: 0 < tf < 1, got: {tf:f}")
+    out = Vector()
+    for rs in mat:
+        v = K.double_exponential_smoothing(rs.vs, sf, tf)
+        if v is not None:
+            out.append(Sample(rs.labels, v, t, True))
+    return out
+
+
+def _f_clamp(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    vec = ev.eval_vector(node.args[0], t)
+    name = node.func
+    lo, hi = -math.inf, math.inf
+    if name == "clamp":
+        lo, hi = ev.eval_scalar(node.args[1], t), ev.eval_scalar(node.args[2], t)
+    elif name == "clamp_min":
+        lo = ev.eval_scalar(node.args[1], t)
+    else:
+        hi = ev.eval_scalar(node.args[1], t)
+    if hi < lo:
+        return Vector()
+
+    def clamp(v: float) -> float:
+        if lo != lo or hi != hi or v != v:
+            return math.nan
+        return max(lo, min(hi, v))
+
+    return Vector(Sample(s.labels, clamp(s.value), t, True) for s in vec)
+
+
+def _f_round(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    vec = ev.eval_vector(node.args[0], t)
+    to = ev.eval_scalar(node.args[1], t) if len(node.args) > 1 else 1.0
+    return Vector(Sample(s.labels, K.round_to(s.value, to), t, True) for s in vec)
+
+
+def _sort_key(s: Sample) -> tuple[int, float]:
+    return (1, 0.0) if s.value != s.value else (0, s.value)
+
+
+def _f_sort(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    if ev.start_ms != ev.end_ms:
+        ev.warn("sort is ineffective for range queries since results are always ordered by labels", node)
+    vec = ev.eval_vector(node.args[0], t)
+    if node.func == "sort":
+        return Vector(sorted(vec, key=_sort_key))
+    nums = sorted((s for s in vec if s.value == s.value), key=lambda s: s.value, reverse=True)
+    return Vector(nums + [s for s in vec if s.value != s.value])
+
+
+def _f_sort_by_label(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    if ev.start_ms != ev.end_ms:
+        ev.warn("sort is ineffective for range queries since results are always ordered by labels", node)
+    vec = ev.eval_vector(node.args[0], t)
+    names = []
+    for a in node.args[1:]:
+        sv = ev.eval(a, t)
+        assert isinstance(sv, String)
+        names.append(sv.value)
+
+    def key(s: Sample) -> tuple[list[list[tuple[int, int | str]]], Labels]:
+        return [K.natural_key(label_get(s.labels, n)) for n in names], s.labels
+
+    return Vector(sorted(vec, key=key, reverse=node.func == "sort_by_label_desc"))
+
+
+def _valid_label_name(name: str) -> bool:
+    return bool(name) and not any("\udc80" <= ch <= "\udcff" for ch in name)
+
+
+def _merge_check(vec: Vector) -> Vector:
+    seen: set[Labels] = set()
+    for s in vec:
+        key = drop_name(s.labels) if s.drop_name else s.labels
+        if key in seen:
+            raise EvalError("vector cannot contain metrics with the same labelset")
+        seen.add(key)
+    return vec
+
+
+def _str_args(ev: EvalContext, node: ast.Call, t: int, start: int) -> list[str]:
+    out = []
+    for a in node.args[start:]:
+        sv = ev.eval(a, t)
+        assert isinstance(sv, String)
+        out.append(sv.value)
+    return out
+
+
+def _f_label_replace(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    dst, repl, src, regex_s = _str_args(ev, node, t, 1)
+    try:
+        regex = compile_anchored(regex_s)
+    except re.error:
+        raise EvalError(f"invalid regular expression in label_replace(): {regex_s}") from None
+    if not _valid_label_name(dst):
+        raise EvalError(f"invalid destination label name in label_replace(): {dst}")
+    vec = ev.eval_vector(node.args[0], t)
+    out = Vector()
+    for s in vec:
+        val = label_get(s.labels, src)
+        mt = regex.match(val)
+        if mt is None:
+            out.append(s)
+            continue
+        res = _expand(repl, mt)
+        d = dict(s.labels)
+        d[dst] = res
+        out.append(Sample(labels_from(d), s.value, s.t_ms,
+                          False if dst == NAME else s.drop_name))
+    return _merge_check(out)
+
+
+def _expand(template: str, mt: re.Match[str]) -> str:
+    """Go regexp.Expand: ``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``."""
+    out: list[str] = []
+    i = 0
+    n = len(template)
+    while i < n:
+        c = template[i]
+        if c != "$" or i + 1 >= n:
+            out.append(c)
+            i += 1
+            continue
+        nxt = template[i + 1]
+        if nxt == "$":
+            out.append("$")
+            i += 2
+            continue
+        if nxt == "{":
+            j = template.find("}", i + 2)
+            if j < 0:
+                out.append(c)
+                i += 1
+                continue
+            name = template[i + 2 : j]
+            i = j + 1
+        else:
+            m2 = re.match(r"[A-Za-z0-9_]+", template[i + 1 :])
+            if not m2:
+                out.append(c)
+                i += 1
+                continue
+            name = m2.group()
+            i += 1 + len(name)
+        try:
+            g = mt.group(int(name)) if name.isdigit() else mt.group(name)
+        except IndexError:
+            g = ""
+        out.append(g or "")
     return "".join(out)
 
 
-_P1, _P2, _P3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
-_P4, _P5 = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5
-_M64 = (1 << 64) - 1
+def _f_label_join(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    strs = _str_args(ev, node, t, 1)
+    dst, sep, srcs = strs[0], strs[1], strs[2:]
+    for src in srcs:
+        if not _valid_label_name(src):
+            raise EvalError(f"invalid source label name in label_join(): {src}")
+    if not _valid_label_name(dst):
+        raise EvalError(f"invalid destination label name in label_join(): {dst}")
+    vec = ev.eval_vector(node.args[0], t)
+    out = Vector()
+    for s in vec:
+        d = dict(s.labels)
+        d[dst] = sep.join(label_get(s.labels, x) for x in srcs)
+        out.append(Sample(labels_from(d), s.value, s.t_ms, False if dst == NAME else s.drop_name))
+    return _merge_check(out)
 
 
-def _rotl(x: int, r: int) -> int:
-    return ((x << r) | (x >> (64 - r))) & _M64
+def _classic_buckets(ev: EvalContext, vec: Vector,
+                     arg: ast.Expr) -> dict[Labels, list[tuple[float, float]]]:
+    """Group classic-histogram bucket samples by their labels minus ``le``."""
+    groups: dict[Labels, list[tuple[float, float]]] = {}
+    for s in vec:
+        le = label_get(s.labels, "le")
+        try:
+            ub = _parse_go_float(le)
+        except ValueError:
+            name = label_get(s.labels, NAME)
+            msg = f'bucket label "le" is missing or has a malformed value of {go_quote(le)}'
+            if name:
+                msg += f' for metric name "{name}"'
+            ev.warn(msg, arg)
+            continue
+        key = tuple(p for p in s.labels if p[0] != "le")
+        groups.setdefault(key, []).append((ub, s.value))
+    return groups
 
 
-def _round(acc: int, lane: int) -> int:
-    return (_rotl((acc + lane * _P2) & _M64, 31) * _P1) & _M64
+def _f_histogram_quantile(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    q = ev.eval_scalar(node.args[0], t)
+    vec = ev.eval_vector(node.args[1], t)
+    if q != q or q < 0 or q > 1:
+        ev.warn(f"quantile value should be between 0 and 1, got {go_g(q)}", node.args[0])
+    out = Vector()
+    for key, buckets in _classic_buckets(ev, vec, node.args[1]).items():
+        v, forced = K.bucket_quantile(q, buckets)
+        if forced:
+            _monotonicity_info(ev, key, node.args[1])
+        out.append(Sample(key, v, t, True))
+    return out
 
 
-def _merge(acc: int, val: int) -> int:
-    return ((acc ^ _round(0, val)) * _P1 + _P4) & _M64
+def _f_histogram_quantiles(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    """``histogram_quantiles(v, "q", 0.5, 0.9, ...)``: one series per quantile, labelled."""
+    vec = ev.eval_vector(node.args[0], t)
+    label_val = ev.eval(node.args[1], t)
+    assert isinstance(label_val, String)
+    label = label_val.value
+    if not _valid_label_name(label):
+        raise EvalError(f"invalid quantile label name in histogram_quantiles(): {label}")
+    qs: list[tuple[float, str]] = []
+    for arg in node.args[2:]:
+        q = ev.eval_scalar(arg, t)
+        if q != q or q < 0 or q > 1:
+            ev.warn(f"quantile value should be between 0 and 1, got {go_g(q)}", arg)
+        qs.append((q, format_openmetrics_float(q)))
+    groups = _classic_buckets(ev, vec, node.args[0])
+    out = Vector()
+    for q, qstr in qs:
+        for key, buckets in groups.items():
+            v, forced = K.bucket_quantile(q, buckets)
+            if forced:
+                _monotonicity_info(ev, key, node.args[0])
+            d = dict(key)
+            d[label] = qstr
+            out.append(Sample(labels_from(d), v, t, True))
+    return out
 
 
-def xxhash64(data: bytes, seed: int = 0) -> int:
-    """XXH64, as used by Prometheus's ``labels.Hash`` (pure Python, for ``limit_ratio``)."""
-    n = len(data)
-    i = 0
-    if n >= 32:
-        v1 = (seed + _P1 + _P2) & _M64
-        v2 = (seed + _P2) & _M64
-        v3 = seed
-        v4 = (seed - _P1) & _M64
-        while i + 32 <= n:
-            v1 = _round(v1, int.from_bytes(data[i : i + 8], "little"))
-            v2 = _round(v2, int.from_bytes(data[i + 8 : i + 16], "little"))
-            v3 = _round(v3, int.from_bytes(data[i + 16 : i + 24], "little"))
-            v4 = _round(v4, int.from_bytes(data[i + 24 : i + 32], "little"))
-            i += 32
-        h = (_rotl(v1, 1) + _rotl(v2, 7) + _rotl(v3, 12) + _rotl(v4, 18)) & _M64
-        for v in (v1, v2, v3, v4):
-            h = _merge(h, v)
-    else:
-        h = (seed + _P5) & _M64
-    h = (h + n) & _M64
-    while i + 8 <= n:
-        k = _round(0, int.from_bytes(data[i : i + 8], "little"))
-        h = (_rotl(h ^ k, 27) * _P1 + _P4) & _M64
-        i += 8
-    if i + 4 <= n:
-        h = (_rotl(h ^ (int.from_bytes(data[i : i + 4], "little") * _P1 & _M64), 23) * _P2
-             + _P3) & _M64
-        i += 4
-    while i < n:
-        h = (_rotl(h ^ (data[i] * _P5 & _M64), 11) * _P1) & _M64
-        i += 1
-    h ^= h >> 33
-    h = (h * _P2) & _M64
-    h ^= h >> 29
-    h = (h * _P3) & _M64
-    h ^= h >> 32
-    return h
+def _monotonicity_info(ev: EvalContext, key: Labels, arg: ast.Expr) -> None:
+    name = label_get(key, NAME)
+    ev.info("input to histogram_quantile needed to be fixed for monotonicity (see "
+            "https://prometheus.io/docs/prometheus/latest/querying/functions/"
+            f'#histogram_quantile) for metric name "{name}"', arg)
 
 
-def labels_hash(labels: Sequence[tuple[str, str]]) -> int:
-    """Prometheus ``labels.Labels.Hash()``: XXH64 of ``name\\xffvalue\\xff...``."""
-    buf = bytearray()
-    for k, v in labels:
-        buf += k.encode("utf-8", "surrogateescape") + b"\xff"
-        buf += v.encode("utf-8", "surrogateescape") + b"\xff"
-    return xxhash64(bytes(buf))
+def _f_histogram_fraction(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    lower = ev.eval_scalar(node.args[0], t)
+    upper = ev.eval_scalar(node.args[1], t)
+    vec = ev.eval_vector(node.args[2], t)
+    return Vector(Sample(key, K.bucket_fraction(lower, upper, buckets), t, True)
+                  for key, buckets in _classic_buckets(ev, vec, node.args[2]).items())
+
+
+def _f_native_only(ev: EvalContext, node: ast.Call, t: int) -> Value:
+    """histogram_count/sum/avg/stddev/stdvar only read native histograms, which this
+    engine does not store; float samples are ignored, as in Prometheus."""
+    ev.eval_vector(node.args[0], t)
+    return Vector()
+
+
+def _parse_go_float(s: str) -> float:
+    low = s.strip().lower()
+    if low in ("+inf", "inf", "infinity", "+infinity"):
+        return math.inf
+    if low in ("-inf", "-infinity"):
+        return -math.inf
+    if low == "nan":
+        return math.nan
+    if s != s.strip() or not s or "_" in s:
+        raise ValueError(s)
+    return float(s)
+
+
+FUNCTIONS: dict[str, Callable[[EvalContext, ast.Call, int], Value]] = {
+    "time": _f_time,
+    "pi": _f_pi,
+    "start": _f_start,
+    "end": _f_end,
+    "step": _f_step,
+    "range": _f_range,
+    "min_of": _f_min_of,
+    "max_of": _f_max_of,
+    "vector": _f_vector,
+    "scalar": _f_scalar,
+    "timestamp": _f_timestamp,
+    "absent": _f_absent,
+    "absent_over_time": _f_absent_over_time,
+    "rate": _rate_like(True, True),
+    "increase": _rate_like(True, False),
+    "delta": _rate_like(False, False),
+    "irate": _instant_like(True),
+    "idelta": _instant_like(False),
+    "deriv": _f_deriv,
+    "predict_linear": _f_predict_linear,
+    "quantile_over_time": _f_quantile_over_time,
+    "double_exponential_smoothing": _f_des,
+    "clamp": _f_clamp,
+    "clamp_min": _f_clamp,
+    "clamp_max": _f_clamp,
+    "round": _f_round,
+    "sort": _f_sort,
+    "sort_desc": _f_sort,
+    "sort_by_label": _f_sort_by_label,
+    "sort_by_label_desc": _f_sort_by_label,
+    "label_replace": _f_label_replace,
+    "label_join": _f_label_join,
+    "histogram_quantile": _f_histogram_quantile,
+    "histogram_fraction": _f_histogram_fraction,
+    "histogram_quantiles": _f_histogram_quantiles,
+    "histogram_count": _f_native_only,
+    "histogram_sum": _f_native_only,
+    "histogram_avg": _f_native_only,
+    "histogram_stddev": _f_native_only,
+    "histogram_stdvar": _f_native_only,
+}

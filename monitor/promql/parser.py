@@ -20,81 +20,16 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 from monitor.promql import ast
-from monitor.promql.ast import MATRIX, SCALAR, STRING, TYPE_NAMES, VECTOR
+from monitor.promql.ast import AGGREGATORS, FUNCTIONS, SCALAR, TYPE_NAMES, VECTOR
 from monitor.promql.errors import ParseError
-from monitor.promql.functions import go_g
+from monitor.promql.gofmt import go_g
 from monitor.promql.lexer import MAX_DURATION_MS, T, Token, parse_error, tokenize
 from monitor.promql.storage import Matcher, MatchType
 
-__all__ = ["AGGREGATORS", "FUNCTIONS", "Function", "parse_expr"]
+__all__ = ["COMPARISON_OPS", "parse_expr"]
 
-
-@dataclass(frozen=True)
-class Function:
-    """Signature of a PromQL function, as Prometheus declares it. With ``variadic``
-    non-zero the last declared argument is optional and the call may have up to
-    ``variadic`` of them (``-1``: unlimited); extra arguments take the last type."""
-
-    name: str
-    args: tuple[str, ...]
-    ret: str
-    variadic: int = 0
-
-
-def _fn(name: str, args: str, ret: str = VECTOR, variadic: int = 0) -> Function:
-    types = {"v": VECTOR, "m": MATRIX, "s": SCALAR, "S": STRING}
-    return Function(name, tuple(types[c] for c in args), ret, variadic)
-
-
-FUNCTIONS: dict[str, Function] = {
-    f.name: f
-    for f in [
-        *(_fn(n, "v") for n in (
-            "abs", "absent", "acos", "acosh", "asin", "asinh", "atan", "atanh", "ceil", "cos",
-            "cosh", "deg", "exp", "floor", "ln", "log10", "log2", "rad", "sgn", "sin", "sinh",
-            "sort", "sort_desc", "sqrt", "tan", "tanh", "timestamp",
-            "histogram_avg", "histogram_count", "histogram_sum", "histogram_stddev",
-            "histogram_stdvar")),
-        *(_fn(n, "m") for n in (
-            "absent_over_time", "avg_over_time", "changes", "count_over_time", "delta", "deriv",
-            "first_over_time", "idelta", "increase", "irate", "last_over_time", "mad_over_time",
-            "max_over_time", "min_over_time", "present_over_time", "rate", "resets",
-            "stddev_over_time", "stdvar_over_time", "sum_over_time", "ts_of_first_over_time",
-            "ts_of_max_over_time", "ts_of_min_over_time", "ts_of_last_over_time")),
-        *(_fn(n, "v", VECTOR, 1) for n in (
-            "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute",
-            "month", "year")),
-        *(_fn(n, "", SCALAR) for n in ("end", "pi", "range", "start", "step", "time")),
-        _fn("clamp", "vss"),
-        _fn("clamp_max", "vs"),
-        _fn("clamp_min", "vs"),
-        _fn("double_exponential_smoothing", "mss"),
-        _fn("histogram_fraction", "ssv"),
-        _fn("histogram_quantile", "sv"),
-        _fn("histogram_quantiles", "vSss", VECTOR, 9),
-        _fn("label_replace", "vSSSS"),
-        _fn("label_join", "vSSS", VECTOR, -1),
-        _fn("max_of", "ss", SCALAR),
-        _fn("min_of", "ss", SCALAR),
-        _fn("predict_linear", "ms"),
-        _fn("quantile_over_time", "sm"),
-        _fn("round", "vs", VECTOR, 1),
-        _fn("scalar", "v", SCALAR),
-        _fn("sort_by_label", "vS", VECTOR, -1),
-        _fn("sort_by_label_desc", "vS", VECTOR, -1),
-        _fn("vector", "s"),
-    ]
-}
-
-#: Aggregation operators and the type of their parameter, if they take one.
-AGGREGATORS: dict[str, str | None] = {
-    "sum": None, "avg": None, "count": None, "min": None, "max": None, "group": None,
-    "stddev": None, "stdvar": None, "topk": SCALAR, "bottomk": SCALAR, "quantile": SCALAR,
-    "count_values": STRING, "limitk": SCALAR, "limit_ratio": SCALAR,
-}
 
 _PRECEDENCE = {
     "or": 1, "and": 2, "unless": 2,

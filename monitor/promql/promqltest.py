@@ -30,19 +30,11 @@ from pathlib import Path
 
 from monitor.promql.engine import Engine
 from monitor.promql.errors import PromQLError
-from monitor.promql.functions import almost_equal
+from monitor.promql.kernels import almost_equal
+from monitor.promql.labels import Labels, format_labels, labels_from
 from monitor.promql.lexer import parse_duration_ms, unquote
 from monitor.promql.storage import STALE_NAN, MemoryStorage
-from monitor.promql.value import (
-    Labels,
-    Matrix,
-    Scalar,
-    String,
-    Vector,
-    format_labels,
-    format_value,
-    labels_from,
-)
+from monitor.promql.value import Matrix, Scalar, String, Vector, format_value
 
 __all__ = ["CaseResult", "FileResult", "format_report", "main", "run_file", "run_files"]
 

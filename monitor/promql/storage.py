@@ -26,18 +26,17 @@ Contract for implementers of :class:`Storage` (e.g. the persistent series store)
   (see :class:`MemorySeries`).
 * Series with no samples in the window may be omitted. Order of series does not
   matter. Returning a series twice with the same labels is an error.
-* Optional faster path: a storage may also offer ``select_rows(matchers, start_ms,
-  end_ms)`` returning :class:`Rows` objects directly (the engine's own per-series form:
-  ``labels`` as a name-sorted tuple of pairs, ``ts``, ``vs`` with stale markers replaced
-  by ``None``, ``has_stale``); :func:`rows_of` turns ``select`` results into the same.
-  The engine uses ``select_rows`` when it exists, so each sample is copied once.
-  ``select_rows`` returns the series sorted by labels (as Prometheus's storage does),
-  so the engine need not sort them.
-* Optional fastest path, for ``rate``/``increase``/``delta`` in instant queries: a
-  storage may offer ``select_windows(matchers, start_ms, end_ms)``, which is
-  ``select_rows`` except that a series whose samples in the window hold no NaN and never
-  decrease comes as a :data:`Window` tuple (sample count, first and last sample) instead
-  of its :class:`Rows`: that is all those functions need, and nothing is copied.
+* Optional faster paths, offered together (a :class:`WindowStorage`):
+  ``select_rows(matchers, start_ms, end_ms)`` returns :class:`Rows` objects directly
+  (the engine's own per-series form: ``labels`` as :data:`~monitor.promql.labels.Labels`,
+  ``ts``, ``vs`` with stale markers replaced by ``None``, ``has_stale``), sorted by
+  labels as Prometheus's storage returns them, so each sample is copied once and nothing
+  is sorted again; :func:`rows_of` turns ``select`` results into the same. For
+  ``rate``/``increase``/``delta`` in instant queries, ``select_windows(matchers,
+  start_ms, end_ms)`` is ``select_rows`` except that a series whose samples in the window
+  hold no NaN and never decrease comes as a :class:`Window` (sample count, first and
+  last sample) instead of its :class:`Rows`: that is all those functions need, and
+  nothing is copied. The engine checks ``isinstance(storage, WindowStorage)`` once.
 
 Example::
 
@@ -55,7 +54,10 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
+
+from monitor.promql.gofmt import go_quote
+from monitor.promql.labels import NAME, Labels, labels_from
 
 __all__ = [
     "STALE_NAN",
@@ -66,6 +68,7 @@ __all__ = [
     "Series",
     "Storage",
     "Window",
+    "WindowStorage",
     "is_stale",
     "mark_stale",
     "rows_of",
@@ -184,24 +187,7 @@ class Matcher:
         return hit if t is MatchType.REGEX else not hit
 
     def __str__(self) -> str:
-        return f"{self.name}{self.type.value}{_go_quote(self.value)}"
-
-
-def _go_quote(s: str) -> str:
-    out = ['"']
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif "\udc80" <= ch <= "\udcff":
-            out.append(f"\\x{ord(ch) - 0xDC00:02x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
+        return f"{self.name}{self.type.value}{go_quote(self.value)}"
 
 
 @runtime_checkable
@@ -221,6 +207,20 @@ class Storage(Protocol):
     def select(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> Iterable[Series]: ...
 
 
+@runtime_checkable
+class WindowStorage(Storage, Protocol):
+    """A :class:`Storage` that also hands out the engine's own forms (see the module
+    docstring): :class:`Rows` from ``select_rows`` and, for ``rate``, ``increase`` and
+    ``delta`` in instant queries, :class:`Window` summaries from ``select_windows``. The
+    engine checks for it once, when it is made (``isinstance(storage, WindowStorage)``).
+    """
+
+    def select_rows(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> list[Rows]: ...
+
+    def select_windows(self, matchers: list[Matcher], start_ms: int,
+                       end_ms: int) -> list[Rows | Window]: ...
+
+
 class Rows:
     """One series as the engine reads it: ``labels`` (name-sorted pairs, no empty values),
     ``ts`` and ``vs`` (parallel lists; ``None`` in ``vs`` marks a stale sample) and
@@ -228,28 +228,33 @@ class Rows:
 
     __slots__ = ("has_stale", "labels", "ts", "vs")
 
-    def __init__(self, labels: tuple[tuple[str, str], ...], ts: list[int],
-                 vs: list[float | None], has_stale: bool) -> None:
+    def __init__(self, labels: Labels, ts: list[int], vs: list[float | None],
+                 has_stale: bool) -> None:
         self.labels = labels
         self.ts = ts
         self.vs = vs
         self.has_stale = has_stale
 
 
-Window = tuple[tuple[tuple[str, str], ...], int, int, float, int, float]
-"""One series' samples in a read window, summarised as a plain tuple ``(labels, count,
-t_first, v_first, t_last, v_last)``: ``count`` samples, the first at ``t_first`` with
-``v_first``, the last at ``t_last`` with ``v_last``. A storage hands one out only when no
-sample in the window is NaN and none is lower than the one before it (so a counter has no
-reset inside the window). A tuple, not a class: ``rate`` over 10,000 series builds one
-per series per evaluation."""
+class Window(NamedTuple):
+    """One series' samples in a read window, summarised: ``sample_count`` samples, the
+    first at ``t_first`` with ``v_first``, the last at ``t_last`` with ``v_last``. A
+    storage hands one out only when no sample in the window is NaN and none is lower than
+    the one before it (so a counter has no reset inside the window). Tell it from
+    :class:`Rows` with ``type(w) is Window``."""
+
+    labels: Labels
+    sample_count: int
+    t_first: int
+    v_first: float
+    t_last: int
+    v_last: float
 
 
 def window_samples(windows: list[Rows | Window]) -> int:
     """How many samples a ``select_windows`` answer stands for (the query sample limit
     counts them as if read)."""
-    return sum([w[1] if type(w) is tuple else len(w.ts)  # type: ignore[union-attr]
-                for w in windows])
+    return sum([w.sample_count if isinstance(w, Window) else len(w.ts) for w in windows])
 
 
 def mark_stale(values: list[float]) -> tuple[list[float | None], bool]:
@@ -284,7 +289,7 @@ def rows_of(series: Iterable[Series]) -> list[Rows]:
         vs, has_stale = mark_stale(raw)
         lkey = getattr(s, "label_key", None)
         if not isinstance(lkey, tuple):
-            lkey = tuple(sorted((k, v) for k, v in s.labels.items() if v != ""))
+            lkey = labels_from(s.labels)
         append(Rows(lkey, ts, vs, has_stale))
     return out
 
@@ -299,7 +304,7 @@ class MemorySeries:
     __slots__ = ("label_key", "labels", "timestamps", "values")
 
     def __init__(self, labels: Mapping[str, str], timestamps: list[int],
-                 values: list[float], label_key: tuple[tuple[str, str], ...] | None = None) -> None:
+                 values: list[float], label_key: Labels | None = None) -> None:
         self.labels = labels
         #: the labels as a name-sorted tuple of pairs (optional fast path)
         self.label_key = label_key
@@ -319,17 +324,19 @@ class MemoryStorage:
     """
 
     def __init__(self) -> None:
-        self._series: dict[tuple[tuple[str, str], ...], tuple[dict[str, str], list[int], list[float]]] = {}
-        self._by_name: dict[str, list[tuple[tuple[str, str], ...]]] = {}
+        self._series: dict[Labels, tuple[dict[str, str], list[int], list[float]]] = {}
+        self._by_name: dict[str, list[Labels]] = {}
 
-    def add(self, labels: Mapping[str, str], samples: Iterable[tuple[int, float]]) -> None:
-        """Add samples to a series, creating it if needed. A later sample at an
-        existing timestamp replaces the earlier one."""
-        key = tuple(sorted((k, v) for k, v in labels.items() if v != ""))
+    def add(self, labels: Mapping[str, str] | Labels,
+            samples: Iterable[tuple[int, float]]) -> None:
+        """Add samples to a series (its labels as a mapping or as :data:`Labels`),
+        creating it if needed. A later sample at an existing timestamp replaces the
+        earlier one."""
+        key = labels_from(labels)
         entry = self._series.get(key)
         if entry is None:
             entry = self._series[key] = (dict(key), [], [])
-            self._by_name.setdefault(entry[0].get("__name__", ""), []).append(key)
+            self._by_name.setdefault(entry[0].get(NAME, ""), []).append(key)
         _, ts, vs = entry
         for t, v in samples:
             t = int(t)
@@ -353,9 +360,9 @@ class MemoryStorage:
         return len(self._series)
 
     def select(self, matchers: list[Matcher], start_ms: int, end_ms: int) -> list[MemorySeries]:
-        keys: Iterable[tuple[tuple[str, str], ...]] = self._series.keys()
+        keys: Iterable[Labels] = self._series.keys()
         for m in matchers:
-            if m.name == "__name__" and m.type is MatchType.EQUAL:
+            if m.name == NAME and m.type is MatchType.EQUAL:
                 keys = self._by_name.get(m.value, [])
                 matchers = [x for x in matchers if x is not m]
                 break

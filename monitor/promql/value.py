@@ -1,67 +1,17 @@
-"""Result values of PromQL evaluation.
+"""Result values of PromQL evaluation: :class:`Scalar`, :class:`String`, :class:`Vector`
+of :class:`Sample`, :class:`Matrix` of :class:`RangeSeries`.
 
-Labels are an immutable, name-sorted tuple of ``(name, value)`` pairs
-(:data:`Labels`); use :func:`labels_from` / :func:`labels_dict` to convert.
+Labels are :data:`~monitor.promql.labels.Labels` (see :mod:`monitor.promql.labels`).
 Timestamps are integer milliseconds.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from monitor.promql.errors import EvalError
-
-Labels = tuple[tuple[str, str], ...]
-NAME = "__name__"
-
-
-def labels_from(mapping: Mapping[str, str]) -> Labels:
-    """Canonical :data:`Labels` from a mapping; empty values are dropped, as in Prometheus."""
-    return tuple(sorted((k, v) for k, v in mapping.items() if v != ""))
-
-
-def labels_dict(labels: Labels) -> dict[str, str]:
-    return dict(labels)
-
-
-def label_get(labels: Labels, name: str) -> str:
-    for k, v in labels:
-        if k == name:
-            return v
-    return ""
-
-
-#: Labels describing the metric's schema, removed together with the name
-#: (Prometheus's ``schema.IsMetadataLabel``).
-METADATA_LABELS = frozenset({NAME, "__type__", "__unit__"})
-
-
-def drop_name(labels: Labels) -> Labels:
-    """Remove the metric name (and the ``__type__``/``__unit__`` metadata labels)."""
-    for k, _ in labels:
-        if k in METADATA_LABELS:
-            return tuple(p for p in labels if p[0] not in METADATA_LABELS)
-    return labels
-
-
-def format_labels(labels: Labels) -> str:
-    """``{a="1", b="2"}`` with the metric name pulled out front, like Prometheus."""
-    name = label_get(labels, NAME)
-    rest = ", ".join(f'{k}="{_escape(v)}"' for k, v in labels if k != NAME)
-    if name and not rest:
-        return name
-    return f"{name}{{{rest}}}"
-
-
-def labels_string(labels: Labels) -> str:
-    """Prometheus ``labels.Labels.String()``: ``{__name__="x", a="1"}``."""
-    return "{" + ", ".join(f'{k}="{_escape(v)}"' for k, v in labels) + "}"
-
-
-def _escape(v: str) -> str:
-    return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+from monitor.promql.labels import Labels, drop_name, format_labels
 
 
 def format_value(v: float) -> str:
@@ -73,8 +23,10 @@ def format_value(v: float) -> str:
 
 
 class Sample:
-    """One element of an instant vector. ``t_ms`` is the sample's own timestamp
-    for raw selector output, otherwise the evaluation time."""
+    """One sample: a label set, a value and a time. The element of an instant vector
+    (``t_ms`` is the sample's own timestamp for raw selector output, otherwise the
+    evaluation time; ``drop_name`` marks a metric name to be dropped at the end of the
+    query) and what a rule group outputs (recording rules, ``ALERTS``, stale markers)."""
 
     __slots__ = ("drop_name", "labels", "t_ms", "value")
 

@@ -30,6 +30,7 @@ from typing import NamedTuple
 from monitor.alerting.identity import Alert, AlertStatus
 from monitor.promql.engine import Engine
 from monitor.promql.errors import PromQLError
+from monitor.promql.labels import NAME, Labels, label_get, labels_from
 from monitor.promql.storage import (
     STALE_NAN,
     Matcher,
@@ -38,20 +39,18 @@ from monitor.promql.storage import (
     Series,
     Storage,
     Window,
+    WindowStorage,
     rows_of,
 )
-from monitor.promql.value import Scalar, Vector
+from monitor.promql.value import Sample, Scalar, Vector
 from monitor.rules import template
 from monitor.rules.models import AlertingRule, RecordingRule, Rule, RuleGroup
 
 __all__ = ["RESOLVED_RETENTION_S", "ActiveAlert", "AlertState", "GroupEvaluation",
-           "GroupState", "RuleFailure", "Sample", "Transition", "evaluate_group",
-           "notifications"]
+           "GroupState", "RuleFailure", "Transition", "evaluate_group", "notifications"]
 
 RESOLVED_RETENTION_S = 15 * 60.0
 """How long a resolved alert stays in the state (and is reported as resolved)."""
-
-LabelKey = tuple[tuple[str, str], ...]
 
 
 class AlertState(StrEnum):
@@ -76,16 +75,9 @@ class ActiveAlert:
 class GroupState:
     """What a group remembers between evaluations (per rule index)."""
 
-    alerts: dict[int, dict[LabelKey, ActiveAlert]] = field(default_factory=dict)
-    series: dict[int, set[LabelKey]] = field(default_factory=dict)
+    alerts: dict[int, dict[Labels, ActiveAlert]] = field(default_factory=dict)
+    series: dict[int, set[Labels]] = field(default_factory=dict)
     last_evaluation: float | None = None
-
-
-@dataclass(frozen=True)
-class Sample:
-    labels: dict[str, str]
-    t_ms: int
-    value: float
 
 
 @dataclass(frozen=True)
@@ -111,12 +103,10 @@ class RuleFailure:
 class GroupEvaluation(NamedTuple):
     state: GroupState
     samples: list[Sample]
+    """Recording-rule output, ``ALERTS`` / ``ALERTS_FOR_STATE`` and stale markers for
+    series no longer produced, stamped with the evaluation time."""
     transitions: list[Transition]
     failures: list[RuleFailure]
-
-
-def _key(labels: Mapping[str, str]) -> LabelKey:
-    return tuple(sorted((k, v) for k, v in labels.items() if v != ""))
 
 
 @dataclass(frozen=True)
@@ -135,24 +125,24 @@ class _Overlay:
 
     def __init__(self, base: Storage) -> None:
         self.base = base
-        self.extra: dict[str, dict[LabelKey, list[tuple[int, float]]]] = {}
-        self._base_rows = getattr(base, "select_rows", None)
-        self._base_windows = getattr(base, "select_windows", None)
+        self.extra: dict[str, dict[Labels, list[tuple[int, float]]]] = {}
+        self._fast_base = base if isinstance(base, WindowStorage) else None
 
     def add(self, sample: Sample) -> None:
-        by_name = self.extra.setdefault(sample.labels.get("__name__", ""), {})
-        by_name.setdefault(_key(sample.labels), []).append((sample.t_ms, sample.value))
+        by_name = self.extra.setdefault(label_get(sample.labels, NAME), {})
+        by_name.setdefault(sample.labels, []).append((sample.t_ms, sample.value))
 
-    def _candidates(self, matchers: list[Matcher]) -> list[tuple[LabelKey, list[tuple[int, float]]]]:
+    def _candidates(self, matchers: list[Matcher]) -> Iterable[tuple[Labels, list[tuple[int, float]]]]:
         for m in matchers:
-            if m.name == "__name__" and m.type is MatchType.EQUAL:
-                return list(self.extra.get(m.value, {}).items())
+            if m.name == NAME and m.type is MatchType.EQUAL:
+                by_name = self.extra.get(m.value)
+                return by_name.items() if by_name else ()
         return [item for by_name in self.extra.values() for item in by_name.items()]
 
     def _produced(self, matchers: list[Matcher], start_ms: int,
-                  end_ms: int) -> list[tuple[LabelKey, dict[str, str], list[tuple[int, float]]]]:
+                  end_ms: int) -> list[tuple[Labels, dict[str, str], list[tuple[int, float]]]]:
         """This evaluation's samples matching ``matchers`` within the window, per series."""
-        mine: list[tuple[LabelKey, dict[str, str], list[tuple[int, float]]]] = []
+        mine: list[tuple[Labels, dict[str, str], list[tuple[int, float]]]] = []
         if not self.extra:
             return mine
         for key, points in self._candidates(matchers):
@@ -174,9 +164,9 @@ class _Overlay:
         this evaluation produced nothing the selector sees; else :meth:`select`, converted
         and sorted by labels."""
         mine = self._produced(matchers, start_ms, end_ms)
-        fast = self._base_rows
+        fast = self._fast_base
         if fast is not None and not mine:
-            return fast(matchers, start_ms, end_ms)  # type: ignore[no-any-return]
+            return fast.select_rows(matchers, start_ms, end_ms)
         base = self.base.select(matchers, start_ms, end_ms)
         rows = rows_of(_merge(base, mine) if mine else base)
         rows.sort(key=_row_labels)
@@ -186,19 +176,19 @@ class _Overlay:
                        end_ms: int) -> list[Rows | Window]:
         """The base storage's ``select_windows`` when it has one and this evaluation
         produced nothing the selector sees; else :meth:`select_rows`."""
-        fast = self._base_windows
+        fast = self._fast_base
         if fast is not None and not self._produced(matchers, start_ms, end_ms):
-            return fast(matchers, start_ms, end_ms)  # type: ignore[no-any-return]
+            return fast.select_windows(matchers, start_ms, end_ms)
         return list(self.select_rows(matchers, start_ms, end_ms))
 
 
-def _row_labels(row: Rows) -> LabelKey:
+def _row_labels(row: Rows) -> Labels:
     return row.labels
 
 
-def _merge(base: Iterable[Series], mine: list[tuple[LabelKey, dict[str, str],
+def _merge(base: Iterable[Series], mine: list[tuple[Labels, dict[str, str],
            list[tuple[int, float]]]]) -> list[Series]:
-    found: dict[LabelKey, Series] = {_key(s.labels): s for s in base}
+    found: dict[Labels, Series] = {labels_from(s.labels): s for s in base}
     for key, labels, inside in mine:
         old = found.get(key)
         merged = dict(old.samples) if old is not None else {}
@@ -208,7 +198,7 @@ def _merge(base: Iterable[Series], mine: list[tuple[LabelKey, dict[str, str],
 
 
 def _query(engine: Engine, rule: Rule, t: float) -> list[tuple[dict[str, str], float]]:
-    value = engine.query_instant(rule.node, t).value
+    value = engine.query_instant(rule.plan, t).value
     if isinstance(value, Scalar):
         return [({}, value.value)]
     if isinstance(value, Vector):
@@ -218,19 +208,18 @@ def _query(engine: Engine, rule: Rule, t: float) -> list[tuple[dict[str, str], f
 
 def _recording(rule: RecordingRule, engine: Engine, t: float, limit: int) -> list[Sample]:
     out: list[Sample] = []
-    seen: set[LabelKey] = set()
+    seen: set[Labels] = set()
     t_ms = round(t * 1000)
     for labels, value in _query(engine, rule, t):
-        labels["__name__"] = rule.record
+        labels[NAME] = rule.record
         for k, v in rule.labels.items():
             labels[k] = v
-        labels = {k: v for k, v in labels.items() if v != ""}
-        key = _key(labels)
+        key = labels_from(labels)
         if key in seen:
             raise PromQLError("vector contains metrics with the same labelset after applying "
                               "rule labels")
         seen.add(key)
-        out.append(Sample(labels, t_ms, value))
+        out.append(Sample(key, value, t_ms))
     if limit > 0 and len(out) > limit:
         raise PromQLError(f"exceeded limit of {limit} with {len(out)} series")
     return out
@@ -256,14 +245,14 @@ def _expand(text: str, name: str, labels: dict[str, str], value: float,
 
 
 def _alerting(rule: AlertingRule, engine: Engine, t: float, limit: int,
-              active: dict[LabelKey, ActiveAlert], external_labels: Mapping[str, str],
+              active: dict[Labels, ActiveAlert], external_labels: Mapping[str, str],
               external_url: str, transitions: list[Transition]) -> list[Sample]:
     results = _query(engine, rule, t)
     if not results and not active:  # the usual case: nothing pending, firing or resolved
         return []
-    fresh: dict[LabelKey, ActiveAlert] = {}
+    fresh: dict[Labels, ActiveAlert] = {}
     for metric, value in results:
-        metric.pop("__name__", None)
+        metric.pop(NAME, None)
         labels = dict(metric)
         for k, v in rule.labels.items():
             labels[k] = _expand(v, rule.alert, metric, value, external_labels, external_url)
@@ -271,7 +260,7 @@ def _alerting(rule: AlertingRule, engine: Engine, t: float, limit: int,
         labels = {k: v for k, v in labels.items() if v != ""}
         annotations = {k: _expand(v, rule.alert, metric, value, external_labels, external_url)
                        for k, v in rule.annotations.items()}
-        key = _key(labels)
+        key = labels_from(labels)
         if key in fresh:
             raise PromQLError("vector contains metrics with the same labelset after applying "
                               "alert labels")
@@ -315,10 +304,10 @@ def _alerting(rule: AlertingRule, engine: Engine, t: float, limit: int,
             a.state = AlertState.FIRING
             a.fired_at = t
             transitions.append(_transition(rule, a, AlertState.PENDING, t))
-        out.append(Sample({**a.labels, "__name__": "ALERTS", "alertstate": a.state.value},
-                          t_ms, 1.0))
-        out.append(Sample({**a.labels, "__name__": "ALERTS_FOR_STATE"}, t_ms,
-                          float(int(a.active_at))))
+        out.append(Sample(labels_from({**a.labels, NAME: "ALERTS",
+                                       "alertstate": a.state.value}), 1.0, t_ms))
+        out.append(Sample(labels_from({**a.labels, NAME: "ALERTS_FOR_STATE"}),
+                          float(int(a.active_at)), t_ms))
     if limit > 0 and pending_or_firing > limit:
         active.clear()
         raise PromQLError(f"exceeded limit of {limit} with {pending_or_firing} alerts")
@@ -372,9 +361,9 @@ def evaluate_group(group: RuleGroup, engine: Engine, t: float, state: GroupState
         before = new.series.get(i)
         if not produced and not before:
             continue
-        now_keys = {_key(s.labels) for s in produced}
+        now_keys = {s.labels for s in produced}
         for key in sorted(before - now_keys) if before else ():
-            produced.append(Sample(dict(key), t_ms, STALE_NAN))
+            produced.append(Sample(key, STALE_NAN, t_ms))
         new.series[i] = now_keys
         for s in produced:
             overlay.add(s)

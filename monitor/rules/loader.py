@@ -23,6 +23,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from monitor.promql.errors import ParseError
 from monitor.promql.lexer import parse_duration_ms
 from monitor.promql.parser import parse_expr
+from monitor.promql.plan import QueryPlan
 from monitor.rules import template
 from monitor.rules.models import (
     AlertingRule,
@@ -201,11 +202,12 @@ class _Checker:
         if len(self.problems) > before or parsed is None or not expr:
             return None
         position = _pos(anchor)
+        plan = QueryPlan(parsed, expr)
         if record:
-            return RecordingRule(record, expr, parsed, {k: v for k, (v, _) in labels.items()},
+            return RecordingRule(record, expr, plan, {k: v for k, (v, _) in labels.items()},
                                  position)
         assert alert
-        return AlertingRule(alert, expr, parsed, for_s or 0.0, keep_s or 0.0,
+        return AlertingRule(alert, expr, plan, for_s or 0.0, keep_s or 0.0,
                             {k: v for k, (v, _) in labels.items()},
                             {k: v for k, (v, _) in annotations.items()}, position)
 
@@ -265,9 +267,10 @@ class _Checker:
                 key = (rule.name, tuple(sorted(rule.labels.items())))
                 if key in seen:
                     labels = ", ".join(f'{k}="{v}"' for k, v in key[1])
+                    first = seen[key].position
                     self.problems.append(Problem(
                         self.path, f"duplicate rule: {rule.name}{{{labels}}} is also defined at "
-                                   f"line {seen[key].position.line if seen[key].position else '?'}"
+                                   f"line {first.line if first else '?'}"
                                    "; might cause inconsistency while recording expressions",
                         rule.position, warning=True))
                 else:

@@ -176,10 +176,11 @@ class RuleManager:
                 self._restore(s, now)
         append_many = getattr(self.storage, "append_many", None)
         if append_many is not None:
-            append_many([(sample.labels, sample.t_ms, sample.value) for sample in result.samples])
+            append_many([(dict(sample.labels), sample.t_ms, sample.value)
+                         for sample in result.samples])
         else:
             for sample in result.samples:
-                self.storage.append(sample.labels, sample.t_ms, sample.value)
+                self.storage.append(dict(sample.labels), sample.t_ms, sample.value)
         s.last_failures = result.failures
         for failure in result.failures:
             log.warning("rule %r in group %r failed: %s", failure.rule, s.group.name,

@@ -3,15 +3,16 @@
     RuleFile(path, groups=[RuleGroup(name, interval_s, limit, query_offset_s, rules=[...])])
 
 A rule is either a :class:`RecordingRule` or an :class:`AlertingRule`; both keep the
-parsed PromQL expression and the source position of their ``expr`` so errors can
-point into the file.
+:class:`~monitor.promql.plan.QueryPlan` of their expression (made once, when the file is
+loaded, and passed to the engine at every evaluation) and the source position of their
+``expr`` so errors can point into the file.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from monitor.promql import ast
+from monitor.promql.plan import QueryPlan
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Problem:
 class RecordingRule:
     record: str
     expr: str
-    node: ast.Expr
+    plan: QueryPlan
     labels: dict[str, str] = field(default_factory=dict)
     position: Position | None = None
 
@@ -56,7 +57,7 @@ class RecordingRule:
 class AlertingRule:
     alert: str
     expr: str
-    node: ast.Expr
+    plan: QueryPlan
     for_s: float = 0.0
     keep_firing_for_s: float = 0.0
     labels: dict[str, str] = field(default_factory=dict)

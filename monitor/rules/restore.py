@@ -23,8 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from monitor.promql.storage import Matcher, MatchType, Storage, is_stale
-from monitor.rules.evaluate import GroupState, LabelKey
+from monitor.promql.labels import NAME, Labels, labels_from
+from monitor.promql.storage import Matcher, MatchType, Series, Storage, is_stale
+from monitor.rules.evaluate import GroupState
 from monitor.rules.models import AlertingRule, RuleGroup
 
 __all__ = ["needs_restore", "restore_for_state"]
@@ -50,7 +51,7 @@ def restore_for_state(group: RuleGroup, state: GroupState, storage: Storage, now
         active = state.alerts.get(i)
         if not active:
             continue
-        matchers = [Matcher(MatchType.EQUAL, "__name__", FOR_STATE),
+        matchers = [Matcher(MatchType.EQUAL, NAME, FOR_STATE),
                     Matcher(MatchType.EQUAL, "alertname", rule.alert)]
         last = _last_samples(storage.select(matchers, start_ms, end_ms))
         for key, alert in active.items():
@@ -71,12 +72,11 @@ def restore_for_state(group: RuleGroup, state: GroupState, storage: Storage, now
     return restored
 
 
-def _last_samples(series: Iterable[object]) -> dict[LabelKey, tuple[int, float]]:
+def _last_samples(series: Iterable[Series]) -> dict[Labels, tuple[int, float]]:
     """The newest ``(ts_ms, value)`` of each series, keyed by its labels without the name."""
-    out: dict[LabelKey, tuple[int, float]] = {}
+    out: dict[Labels, tuple[int, float]] = {}
     for s in series:
-        samples = list(s.samples)  # type: ignore[attr-defined]
+        samples = list(s.samples)
         if samples:
-            labels = {k: v for k, v in s.labels.items() if k != "__name__"}  # type: ignore[attr-defined]
-            out[tuple(sorted(labels.items()))] = samples[-1]
+            out[labels_from({k: v for k, v in s.labels.items() if k != NAME})] = samples[-1]
     return out

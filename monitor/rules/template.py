@@ -31,53 +31,18 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
-__all__ = ["Template", "TemplateError", "go_g", "go_value", "humanize", "parse", "render"]
+from monitor.promql.gofmt import go_exponent, go_g, go_quote
+
+__all__ = ["Template", "TemplateError", "go_value", "humanize", "parse", "render"]
 
 
 class TemplateError(Exception):
     """The template does not parse, or failed while rendering."""
 
 
-# ---- Go formatting ---------------------------------------------------------------
-
-
-def go_g(v: float, prec: int = -1) -> str:
-    """Go's ``%g`` (``prec=-1``: shortest, which is how ``%v`` prints a float64)."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    if prec >= 0:
-        return _go_exp(f"{v:.{max(prec, 1)}g}")
-    if v == 0:
-        return "-0" if math.copysign(1, v) < 0 else "0"
-    sign, digits_t, exponent = Decimal(repr(float(v))).normalize().as_tuple()
-    digits = "".join(map(str, digits_t))
-    assert isinstance(exponent, int)
-    dp = len(digits) + exponent
-    exp = dp - 1
-    neg = "-" if sign else ""
-    if exp < -4 or exp >= _EPREC:
-        mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{neg}{mant}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    if dp <= 0:
-        return f"{neg}0.{'0' * -dp}{digits}"
-    if dp >= len(digits):
-        return neg + digits + "0" * (dp - len(digits))
-    return f"{neg}{digits[:dp]}.{digits[dp:]}"
-
-
-_EPREC = 6  # shortest %g (and so %v) switches to exponent form from 1e6, as strconv does
-
-
-def _go_exp(text: str) -> str:
-    m = re.match(r"^(.*)e([+-])(\d+)$", text)
-    if not m:
-        return text
-    return f"{m.group(1)}e{m.group(2)}{int(m.group(3)):02d}"
+# ---- Go formatting (numbers: monitor.promql.gofmt) ------------------------------------
 
 
 def go_value(v: Any) -> str:
@@ -94,9 +59,7 @@ def go_value(v: Any) -> str:
 
 
 def _fmt4g(v: float) -> str:
-    if math.isnan(v) or math.isinf(v):
-        return go_g(v)
-    return _go_exp(f"{v:.4g}")
+    return go_g(v, 4)
 
 
 def _to_float(v: Any) -> float:
@@ -216,7 +179,7 @@ def _printf(fmt: Any, *args: Any) -> str:
                 text = text[: int(prec)]
             out.append(f"{text:{'<' if '-' in flags else '>'}{width or ''}}")
         elif verb == "q":
-            out.append('"' + go_value(arg).replace("\\", "\\\\").replace('"', '\\"') + '"')
+            out.append(go_quote(go_value(arg)))
         elif verb in "dxXo" and isinstance(arg, int) and not isinstance(arg, bool):
             out.append((spec + verb) % arg)
         elif verb in "feEgG" and isinstance(arg, int | float) and not isinstance(arg, bool):
@@ -224,7 +187,7 @@ def _printf(fmt: Any, *args: Any) -> str:
             if math.isnan(f) or math.isinf(f):
                 out.append(go_g(f))
             else:
-                out.append(_go_exp((spec + verb) % f))
+                out.append(go_exponent((spec + verb) % f))
         else:
             out.append(f"%!{verb}({type(arg).__name__}={go_value(arg)})")
     out.append(fmt[pos:])

@@ -16,7 +16,9 @@ from monitor.auth import service as auth
 from monitor.auth.models import Role
 from monitor.auth.service import Principal
 from monitor.errors import CandorError, Unprocessable
+from monitor.promql import ast
 from monitor.promql.errors import PromQLError
+from monitor.promql.labels import Labels, labels_from
 from monitor.promql.parser import parse_expr
 from monitor.promql.storage import Matcher
 from monitor.signals import otlp
@@ -115,7 +117,7 @@ def list_series(
 ) -> SeriesList:
     selectors = [parse_selector(text, f"match[]:{i}") for i, text in enumerate(match)]
     store = runtime.signals.store
-    found: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+    found: dict[Labels, dict[str, str]] = {}
     for matchers in selectors:
         if start is None and end is None:
             rows = store.series(matchers)
@@ -124,14 +126,12 @@ def list_series(
             hi = end if end is not None else 2**62
             rows = [dict(s.labels) for s in store.select(matchers, lo, hi)]
         for labels in rows:
-            found[tuple(sorted(labels.items()))] = labels
+            found[labels_from(labels)] = labels
     return SeriesList(data=[found[k] for k in sorted(found)])
 
 
 def parse_selector(text: str, loc: str) -> list[Matcher]:
     """The matchers of a series selector such as ``up{job="api"}``; 422 if it is not one."""
-    from monitor.promql import ast
-
     try:
         expr = parse_expr(text)
     except PromQLError as exc:

@@ -27,10 +27,10 @@ from prometheus_client.parser import text_string_to_metric_families as parse_tex
 from monitor.api.runtime import Runtime
 from monitor.config import parse_duration
 from monitor.errors import CandorError
+from monitor.promql.labels import Labels, labels_from
 from monitor.promql.storage import STALE_NAN
 from monitor.signals.config import ScrapeTarget
 from monitor.signals.service import RawSample, SignalHub
-from monitor.signals.store import Key, key_of
 
 log = logging.getLogger("candor.signals.scrape")
 
@@ -105,7 +105,7 @@ class Scraper:
         self.hub = hub
         self.targets = list(targets)
         self.client = client or httpx.Client(follow_redirects=True)
-        self._previous: dict[int, set[Key]] = {}
+        self._previous: dict[int, set[Labels]] = {}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -143,7 +143,7 @@ class Scraper:
         start = time.perf_counter()
         now = self.hub.now_ms()
         previous = self._previous.get(index, set())
-        current: set[Key] = set()
+        current: set[Labels] = set()
         error, count = "", 0
         try:
             text, content_type = self.fetch(target)
@@ -152,7 +152,7 @@ class Scraper:
             samples: list[RawSample] = [
                 (merge_labels(labels, own, target.honor_labels), ts, value, f"{target.url}#{i}")
                 for i, (labels, ts, value) in enumerate(scraped)]
-            current = {key_of(s[0]) for s in samples}
+            current = {labels_from(s[0]) for s in samples}
             markers = [(key, now, STALE_NAN) for key in previous - current]
             self.hub.ingest(samples, source="scrape", markers=markers)
         except (ScrapeFailed, CandorError) as exc:
@@ -167,7 +167,7 @@ class Scraper:
         self._record_health(own, now, up=not error, duration=duration, count=count)
         return ScrapeOutcome(up=not error, duration_s=duration, samples=count, error=error)
 
-    def _mark_stale(self, keys: set[Key], now: int) -> None:
+    def _mark_stale(self, keys: set[Labels], now: int) -> None:
         if keys:
             try:
                 self.hub.store.append([(k, now, STALE_NAN) for k in keys], now_ms=now)
@@ -179,7 +179,7 @@ class Scraper:
         rows = [("up", 1.0 if up else 0.0), ("scrape_duration_seconds", duration),
                 ("scrape_samples_scraped", float(count))]
         try:
-            self.hub.store.append([(key_of({**own, "__name__": n}), now, v) for n, v in rows],
+            self.hub.store.append([(labels_from({**own, "__name__": n}), now, v) for n, v in rows],
                                   now_ms=now)
         except CandorError as exc:
             log.warning("could not record scrape health for %s: %s", own, exc)

@@ -20,14 +20,17 @@ from exporters.ingest import IngestResult, SignalBatch
 from monitor.clock import Clock
 from monitor.config import Settings, parse_duration
 from monitor.errors import CandorError, FieldProblem, LimitExceeded, Unprocessable
+from monitor.promql.labels import COUNTER_SUFFIXES, NAME, Labels, labels_from
 from monitor.promql.storage import is_stale
 from monitor.signals.config import Signals
-from monitor.signals.store import Key, SeriesStore, StoreLimits, key_of
+from monitor.signals.store import SeriesStore, StoreLimits
 
 RawSample = tuple[dict[str, str], int, float, str]
 """``(labels with __name__, ts_ms, value, loc)``; ``loc`` is a JSON path for messages."""
 
-_COUNTER_SUFFIXES = ("_total", "_count", "_bucket")
+_NON_NEGATIVE_SUFFIXES = tuple(s for s in COUNTER_SUFFIXES if s != "_sum")
+"""Counter names whose values must be finite and >= 0. Not ``_sum``: a histogram's or
+summary's sum goes down when negative values are observed (client libraries allow them)."""
 _LIMIT_REASONS = {"labels_per_series", "label_name_length", "label_value_length",
                   "samples_per_request"}
 
@@ -66,7 +69,7 @@ def from_batch(batch: SignalBatch, now_ms: int) -> list[RawSample]:
 
 
 def check(samples: Sequence[RawSample], policy: Policy, now_ms: int,
-          known: Callable[[Key], bool] = lambda key: False) -> list[tuple[Key, int, float]]:
+          known: Callable[[Labels], bool] = lambda key: False) -> list[tuple[Labels, int, float]]:
     """Validate ``samples``; return ``(key, ts, value)`` for the store or raise listing problems.
     Labels of series that ``known`` says are stored already passed and are not re-checked."""
     if len(samples) > policy.max_samples_per_request:
@@ -76,17 +79,17 @@ def check(samples: Sequence[RawSample], policy: Policy, now_ms: int,
             "(signals.max_samples_per_request); split it into smaller batches",
             extra={"reason": "samples_per_request", "limit": "signals.max_samples_per_request"})
     problems: list[tuple[str, FieldProblem]] = []
-    out: list[tuple[Key, int, float]] = []
-    seen: dict[tuple[Key, int], str] = {}
+    out: list[tuple[Labels, int, float]] = []
+    seen: dict[tuple[Labels, int], str] = {}
     oldest = now_ms - policy.retention_ms
     newest = now_ms + policy.max_future_ms
     for labels, ts, value, loc in samples:
-        key = key_of(labels)
+        key = labels_from(labels)
         if not known(key):
             for reason, msg in _label_problems(labels, policy):
                 problems.append((reason, FieldProblem(f"{loc}.labels", msg)))
-        name = labels.get("__name__", "")
-        if name.endswith(_COUNTER_SUFFIXES) and not (math.isfinite(value) and value >= 0) \
+        name = labels.get(NAME, "")
+        if name.endswith(_NON_NEGATIVE_SUFFIXES) and not (math.isfinite(value) and value >= 0) \
                 and not is_stale(value):
             problems.append(("invalid_value", FieldProblem(
                 f"{loc}.value", f"{name} is a counter, so its value must be a finite number "
@@ -174,7 +177,7 @@ class SignalHub:
         return now_ms(self.clock)
 
     def ingest(self, samples: Sequence[RawSample], *, source: str,
-               markers: Sequence[tuple[Key, int, float]] = ()) -> IngestResult:
+               markers: Sequence[tuple[Labels, int, float]] = ()) -> IngestResult:
         """Check and store ``samples`` all or nothing; count a rejection by its reason.
         ``markers`` (stale markers from scraping) are stored with them, unchecked."""
         now = self.now_ms()

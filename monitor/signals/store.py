@@ -34,32 +34,22 @@ import threading
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from monitor.errors import FieldProblem, LimitExceeded, Unprocessable
+from monitor.promql.labels import NAME, Labels, labels_from
 from monitor.promql.storage import Matcher, MatchType, Rows, Window, mark_stale
 
 log = logging.getLogger("candor.signals.store")
-
-Key = tuple[tuple[str, str], ...]
-"""A series identity: its labels sorted by name, empty values dropped."""
 
 _HEADER = struct.Struct("<BII")
 _SAMPLE = struct.Struct("<Iqd")
 _ID = struct.Struct("<I")
 _BITS = struct.Struct("<d")
 _KIND_LABELS, _KIND_SAMPLES = ord("L"), ord("S")
-
-
-def key_of(labels: Mapping[str, str]) -> Key:
-    """The canonical :data:`Key` of a label set."""
-    items = labels.items()
-    if "" in labels.values():
-        return tuple(sorted((k, v) for k, v in items if v != ""))
-    return tuple(sorted(items))
 
 
 def same_value(a: float, b: float) -> bool:
@@ -77,7 +67,7 @@ class SeriesView:
 
     __slots__ = ("label_key", "timestamps", "values")
 
-    def __init__(self, label_key: Key, timestamps: list[int], values: list[float]) -> None:
+    def __init__(self, label_key: Labels, timestamps: list[int], values: list[float]) -> None:
         self.label_key = label_key
         self.timestamps = timestamps
         self.values = values
@@ -139,11 +129,11 @@ class _Series:
     __slots__ = ("drop_ts", "id", "key", "labels", "nan_ts", "name", "tail_from", "tail_ts",
                  "tail_vs", "ts", "vs")
 
-    def __init__(self, sid: int, key: Key) -> None:
+    def __init__(self, sid: int, key: Labels) -> None:
         self.id = sid
         self.key = key
         self.labels = dict(key)
-        self.name = self.labels.get("__name__", "")
+        self.name = self.labels.get(NAME, "")
         self.ts = array("q")
         self.vs = array("d")
         self.nan_ts = _NEVER
@@ -175,7 +165,8 @@ class _Series:
         # A sample written into the past may make a decrease at itself or its successor.
         self.drop_ts = max(self.drop_ts, ts[i + 1] if i + 1 < len(ts) else t)
 
-    def span(self, start_ms: int, end_ms: int) -> tuple[Sequence[int], Sequence[float], int, int]:
+    def span(self, start_ms: int, end_ms: int
+             ) -> tuple[list[int] | array[int], list[float] | array[float], int, int]:
         """``(ts, vs, lo, hi)``: the samples in ``[start_ms, end_ms]`` are ``ts[lo:hi]``,
         ``vs[lo:hi]``. Reads from the list tail when it covers ``start_ms``, and starts one
         (or trims it to about the window's length) for the next read."""
@@ -205,20 +196,19 @@ class _Series:
         return self.vs[i] if i < len(ts) and ts[i] == t else None
 
 
-def _series_key(series: _Series) -> Key:
+def _series_key(series: _Series) -> Labels:
     return series.key
 
 
-def _rows(series: _Series, ts: Sequence[int], vs: Sequence[float], lo: int, hi: int) -> Rows:
+def _rows(series: _Series, ts: list[int] | array[int], vs: list[float] | array[float],
+          lo: int, hi: int) -> Rows:
     """The engine's :class:`Rows` of ``ts[lo:hi]``, ``vs[lo:hi]`` (lists or arrays)."""
-    t_part = ts[lo:hi]
-    v_part = vs[lo:hi]
-    if not isinstance(t_part, list):
-        t_part, v_part = t_part.tolist(), v_part.tolist()  # type: ignore[attr-defined]
+    t_part = ts[lo:hi] if isinstance(ts, list) else ts[lo:hi].tolist()
+    v_part = vs[lo:hi] if isinstance(vs, list) else vs[lo:hi].tolist()
     if series.nan_ts >= t_part[0]:
         marked, stale = mark_stale(v_part)
         return Rows(series.key, t_part, marked, stale)
-    return Rows(series.key, t_part, v_part, False)  # type: ignore[arg-type]
+    return Rows(series.key, t_part, v_part, False)  # type: ignore[arg-type]  # (list invariance)
 
 
 @dataclass
@@ -232,7 +222,7 @@ class SeriesStore:
     """Series in memory, indexed by label, persisted to ``directory`` when given.
 
     >>> store = SeriesStore(retention_ms=86_400_000)
-    >>> store.append([(key_of({"__name__": "up", "job": "api"}), 1_000, 1.0)], now_ms=1_000)
+    >>> store.append([(labels_from({"__name__": "up", "job": "api"}), 1_000, 1.0)], now_ms=1_000)
     AppendResult(accepted=1, series_created=1)
     >>> [s.samples for s in store.select([Matcher(MatchType.EQUAL, "job", "api")], 0, 2_000)]
     [[(1000, 1.0)]]
@@ -247,7 +237,7 @@ class SeriesStore:
         self.directory = directory
         self._lock = threading.RLock()
         self._series: dict[int, _Series] = {}
-        self._by_key: dict[Key, _Series] = {}
+        self._by_key: dict[Labels, _Series] = {}
         self._postings: dict[str, dict[str, set[int]]] = {}
         self._per_metric: dict[str, int] = {}
         self._matched: dict[int, tuple[list[Matcher], list[_Series]]] = {}
@@ -293,18 +283,22 @@ class SeriesStore:
     def select_windows(self, matchers: list[Matcher], start_ms: int,
                        end_ms: int) -> list[Rows | Window]:
         """:meth:`select_rows`, except that a series whose samples in the window hold no
-        NaN and never decrease comes as a :data:`Window` (count, first and last sample),
+        NaN and never decrease comes as a :class:`Window` (count, first and last sample),
         copying nothing: all that ``rate``, ``increase`` and ``delta`` need."""
         out: list[Rows | Window] = []
         append = out.append
+        new = tuple.__new__  # Window(...) without its Python-level __new__: 10,000 a group
         with self._lock:
             for series in self._sorted_matching(matchers):
-                ts = series.tail_ts  # span()'s common case, inlined: this loop is the hot one
-                if ts is not None and series.tail_from <= start_ms:
-                    lo = bisect_left(ts, start_ms)
+                tail = series.tail_ts  # span()'s common case, inlined: this loop is the hot one
+                ts: list[int] | array[int]
+                vs: list[float] | array[float]
+                if tail is not None and series.tail_from <= start_ms:
+                    lo = bisect_left(tail, start_ms)
                     # Rules read up to now, and the newest sample is rarely in the future.
-                    hi = len(ts) if ts and ts[-1] <= end_ms else bisect_right(ts, end_ms, lo)
-                    vs: Sequence[float] = series.tail_vs
+                    hi = (len(tail) if tail and tail[-1] <= end_ms
+                          else bisect_right(tail, end_ms, lo))
+                    ts, vs = tail, series.tail_vs
                     if lo > hi - lo:
                         ts, vs, lo, hi = series.span(start_ms, end_ms)  # trims the tail
                 else:
@@ -314,7 +308,7 @@ class SeriesStore:
                 t_first = ts[lo]
                 if t_first > series.nan_ts and t_first >= series.drop_ts:
                     last = hi - 1
-                    append((series.key, hi - lo, t_first, vs[lo], ts[last], vs[last]))
+                    append(new(Window, (series.key, hi - lo, t_first, vs[lo], ts[last], vs[last])))
                 else:
                     append(_rows(series, ts, vs, lo, hi))
         return out
@@ -338,7 +332,7 @@ class SeriesStore:
             self._matched.clear()
             self._matched_by_name.clear()
             self._matched_refs = len(found) + 1
-        name = next((m.value for m in matchers if m.name == "__name__"
+        name = next((m.value for m in matchers if m.name == NAME
                      and m.type is MatchType.EQUAL and m.value), None)
         self._matched[key] = (matchers, found)
         self._matched_by_name.setdefault(name, set()).add(key)
@@ -378,7 +372,7 @@ class SeriesStore:
             return pool
         return [s for s in pool if all(m.matches(s.labels.get(m.name, "")) for m in rest)]
 
-    def known(self, key: Key) -> bool:
+    def known(self, key: Labels) -> bool:
         """Whether a series with exactly these labels is stored (its labels passed checks)."""
         return key in self._by_key
 
@@ -389,7 +383,7 @@ class SeriesStore:
 
     # ---- writing -----------------------------------------------------------------
 
-    def append(self, samples: Sequence[tuple[Key, int, float]], *, now_ms: int,
+    def append(self, samples: Sequence[tuple[Labels, int, float]], *, now_ms: int,
                locs: Sequence[str] | None = None) -> AppendResult:
         """Store ``samples`` (key, ts_ms, value) all or nothing.
 
@@ -414,9 +408,9 @@ class SeriesStore:
                 self.housekeeping(now_ms)
             return AppendResult(len(samples), len(created))
 
-    def _check(self, samples: Sequence[tuple[Key, int, float]], locs: Sequence[str] | None) -> None:
+    def _check(self, samples: Sequence[tuple[Labels, int, float]], locs: Sequence[str] | None) -> None:
         problems: list[FieldProblem] = []
-        new_keys: dict[Key, int] = {}
+        new_keys: dict[Labels, int] = {}
         for i, (key, t, v) in enumerate(samples):
             series = self._by_key.get(key)
             if series is None:
@@ -440,7 +434,7 @@ class SeriesStore:
                 extra={"reason": "series_total", "limit": "signals.max_series"})
         per_metric: dict[str, list[int]] = {}
         for key, i in new_keys.items():
-            per_metric.setdefault(dict(key).get("__name__", ""), []).append(i)
+            per_metric.setdefault(dict(key).get(NAME, ""), []).append(i)
         cap = self.limits.max_series_per_metric
         for name, indexes in per_metric.items():
             have = self._per_metric.get(name, 0)
@@ -455,7 +449,7 @@ class SeriesStore:
                     extra={"reason": "series_per_metric",
                            "limit": "signals.max_series_per_metric"})
 
-    def _create(self, key: Key) -> _Series:
+    def _create(self, key: Labels) -> _Series:
         series = _Series(self._next_id, key)
         self._next_id += 1
         self._series[series.id] = series
@@ -505,7 +499,7 @@ class SeriesStore:
 
     # ---- disk ----------------------------------------------------------------------
 
-    def _log(self, resolved: list[_Series], samples: Sequence[tuple[Key, int, float]],
+    def _log(self, resolved: list[_Series], samples: Sequence[tuple[Labels, int, float]],
              now_ms: int) -> None:
         if self.directory is None or not samples:
             return
@@ -561,7 +555,7 @@ class SeriesStore:
         if paths:
             self._compact(paths, now_ms)
 
-    def _load_sample(self, key: Key, t: int, v: float, cutoff: int) -> None:
+    def _load_sample(self, key: Labels, t: int, v: float, cutoff: int) -> None:
         if t < cutoff:
             return
         series = self._by_key.get(key) or self._create(key)
@@ -609,9 +603,9 @@ def _frame(kind: int, payload: bytes) -> bytes:
     return _HEADER.pack(kind, len(payload), zlib.crc32(payload)) + payload
 
 
-def _read_segment(path: Path, emit: Callable[[Key, int, float], None]) -> None:
+def _read_segment(path: Path, emit: Callable[[Labels, int, float], None]) -> None:
     """Feed every sample of a segment to ``emit(key, ts, value)``; cut a torn tail off."""
-    ids: dict[int, Key] = {}
+    ids: dict[int, Labels] = {}
     data = path.read_bytes()
     pos = 0
     while pos < len(data):
@@ -624,7 +618,7 @@ def _read_segment(path: Path, emit: Callable[[Key, int, float], None]) -> None:
             break
         if kind == _KIND_LABELS:
             (sid,) = _ID.unpack_from(payload)
-            ids[sid] = key_of(json.loads(payload[_ID.size:]))
+            ids[sid] = labels_from(json.loads(payload[_ID.size:]))
         else:
             for sid, t, v in _SAMPLE.iter_unpack(payload):
                 key = ids.get(sid)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.signals.store import key_of
+from monitor.promql.labels import labels_from
 from postmortem import examples, signal
 from postmortem.report import load
 
@@ -29,7 +29,7 @@ def spike(store, name="redirect_error_ratio", **labels):
         at = IMPACT - timedelta(minutes=30) + timedelta(seconds=30 * step)
         minutes = (at - IMPACT).total_seconds() / 60
         value = 0.31 if 0 <= minutes < 20 else 0.004
-        samples.append((key_of({"__name__": name, **labels}), int(at.timestamp() * 1000), value))
+        samples.append((labels_from({"__name__": name, **labels}), int(at.timestamp() * 1000), value))
     store.append(samples, now_ms=samples[-1][1])
 
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from monitor.api.runtime import Runtime
-from monitor.signals.store import key_of
+from monitor.promql.labels import labels_from
 from tests.conftest import START, free_port
 
 T0 = int(START.timestamp())
@@ -24,7 +24,7 @@ PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 
 def put(runtime: Runtime, labels: dict[str, str], points: list[tuple[float, float]]) -> None:
     """Store ``(unix seconds, value)`` points of one series."""
-    key = key_of(labels)
+    key = labels_from(labels)
     runtime.signals.store.append([(key, round(t * 1000), v) for t, v in points],
                                  now_ms=T0 * 1000)
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
 from monitor.auth.models import Role
-from monitor.promapi.format import go_float, go_float_e
+from monitor.promql.gofmt import go_e, go_f
 from monitor.rules.loader import parse_rules
 from monitor.rules.manager import RuleManager
 from monitor.scheduler import RuleOutput, rule_job
@@ -50,7 +50,7 @@ def test_time_may_be_rfc3339_or_unix_seconds_and_defaults_to_now(
     by_default = get(client, "/query", viewer, query=expr).json()
 
     assert by_float == by_text == by_zone == by_default
-    assert by_float["data"]["result"] == [{"metric": {}, "value": [T0, go_float(10 / 15)]}]
+    assert by_float["data"]["result"] == [{"metric": {}, "value": [T0, go_f(10 / 15)]}]
 
 
 def test_scalars_strings_and_range_vectors_keep_their_result_types(
@@ -218,7 +218,7 @@ def test_rules_and_alerts_show_the_embedded_engines_state(
     pending = {"labels": {"alertname": "TargetDown", "instance": "b:80", "job": "web",
                           "severity": "page"},
                "annotations": {"summary": "web is down"}, "state": "pending",
-               "activeAt": "2026-03-02T09:00:00Z", "value": go_float_e(0.0)}
+               "activeAt": "2026-03-02T09:00:00Z", "value": go_e(0.0)}
     assert alerts == [pending]
     assert rules[0] | {"rules": None} == {
         "name": "availability", "file": "rules/availability.yml", "rules": None,

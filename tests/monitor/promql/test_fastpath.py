@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from monitor.promql import EvalError, parse_expr
 from monitor.promql.engine import Engine
-from monitor.promql.fastpath import fast_plan
+from monitor.promql.labels import labels_from
+from monitor.promql.plan import QueryPlan
 from monitor.promql.storage import STALE_NAN, MemoryStorage
-from monitor.signals.store import SeriesStore, key_of
+from monitor.signals.store import SeriesStore
 
 SERIES = [{"__name__": name, "job": job, "instance": inst}
           for name in ("req_total", "temp") for job in ("a", "b") for inst in ("1", "2")]
@@ -62,7 +63,7 @@ def test_the_fast_path_answers_like_the_evaluator(query: str, steps: list[list[o
             elif isinstance(change, float):
                 totals[j] += change
             value = {"nan": math.nan, "stale": STALE_NAN}.get(change, totals[j])  # type: ignore[call-overload]
-            batch.append((key_of(labels), t_ms, value))
+            batch.append((labels_from(labels), t_ms, value))
             memory.add(labels, [(t_ms, value)])
         store.append(batch, now_ms=t_ms)
 
@@ -86,16 +87,16 @@ def test_rule_shapes_take_the_fast_path_and_others_do_not() -> None:
                "topk(1, rate(req_total[5m]))", "rate(req_total[5m]) > rate(req_total[1m])",
                "sum(rate(req_total[5m:1m]))", "irate(req_total[5m])"]
 
-    assert all(fast_plan(parse_expr(q)) is not None for q in taken)
-    assert all(fast_plan(parse_expr(q)) is None for q in general)
+    assert all(QueryPlan(parse_expr(q)).fast is not None for q in taken)
+    assert all(QueryPlan(parse_expr(q)).fast is None for q in general)
 
 
 def test_the_fast_path_keeps_the_sample_limit() -> None:
     store = SeriesStore(retention_ms=10_000_000)
-    store.append([(key_of({"__name__": "req_total"}), t * 1_000, float(t)) for t in range(60)],
+    store.append([(labels_from({"__name__": "req_total"}), t * 1_000, float(t)) for t in range(60)],
                  now_ms=60_000)
     query = "sum(rate(req_total[30s])) > 0"
-    assert fast_plan(parse_expr(query)) is not None
+    assert QueryPlan(parse_expr(query)).fast is not None
 
     assert Engine(store, max_samples=30).instant(query, 59.0)  # 30 samples in (29s, 59s]
     with pytest.raises(EvalError, match="too many samples"):

@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.promql.functions import kahan_inc, kahan_sum
+from monitor.promql.kernels import kahan_inc, kahan_sum
 
 _floats = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
                     st.sampled_from([1e308, -1e308, 1e16, -1e16, 1.0, -0.0]))

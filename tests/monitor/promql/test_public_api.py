@@ -8,9 +8,9 @@ import monitor.promql as promql
 def test_exported_names_are_pinned() -> None:
     assert sorted(promql.__all__) == sorted([
         "STALE_NAN", "Engine", "EvalError", "Labels", "MatchType", "Matcher", "Matrix",
-        "MemoryStorage", "ParseError", "PromQLError", "QueryResult", "RangeSeries", "Sample",
-        "Scalar", "Series", "Storage", "String", "Value", "Vector", "is_stale", "labels_dict",
-        "labels_from", "parse_expr",
+        "MemoryStorage", "ParseError", "PromQLError", "QueryPlan", "QueryResult", "RangeSeries",
+        "Sample", "Scalar", "Series", "Storage", "String", "Value", "Vector", "Window",
+        "WindowStorage", "is_stale", "labels_dict", "labels_from", "parse_expr",
     ])
     for name in promql.__all__:
         assert hasattr(promql, name), name

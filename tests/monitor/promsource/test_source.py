@@ -6,8 +6,8 @@ import pytest
 
 from monitor.api.runtime import Runtime
 from monitor.errors import Unprocessable
+from monitor.promql.labels import labels_from
 from monitor.promsource import EmbeddedSource, InstantSample, signal_source
-from monitor.signals.store import key_of
 from tests.conftest import START
 
 T0 = START.timestamp()
@@ -15,7 +15,7 @@ T0 = START.timestamp()
 
 def test_embedded_source_reads_the_series_store(runtime: Runtime) -> None:
     labels = {"__name__": "candor_app_errors_total", "service": "redirect"}
-    runtime.signals.store.append([(key_of(labels), round((T0 + i) * 1000), float(i * 3))
+    runtime.signals.store.append([(labels_from(labels), round((T0 + i) * 1000), float(i * 3))
                                   for i in range(11)], now_ms=round((T0 + 10) * 1000))
     source = signal_source(runtime)
 

@@ -45,10 +45,10 @@ def test_pending_then_firing_then_resolved_with_alerts_series() -> None:
                      (120, "firing", "inactive")]
     firing = steps[3].samples
     assert {"__name__": "ALERTS", "alertname": "Down", "alertstate": "firing", "job": "api",
-            "severity": "page"} in [s.labels for s in firing]
-    assert [s.value for s in firing if s.labels["__name__"] == "ALERTS_FOR_STATE"] == [30.0]
+            "severity": "page"} in [dict(s.labels) for s in firing]
+    assert [s.value for s in firing if dict(s.labels)["__name__"] == "ALERTS_FOR_STATE"] == [30.0]
     # the resolved alert's ALERTS series ends with a stale marker
-    assert any(is_stale(s.value) and s.labels["__name__"] == "ALERTS" for s in steps[4].samples)
+    assert any(is_stale(s.value) and dict(s.labels)["__name__"] == "ALERTS" for s in steps[4].samples)
     resolved = list(steps[4].state.alerts[1].values())
     assert resolved[0].state is AlertState.INACTIVE
 
@@ -75,7 +75,7 @@ def test_a_failing_rule_does_not_stop_the_others() -> None:
     result = evaluate_group(rules, Engine(store), 0.0)
 
     assert [f.rule for f in result.failures] == ["a"]
-    assert [s.labels for s in result.samples] == [{"__name__": "b"}]
+    assert [dict(s.labels) for s in result.samples] == [{"__name__": "b"}]
 
 
 def test_templates_render_like_prometheus() -> None:
@@ -101,4 +101,4 @@ def test_a_rule_over_the_sample_cap_fails_alone() -> None:
 
     assert [(f.rule, f.message) for f in result.failures] == [
         ("wide", "query processing would load too many samples into memory in query execution")]
-    assert [s.labels for s in result.samples] == [{"__name__": "narrow", "job": "x"}]
+    assert [dict(s.labels) for s in result.samples] == [{"__name__": "narrow", "job": "x"}]

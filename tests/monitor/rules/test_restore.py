@@ -7,11 +7,12 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
+from monitor.promql.labels import labels_from
 from monitor.promql.storage import STALE_NAN
 from monitor.rules.loader import parse_rules
 from monitor.rules.manager import RuleManager
 from monitor.scheduler import RuleOutput
-from monitor.signals.store import SeriesStore, key_of
+from monitor.signals.store import SeriesStore
 
 RULES = """
 groups:
@@ -25,7 +26,7 @@ groups:
     expr: latency > 1
     for: 30s
 """
-LATENCY = key_of({"__name__": "latency"})
+LATENCY = labels_from({"__name__": "latency"})
 
 
 def run(store: SeriesStore, times: range, **options: float) -> list[tuple[int, str, str]]:
@@ -70,7 +71,7 @@ def test_without_history_or_past_the_tolerance_the_wait_starts_over(tmp_path: Pa
 def test_an_alert_that_ended_before_the_restart_is_not_restored(tmp_path: Path) -> None:
     store = SeriesStore(retention_ms=86_400_000, directory=tmp_path, now_ms=0)
     run(store, range(0, 181, 30))
-    alerts_for_state = key_of({"__name__": "ALERTS_FOR_STATE", "alertname": "Slow"})
+    alerts_for_state = labels_from({"__name__": "ALERTS_FOR_STATE", "alertname": "Slow"})
     store.append([(alerts_for_state, 200_000, STALE_NAN)], now_ms=200_000)
 
     after = run(store, range(300, 601, 30))

@@ -9,10 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.promql.engine import Engine
+from monitor.promql.labels import labels_from
 from monitor.promql.storage import STALE_NAN, Matcher, MatchType, MemoryStorage, rows_of
-from monitor.signals.store import SeriesStore, key_of
+from monitor.signals.store import SeriesStore
 
-UP = key_of({"__name__": "up", "job": "api"})
+UP = labels_from({"__name__": "up", "job": "api"})
 JOB = [Matcher(MatchType.EQUAL, "job", "api")]
 
 
@@ -113,8 +114,8 @@ def test_new_series_show_up_in_repeated_reads_of_the_same_selector() -> None:
                 for r in store.select_rows(matchers, 0, 10_000)]
 
     assert names(by_job) == names(up) == ["-/up"] and names(other) == []
-    store.append([(key_of({"__name__": "up", "job": "api", "instance": "b"}), 6_000, 1.0),
-                  (key_of({"__name__": "other", "job": "api"}), 6_000, 1.0)], now_ms=6_000)
+    store.append([(labels_from({"__name__": "up", "job": "api", "instance": "b"}), 6_000, 1.0),
+                  (labels_from({"__name__": "other", "job": "api"}), 6_000, 1.0)], now_ms=6_000)
 
     assert names(up) == ["b/up", "-/up"]  # sorted by labels: ("instance", "b") < ("job", ...)
     assert names(by_job) == ["-/other", "b/up", "-/up"]

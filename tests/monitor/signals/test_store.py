@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 
 from monitor.errors import LimitExceeded, Unprocessable
+from monitor.promql.labels import labels_from
 from monitor.promql.storage import STALE_NAN, Matcher, MatchType, Storage, is_stale
-from monitor.signals.store import SeriesStore, StoreLimits, key_of
+from monitor.signals.store import SeriesStore, StoreLimits
 
 HOUR = 3_600_000
 NOW = 1_772_442_000_000  # 2026-03-02T09:00Z
 
 
 def errors(kind: str, service: str = "api") -> tuple[tuple[str, str], ...]:
-    return key_of({"__name__": "candor_app_errors_total", "service": service, "kind": kind})
+    return labels_from({"__name__": "candor_app_errors_total", "service": service, "kind": kind})
 
 
 def eq(name: str, value: str) -> Matcher:
@@ -69,9 +70,9 @@ def test_the_cardinality_caps_reject_new_series_but_not_new_samples() -> None:
         store.append([(errors("c"), NOW, 1.0)], now_ms=NOW)
     assert caught.value.extra["reason"] == "series_per_metric"
     store.append([(errors("a"), NOW + 1, 2.0)], now_ms=NOW)
-    store.append([(key_of({"__name__": "up"}), NOW, 1.0)], now_ms=NOW)
+    store.append([(labels_from({"__name__": "up"}), NOW, 1.0)], now_ms=NOW)
     with pytest.raises(LimitExceeded, match="signals.max_series"):
-        store.append([(key_of({"__name__": "other"}), NOW, 1.0)], now_ms=NOW)
+        store.append([(labels_from({"__name__": "other"}), NOW, 1.0)], now_ms=NOW)
     assert store.stats() == {"series": 3, "samples": 4}
 
 
