@@ -11,7 +11,7 @@ TEST_DEBS := prometheus prometheus-alertmanager postgresql chromium poppler-util
 	libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint deps test-deps clean
+.PHONY: demo test bench lint deps test-deps clean promql-diff
 
 demo: $(STAMP)
 	$(BIN)/candor demo
@@ -21,6 +21,14 @@ test: $(STAMP) test-deps
 
 bench: $(STAMP) test-deps
 	$(BIN)/python -m benchmarks
+
+# Random PromQL through the real prometheus and Candor: `make promql-diff N=5000 SEED=1`
+# (GRID=1 evaluates on the sample grid). Prints compared, identical, each justified class
+# and the unexplained differences; exits 1 if there is any.
+N ?= 1000
+SEED ?= 1
+promql-diff: $(STAMP) test-deps
+	$(BIN)/python -m tests.monitor.promql.differential --count $(N) --seed $(SEED) $(if $(GRID),--grid)
 
 lint: $(STAMP)
 	$(BIN)/ruff check monitor exporters postmortem dashboards tests benchmarks
