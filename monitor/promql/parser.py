@@ -247,7 +247,8 @@ class _Parser:
                 raise self.error(expr.pos, "ranges only allowed for vector selectors")
             if expr.offset_ms:
                 raise self.error(lb.pos, "no offset modifiers allowed before range")
-            if expr.at is not None:
+            if expr.at is not None and expr.at.at_ms is not None:
+                # Only a numeric `@`: `x @ end()[5m]` is Prometheus's grammar too.
                 raise self.error(lb.pos, "no @ modifiers allowed before range")
             return ast.MatrixSelector(expr, rng, pos=expr.pos)
         if tok.kind is not T.COLON:
@@ -268,7 +269,7 @@ class _Parser:
     def _modifiable(self, expr: ast.Expr, tok: Token, what: str) -> ast.Expr:
         target = expr.selector if isinstance(expr, ast.MatrixSelector) else expr
         if not isinstance(target, ast.VectorSelector | ast.SubqueryExpr):
-            raise self.error(tok.pos, f"{what} modifier must be preceded by an instant vector "
+            raise self.error(expr.pos, f"{what} modifier must be preceded by an instant vector "
                                       "selector or range vector selector or a subquery")
         return target
 
@@ -276,7 +277,7 @@ class _Parser:
         target = self._modifiable(expr, tok, "offset")
         assert isinstance(target, ast.VectorSelector | ast.SubqueryExpr)
         if target.offset_ms:
-            raise self.error(tok.pos, "offset may not be set multiple times")
+            raise self.error(expr.pos, "offset may not be set multiple times")
         target.offset_ms = self.parse_duration("offset")
         return expr
 
@@ -284,7 +285,7 @@ class _Parser:
         target = self._modifiable(expr, tok, "@")
         assert isinstance(target, ast.VectorSelector | ast.SubqueryExpr)
         if target.at is not None:
-            raise self.error(tok.pos, "@ <timestamp> may not be set multiple times")
+            raise self.error(expr.pos, "@ <timestamp> may not be set multiple times")
         t = self.next()
         if self.is_keyword(t, "start", "end"):
             self.expect(T.LPAREN)

@@ -137,7 +137,12 @@ def test_vector_matching_modifiers() -> None:
         ("1 and 2", '1:3: parse error: set operator "and" not allowed in binary scalar expression'),
         ('{foo=""}', "1:1: parse error: vector selector must contain at least one non-empty matcher"),
         ("(a + b)[5m]", "1:1: parse error: ranges only allowed for vector selectors"),
-        ("x offset 1m offset 2m", "1:13: parse error: offset may not be set multiple times"),
+        # Prometheus points at the modified expression, not the second modifier.
+        ("x offset 1m offset 2m", "1:1: parse error: offset may not be set multiple times"),
+        ("a + x[5m] @ 1 @ 2", "1:5: parse error: @ <timestamp> may not be set multiple times"),
+        ("rate(x[5m]) offset 1m", "1:1: parse error: offset modifier must be preceded by an "
+                                  "instant vector selector or range vector selector or a subquery"),
+        ("x @ 5[1m]", "1:6: parse error: no @ modifiers allowed before range"),
         ("sum(x[5m])", "1:5: parse error: expected type instant vector in aggregation expression, "
                        "got range vector"),
         ("a ! b", "1:3: parse error: unexpected character after '!': ' '"),

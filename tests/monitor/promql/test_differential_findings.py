@@ -1,0 +1,33 @@
+"""What the differential harness (``tests/monitor/promql/differential``) found Candor
+answering differently from Prometheus, each as the smallest query that showed it, with
+Prometheus's answer as the expectation."""
+
+from __future__ import annotations
+
+from monitor.promql import Engine, MemoryStorage, Vector
+
+
+def _engine(*series: tuple[dict[str, str], list[tuple[float, float]]], **kw: object) -> Engine:
+    store = MemoryStorage()
+    for labels, points in series:
+        store.add(labels, [(round(t * 1000), v) for t, v in points])
+    return Engine(store, **kw)  # type: ignore[arg-type]
+
+
+def _answer(engine: Engine, expr: str, t: float = 600.0) -> list[tuple[dict[str, str], str]]:
+    value = engine.instant(expr, t)
+    assert isinstance(value, Vector)
+    return sorted((dict(s.labels), repr(s.value)) for s in value)
+
+
+COUNTER = ({"__name__": "c_total", "job": "a"}, [(t, t / 15) for t in range(0, 601, 15)])
+
+
+def test_an_at_start_or_end_may_come_before_the_range() -> None:
+    engine = _engine(COUNTER)
+
+    assert (_answer(engine, "rate(c_total @ end()[5m])")
+            == _answer(engine, "rate(c_total[5m] @ end())")
+            == [({"job": "a"}, repr(1 / 15))])
+    assert _answer(engine, "count_over_time(c_total @ start()[1m])") == [({"job": "a"}, "4.0")]
+
