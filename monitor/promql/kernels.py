@@ -302,7 +302,8 @@ def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> tuple[float
         start = coalesced[b - 1][0]
         count -= coalesced[b - 1][1]
         rank -= coalesced[b - 1][1]
-    return start + (end - start) * (rank / count), forced
+    # Go divides 0 by 0 into NaN: q = 0 with an empty lowest bucket (rank 0, count 0).
+    return start + (end - start) * _div(rank, count), forced
 
 
 def bucket_fraction(lower: float, upper: float, buckets: list[tuple[float, float]]) -> float:

@@ -31,3 +31,14 @@ def test_an_at_start_or_end_may_come_before_the_range() -> None:
             == [({"job": "a"}, repr(1 / 15))])
     assert _answer(engine, "count_over_time(c_total @ start()[1m])") == [({"job": "a"}, "4.0")]
 
+
+
+def test_histogram_quantile_0_with_an_empty_lowest_bucket_is_nan() -> None:
+    # Was a ZeroDivisionError (rank 0 / count 0); Go's 0/0 is NaN. Any latency rule
+    # histogram_quantile(q, rate(x_bucket[5m])) whose lowest bucket's rate is 0 can hit it.
+    engine = _engine()
+    buckets = ('label_replace(vector(0), "le", "0.1", "", "") '
+               'or label_replace(vector(5), "le", "+Inf", "", "")')
+
+    assert _answer(engine, f"histogram_quantile(0, {buckets})") == [({}, "nan")]
+    assert _answer(engine, f"histogram_quantile(0.5, {buckets})") == [({}, "0.1")]
