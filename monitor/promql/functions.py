@@ -352,10 +352,8 @@ def _f_clamp(ev: EvalContext, node: ast.Call, t: int) -> Value:
     if hi < lo:
         return Vector()
 
-    def clamp(v: float) -> float:
-        if lo != lo or hi != hi or v != v:
-            return math.nan
-        return max(lo, min(hi, v))
+    def clamp(v: float) -> float:  # Prometheus: math.Max(min, math.Min(max, v))
+        return K.go_max(lo, K.go_min(hi, v))
 
     return Vector(Sample(s.labels, clamp(s.value), t, True) for s in vec)
 

@@ -73,7 +73,9 @@ def _pow(a: float, b: float) -> float:
         return INF
     except ValueError:
         if a == 0 and b < 0:
-            return INF
+            # Go's math.Pow: ±0 to an odd negative integer is ±Inf, else +Inf.
+            odd = b == int(b) and int(b) % 2 == 1
+            return math.copysign(INF, a) if odd else INF
         return NAN
 
 
@@ -134,11 +136,41 @@ def _sgn(v: float) -> float:
 
 
 def _floor(v: float) -> float:
-    return float(math.floor(v)) if math.isfinite(v) else v
+    """Go's ``math.Floor``: a zero result keeps the sign of ``v`` (``floor(-0) = -0``)."""
+    if not math.isfinite(v):
+        return v
+    r = float(math.floor(v))
+    return math.copysign(r, v) if r == 0 else r
 
 
 def _ceil(v: float) -> float:
-    return float(math.ceil(v)) if math.isfinite(v) else v
+    """Go's ``math.Ceil``: ``ceil(-0.5) = -0``."""
+    if not math.isfinite(v):
+        return v
+    r = float(math.ceil(v))
+    return math.copysign(r, v) if r == 0 else r
+
+
+def go_max(x: float, y: float) -> float:
+    """Go's ``math.Max``: +Inf wins even over NaN, then NaN wins; ``max(-0, +0) = +0``."""
+    if x == INF or y == INF:
+        return INF
+    if x != x or y != y:
+        return NAN
+    if x == 0 and y == 0:
+        return x if math.copysign(1.0, x) > 0 else y
+    return x if x > y else y
+
+
+def go_min(x: float, y: float) -> float:
+    """Go's ``math.Min``: -Inf wins even over NaN, then NaN wins; ``min(-0, +0) = -0``."""
+    if x == -INF or y == -INF:
+        return -INF
+    if x != x or y != y:
+        return NAN
+    if x == 0 and y == 0:
+        return x if math.copysign(1.0, x) < 0 else y
+    return x if x < y else y
 
 
 def _acosh(v: float) -> float:

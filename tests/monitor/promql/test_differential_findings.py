@@ -42,3 +42,24 @@ def test_histogram_quantile_0_with_an_empty_lowest_bucket_is_nan() -> None:
 
     assert _answer(engine, f"histogram_quantile(0, {buckets})") == [({}, "nan")]
     assert _answer(engine, f"histogram_quantile(0.5, {buckets})") == [({}, "0.1")]
+
+
+def test_clamp_follows_go_min_and_max_with_nan_and_infinities() -> None:
+    engine = _engine()
+
+    assert _answer(engine, "clamp_max(vector(-Inf), NaN)") == [({}, "-inf")]
+    assert _answer(engine, "clamp_min(vector(Inf), NaN)") == [({}, "inf")]
+    assert _answer(engine, "clamp_max(vector(1), NaN)") == [({}, "nan")]
+    assert _answer(engine, "clamp(vector(NaN), -1, 1)") == [({}, "nan")]
+    assert _answer(engine, "clamp_min(vector(-0.0), 0)") == [({}, "0.0")]
+    assert _answer(engine, "clamp_max(vector(0), -0.0)") == [({}, "-0.0")]
+
+
+def test_ceil_and_floor_keep_the_sign_of_zero() -> None:
+    engine = _engine()
+
+    assert _answer(engine, "1 / ceil(vector(-0.5))") == [({}, "-inf")]
+    assert _answer(engine, "ceil(vector(-0.5)) ^ -1") == [({}, "-inf")]
+    assert _answer(engine, "floor(vector(-0.0))") == [({}, "-0.0")]
+    assert _answer(engine, "floor(vector(0.5))") == [({}, "0.0")]
+    assert _answer(engine, 'count_values("v", ceil(vector(-0.5)))') == [({"v": "-0"}, "1.0")]
