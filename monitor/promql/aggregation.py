@@ -155,13 +155,19 @@ def _aggregate_k(ev: EvalContext, node: ast.AggregateExpr, op: str, param: float
 
 def _count_values(ev: EvalContext, node: ast.AggregateExpr, label: str, vec: Vector,
                   group_key: Callable[[Labels], Labels], t: int) -> Vector:
+    """Prometheus sets the value label on each sample first, then groups: ``by`` keeps it
+    too, and ``without`` may remove it (``count_values without (v) ("v", x)``)."""
     if any("\udc80" <= ch <= "\udcff" for ch in label) or not label:
         raise EvalError(f"invalid label name {go_quote(label)}")
+    names = frozenset(node.grouping)
     counts: dict[Labels, float] = {}
     for s in vec:
-        d = dict(group_key(s.labels))
+        d = dict(s.labels)
         d[label] = go_f(s.value)
-        key = labels_from(d)
+        if node.without:
+            key = tuple(p for p in labels_from(d) if p[0] not in names and p[0] != "__name__")
+        else:
+            key = tuple(p for p in labels_from(d) if p[0] in names or p[0] == label)
         counts[key] = counts.get(key, 0.0) + 1
     return Vector(Sample(k, v, t) for k, v in counts.items())
 

@@ -63,3 +63,12 @@ def test_ceil_and_floor_keep_the_sign_of_zero() -> None:
     assert _answer(engine, "floor(vector(-0.0))") == [({}, "-0.0")]
     assert _answer(engine, "floor(vector(0.5))") == [({}, "0.0")]
     assert _answer(engine, 'count_values("v", ceil(vector(-0.5)))') == [({"v": "-0"}, "1.0")]
+
+
+def test_count_values_sets_the_value_label_before_grouping() -> None:
+    engine = _engine(({"__name__": "x", "v": "old", "job": "a"}, [(600, 1.0)]))
+
+    assert _answer(engine, 'count_values without (v) ("v", vector(1))') == [({}, "1.0")]
+    assert _answer(engine, 'count_values without (job) ("v", x)') == [({"v": "1"}, "1.0")]
+    assert _answer(engine, 'count_values by (job) ("v", x)') == [({"job": "a", "v": "1"}, "1.0")]
+    assert _answer(engine, 'count_values by (job) ("job", x)') == [({"job": "1"}, "1.0")]
