@@ -146,11 +146,59 @@ def _aggregate_k(ev: EvalContext, node: ast.AggregateExpr, op: str, param: float
         if op == "limitk":
             out.extend(members[:k])
             continue
-        nan = [s for s in members if s.value != s.value]
-        num = [s for s in members if s.value == s.value]
-        num.sort(key=lambda s: s.value, reverse=(op == "topk"))
-        out.extend((num + nan)[:k])
+        kept = _heap_k(members, k, top=(op == "topk"))
+        # Prometheus sorts each group's heap: topk descending, bottomk ascending, NaN last.
+        kept.sort(key=lambda s: (s.value != s.value, -s.value if op == "topk" else s.value))
+        out.extend(kept)
     return out
+
+
+def _heap_k(members: list[Sample], k: int, *, top: bool) -> list[Sample]:
+    """The ``k`` samples Prometheus's topk (``top``) or bottomk keeps, ties included: its
+    heap (Go's container/heap) holds the k best so far with the worst at the root, and a
+    sample that beats the root replaces it. Among equal values, which ones stay depends
+    on that heap's order, so it is reproduced step for step."""
+    heap: list[Sample] = []
+
+    def less(i: int, j: int) -> bool:  # vectorByValueHeap / vectorByReverseValueHeap
+        vi, vj = heap[i].value, heap[j].value
+        if vi != vi:
+            return True
+        return vi < vj if top else vi > vj
+
+    def up(j: int) -> None:
+        while j > 0:
+            i = (j - 1) // 2
+            if not less(j, i):
+                break
+            heap[i], heap[j] = heap[j], heap[i]
+            j = i
+
+    def down(i0: int) -> bool:
+        i, n = i0, len(heap)
+        while True:
+            j = 2 * i + 1
+            if j >= n:
+                break
+            if j + 1 < n and less(j + 1, j):
+                j += 1
+            if not less(j, i):
+                break
+            heap[i], heap[j] = heap[j], heap[i]
+            i = j
+        return i > i0
+
+    for s in members:
+        if len(heap) < k:
+            heap.append(s)
+            up(len(heap) - 1)
+            continue
+        root, v = heap[0].value, s.value
+        if (root < v if top else root > v) or (root != root and v == v):
+            heap[0] = s
+            if k > 1 and not down(0):
+                up(0)
+    return heap
 
 
 def _count_values(ev: EvalContext, node: ast.AggregateExpr, label: str, vec: Vector,

@@ -17,7 +17,7 @@ def _engine(*series: tuple[dict[str, str], list[tuple[float, float]]], **kw: obj
 def _answer(engine: Engine, expr: str, t: float = 600.0) -> list[tuple[dict[str, str], str]]:
     value = engine.instant(expr, t)
     assert isinstance(value, Vector)
-    return sorted((dict(s.labels), repr(s.value)) for s in value)
+    return [(dict(lb), v) for lb, v in sorted((s.labels, repr(s.value)) for s in value)]
 
 
 COUNTER = ({"__name__": "c_total", "job": "a"}, [(t, t / 15) for t in range(0, 601, 15)])
@@ -72,3 +72,15 @@ def test_count_values_sets_the_value_label_before_grouping() -> None:
     assert _answer(engine, 'count_values without (job) ("v", x)') == [({"v": "1"}, "1.0")]
     assert _answer(engine, 'count_values by (job) ("v", x)') == [({"job": "a", "v": "1"}, "1.0")]
     assert _answer(engine, 'count_values by (job) ("job", x)') == [({"job": "1"}, "1.0")]
+
+
+def test_topk_and_bottomk_break_ties_like_prometheus_heap() -> None:
+    # Prometheus keeps the k best in a heap whose root is replaced by a better sample;
+    # among equal values the survivors follow that heap, not the input order.
+    engine = _engine(({"__name__": "x", "i": "a"}, [(600, 1.0)]),
+                     ({"__name__": "x", "i": "b"}, [(600, 1.0)]),
+                     ({"__name__": "x", "i": "c"}, [(600, 0.0)]))
+
+    assert [lb["i"] for lb, _ in _answer(engine, "bottomk(2, x)")] == ["b", "c"]
+    assert [lb["i"] for lb, _ in _answer(engine, "topk(2, -x)")] == ["b", "c"]
+    assert [lb["i"] for lb, _ in _answer(engine, "topk(1, x)")] == ["a"]
