@@ -110,7 +110,8 @@ def _get_and_post(path: str, summary: str) -> Callable[[_F], _F]:
 def _engine(runtime: Runtime) -> Engine:
     engine = runtime.settings.engine
     return Engine(runtime.signals.store, lookback=config_duration(engine.lookback),
-                  max_samples=engine.max_samples)
+                  max_samples=engine.max_samples,
+                  delayed_name_removal=engine.delayed_name_removal)
 
 
 def _now(runtime: Runtime) -> float:

@@ -14,6 +14,7 @@ from monitor.promql.errors import EvalError
 from monitor.promql.functions import Grouped, fused_rates
 from monitor.promql.gofmt import go_f, go_g, go_quote
 from monitor.promql.labels import Labels, labels_from
+from monitor.promql.plan import has_exact_name
 from monitor.promql.value import Sample, Scalar, String, Value, Vector
 
 
@@ -22,7 +23,9 @@ def aggregate(ev: EvalContext, node: ast.AggregateExpr, t: int) -> Value:
     op = node.op
     plan = ev.plan.aggregations[node]
     group_key, fused = plan.group_key, plan.fused
-    if fused is not None:  # e.g. sum by (x) (rate(m[5m])): no intermediate Vector
+    if fused is not None and (ev.delayed or _named(fused)):  # type: ignore[attr-defined]
+        # e.g. sum by (x) (rate(m[5m])): no intermediate Vector. Without delayed name
+        # removal only for a fixed metric name (else the rate's series could collide).
         return reduce_groups(op, fused_rates(ev, fused, t, plan.grouping()), t)
     param: float | str | None = None
     if node.param is not None:
@@ -58,6 +61,11 @@ def aggregate(ev: EvalContext, node: ast.AggregateExpr, t: int) -> Value:
                           any(s.drop_name for s in members)))
     return out
 
+
+
+def _named(call: ast.Call) -> bool:
+    inner = ast.unwrap_parens(call.args[0])
+    return isinstance(inner, ast.MatrixSelector) and has_exact_name(inner.selector)
 
 def reduce_groups(op: str, groups: Grouped, t: int) -> Vector:
     """``op`` over each group's values; the results' names are marked to be dropped."""

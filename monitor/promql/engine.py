@@ -9,8 +9,14 @@ How it works: the expression is parsed, every selector's data is fetched from
 storage once for the whole query window, then the tree is evaluated step by step
 (a range query is a sequence of instant evaluations). Selector lookups use
 ``bisect`` on per-series timestamp lists; binary matching hashes label
-signatures. Metric names are dropped lazily ("delayed name removal") at the end,
-as Prometheus 3 does.
+signatures.
+
+Metric names: by default a function or arithmetic drops the name at once, as a default
+Prometheus server does (2.x, and 3.x without the ``promql-delayed-name-removal`` feature
+flag), so ``label_replace(rate(x[5m]), "a", "$1", "__name__", "(.*)")`` sees no name, and
+two series that differ only by name collide right there ("vector cannot contain metrics
+with the same labelset"). ``Engine(..., delayed_name_removal=True)`` keeps the name until
+the end of the query instead, as Prometheus's own test engine (promqltest) does.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from monitor.promql.errors import TOO_MANY_SAMPLES, EvalError
 from monitor.promql.functions import call
 from monitor.promql.labels import NAME, Labels, drop_name, label_get, labels_from, labels_string
 from monitor.promql.lexer import line_col
-from monitor.promql.parser import COMPARISON_OPS
+from monitor.promql.parser import COMPARISON_OPS, FUNCTIONS
 from monitor.promql.plan import QueryPlan, Reads, at_time
 from monitor.promql.storage import (
     Matcher,
@@ -80,9 +86,13 @@ class Engine:
     """
 
     def __init__(self, storage: Storage, lookback: float = 300.0,
-                 subquery_step: float = 60.0, max_samples: int = MAX_SAMPLES) -> None:
+                 subquery_step: float = 60.0, max_samples: int = MAX_SAMPLES,
+                 delayed_name_removal: bool = False) -> None:
         self.storage = storage
         self.max_samples = max_samples
+        #: Keep dropped metric names to the end of the query (Prometheus's
+        #: ``promql-delayed-name-removal`` feature flag; off by default, as there).
+        self.delayed_name_removal = delayed_name_removal
         #: ``storage`` when it offers rows and window summaries (checked once, here).
         self.window_storage: WindowStorage | None = (
             storage if isinstance(storage, WindowStorage) else None)
@@ -100,8 +110,10 @@ class Engine:
         plan = expr if type(expr) is QueryPlan else QueryPlan.of(expr)
         t_ms = round(t * 1000)
         storage = self.window_storage
-        if storage is not None and plan.fast is not None:
-            # a rule's usual shape: see monitor.promql.fastpath
+        if storage is not None and plan.fast is not None and (
+                plan.fast.named or self.delayed_name_removal):
+            # A rule's usual shape: see monitor.promql.fastpath. Without delayed name
+            # removal, a selector without a fixed name could collide after the rate.
             return QueryResult(fastpath.run(plan.fast, storage, self.max_samples, t_ms))
         node = plan.node
         ev = Evaluator(self, plan, t_ms, t_ms, 0)
@@ -210,6 +222,12 @@ class Evaluator:
         self.warnings: dict[str, None] = {}
         self.infos: dict[str, None] = {}
         self.samples = 0  # see count_samples
+        self.delayed = engine.delayed_name_removal
+        if not self.delayed:
+            self.eval = self._eval_eager  # type: ignore[method-assign]
+        # Without delayed name removal: per range function node, the input labels behind
+        # each output label set (two inputs behind one output is a collision).
+        self.origins: dict[int, dict[Labels, Labels]] = {}
 
     # -- annotations ---------------------------------------------------------
     def _pos(self, node: ast.Expr) -> str:
@@ -284,6 +302,35 @@ class Evaluator:
     def eval(self, node: ast.Expr, t: int) -> Value:
         method = _DISPATCH[type(node)]
         return method(self, node, t)
+
+    def _eval_eager(self, node: ast.Expr, t: int) -> Value:
+        """:meth:`eval` without delayed name removal: the names a function, operator or
+        aggregation marked to be dropped are dropped now, and label sets that then
+        collide are an error, where Prometheus checks them: at each step for instant
+        functions, operators and ``-``; over the whole query for range functions (so
+        two series that both ever produce a value collide, as ``rate`` does there)."""
+        val = _DISPATCH[type(node)](self, node, t)
+        if type(val) is not Vector or type(node) not in _NAMING:
+            return val
+        out = Vector()
+        renamed = False
+        for s in val:
+            if s.drop_name:
+                renamed = True
+                out.append(Sample(drop_name(s.labels), s.value, s.t_ms))
+            else:
+                out.append(s)
+        if not renamed:
+            return val
+        if type(node) is ast.Call and _takes_range(node):
+            origins = self.origins.setdefault(id(node), {})
+            for old, new in zip(val, out, strict=True):
+                seen = origins.setdefault(new.labels, old.labels)
+                if seen != old.labels:
+                    raise EvalError("vector cannot contain metrics with the same labelset")
+        elif len({s.labels for s in out}) != len(out):
+            raise EvalError("vector cannot contain metrics with the same labelset")
+        return out
 
     def eval_vector(self, node: ast.Expr, t: int) -> Vector:
         v = self.eval(node, t)
@@ -564,6 +611,13 @@ class Evaluator:
         return v
 
 
+
+def _takes_range(node: ast.Call) -> bool:
+    return ast.MATRIX in FUNCTIONS[node.func].args
+
+
+#: The nodes whose results may carry names marked to be dropped.
+_NAMING = frozenset({ast.Call, ast.BinaryExpr, ast.UnaryExpr, ast.AggregateExpr})
 
 _DISPATCH: dict[type, Callable[[Evaluator, ast.Expr, int], Value]] = {
     ast.NumberLiteral: Evaluator._number,  # type: ignore[dict-item]

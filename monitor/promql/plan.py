@@ -94,19 +94,27 @@ class FastQuery:
     marks it a counter (so no annotation can arise). :func:`monitor.promql.fastpath.run`
     answers it straight from a storage's window summaries."""
 
-    __slots__ = ("aggregation", "compare", "is_counter", "is_rate", "matchers", "offset_ms",
-                 "range_ms", "threshold")
+    __slots__ = ("aggregation", "compare", "is_counter", "is_rate", "matchers", "named",
+                 "offset_ms", "range_ms", "threshold")
 
     def __init__(self, selector: ast.VectorSelector, range_ms: int, func: str,
                  aggregation: AggregationPlan | None,
                  compare: Callable[[float, float], bool] | None, threshold: float) -> None:
         self.matchers = selector.matchers
+        # The selector fixes the metric name: no two of its series can differ by name
+        # alone, so dropping names early or late answers alike.
+        self.named = has_exact_name(selector)
         self.offset_ms = selector.offset_ms
         self.range_ms = range_ms
         self.is_counter, self.is_rate = RATE_KINDS[func]
         self.aggregation = aggregation
         self.compare = compare
         self.threshold = threshold
+
+
+def has_exact_name(selector: ast.VectorSelector) -> bool:
+    """Whether ``selector``'s matchers fix the metric name (``x{...}``, ``{__name__="x"}``)."""
+    return any(m.name == NAME and m.type is MatchType.EQUAL for m in selector.matchers)
 
 
 def fused_call(node: ast.Expr) -> ast.Call | None:

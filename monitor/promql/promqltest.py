@@ -268,7 +268,8 @@ class _Runner:
     def __init__(self, path: str) -> None:
         self.path = path
         self.storage = MemoryStorage()
-        self.engine = Engine(self.storage)
+        # Prometheus's test engine (promqltest.NewTestEngine) enables delayed name removal.
+        self.engine = Engine(self.storage, delayed_name_removal=True)
         #: series with native-histogram samples (not loaded): labels, sample timestamps
         self.histogram_series: list[tuple[dict[str, str], list[int]]] = []
         self.result = FileResult(path)

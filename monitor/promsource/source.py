@@ -54,8 +54,9 @@ class EmbeddedSource:
     """The embedded PromQL engine over a series store (``runtime.signals.store``)."""
 
     def __init__(self, storage: Storage, *, lookback: float = 300.0,
-                 max_samples: int = MAX_SAMPLES) -> None:
-        self.engine = Engine(storage, lookback=lookback, max_samples=max_samples)
+                 max_samples: int = MAX_SAMPLES, delayed_name_removal: bool = False) -> None:
+        self.engine = Engine(storage, lookback=lookback, max_samples=max_samples,
+                             delayed_name_removal=delayed_name_removal)
 
     def query(self, expr: str, t: float) -> list[InstantSample]:
         try:
@@ -95,4 +96,5 @@ def signal_source(runtime: object, *, timeout: float = 10.0) -> Queryable:
         return PrometheusClient(engine.prometheus_url, timeout=timeout)
     return EmbeddedSource(runtime.signals.store,  # type: ignore[attr-defined]
                           lookback=parse_duration(engine.lookback),
-                          max_samples=engine.max_samples)
+                          max_samples=engine.max_samples,
+                          delayed_name_removal=engine.delayed_name_removal)

@@ -7,6 +7,8 @@ rule_files = ["rules/*.yml"]   # globs, relative to the working directory
 evaluation_interval = "5s"     # groups without their own `interval`
 lookback = "5m"                # how far back an instant selector looks for a sample
 max_samples = 50000000         # samples one query may hold (Prometheus's --query.max-samples)
+delayed_name_removal = false   # keep metric names until a query ends (Prometheus's
+                               # promql-delayed-name-removal feature flag; off there too)
 for_outage_tolerance = "1h"    # restart: restore `for` state from ALERTS_FOR_STATE this recent
 for_grace_period = "10m"       # restart: least wait before a restored alert fires
 external_labels = {}           # added to alerts sent to the intake; `$externalLabels` in templates
@@ -43,6 +45,7 @@ class EngineSettings(BaseModel):
     evaluation_interval: Duration = "5s"
     lookback: Duration = "5m"
     max_samples: int = Field(50_000_000, gt=0)
+    delayed_name_removal: bool = False
     for_outage_tolerance: Duration = "1h"
     for_grace_period: Duration = "10m"
     external_labels: dict[LabelName, str] = {}

@@ -340,7 +340,8 @@ def evaluate_group(group: RuleGroup, engine: Engine, t: float, state: GroupState
     t = t - group.query_offset_s
     overlay = _Overlay(engine.storage)
     scoped = Engine(overlay, lookback=engine.lookback_ms / 1000,
-                    subquery_step=engine.subquery_step_ms / 1000, max_samples=engine.max_samples)
+                    subquery_step=engine.subquery_step_ms / 1000, max_samples=engine.max_samples,
+                    delayed_name_removal=engine.delayed_name_removal)
     samples: list[Sample] = []
     transitions: list[Transition] = []
     failures: list[RuleFailure] = []

@@ -96,13 +96,15 @@ class RuleManager:
 
     def __init__(self, groups: Iterable[RuleGroup], storage: WritableStorage, *,
                  default_interval: float = 5.0, lookback: float = 300.0,
-                 max_samples: int = MAX_SAMPLES, outage_tolerance: float = 3600.0,
+                 max_samples: int = MAX_SAMPLES, delayed_name_removal: bool = False,
+                 outage_tolerance: float = 3600.0,
                  grace_period: float = 600.0,
                  external_labels: Mapping[str, str] | None = None, external_url: str = "",
                  registry: CollectorRegistry | None = None,
                  timer: Callable[[], float] = time.perf_counter) -> None:
         self.storage = storage
-        self.engine = Engine(storage, lookback=lookback, max_samples=max_samples)
+        self.engine = Engine(storage, lookback=lookback, max_samples=max_samples,
+                             delayed_name_removal=delayed_name_removal)
         self.external_labels = dict(external_labels or {})
         self.external_url = external_url
         self.timer = timer
@@ -133,6 +135,7 @@ class RuleManager:
         url = getattr(getattr(settings, "server", None), "public_url", "")
         return cls(groups, storage, default_interval=parse_duration(engine.evaluation_interval),
                    lookback=parse_duration(engine.lookback), max_samples=engine.max_samples,
+                   delayed_name_removal=engine.delayed_name_removal,
                    outage_tolerance=parse_duration(engine.for_outage_tolerance),
                    grace_period=parse_duration(engine.for_grace_period),
                    external_labels=engine.external_labels, external_url=url, registry=registry)

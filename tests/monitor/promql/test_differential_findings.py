@@ -4,7 +4,12 @@ Prometheus's answer as the expectation."""
 
 from __future__ import annotations
 
-from monitor.promql import Engine, MemoryStorage, Vector
+from collections.abc import Callable
+
+import pytest
+
+from monitor.config import Settings
+from monitor.promql import Engine, EvalError, MemoryStorage, Vector
 
 
 def _engine(*series: tuple[dict[str, str], list[tuple[float, float]]], **kw: object) -> Engine:
@@ -84,3 +89,57 @@ def test_topk_and_bottomk_break_ties_like_prometheus_heap() -> None:
     assert [lb["i"] for lb, _ in _answer(engine, "bottomk(2, x)")] == ["b", "c"]
     assert [lb["i"] for lb, _ in _answer(engine, "topk(2, -x)")] == ["b", "c"]
     assert [lb["i"] for lb, _ in _answer(engine, "topk(1, x)")] == ["a"]
+
+
+def test_names_are_dropped_at_once_unless_delayed_name_removal_is_on() -> None:
+    series = (({"__name__": "x", "le": "a"}, [(600, -1.0)]),
+              ({"__name__": "y", "le": "a"}, [(600, -2.0)]))
+    query = 'label_replace(abs(x), "le", "static", "__name__", "")'
+
+    # A default Prometheus server: abs() has dropped the name, the regex "" matches "".
+    assert _answer(_engine(*series), query) == [({"le": "static"}, "1.0")]
+    # promqltest (delayed name removal): the name is still there, "" does not match it.
+    assert _answer(_engine(*series, delayed_name_removal=True), query) == [({"le": "a"}, "1.0")]
+
+
+def test_series_that_differ_only_by_name_collide_where_the_name_is_dropped() -> None:
+    series = (({"__name__": "x", "job": "a"}, [(t, t) for t in range(0, 601, 15)]),
+              ({"__name__": "y", "job": "a"}, [(t, 2 * t) for t in range(0, 601, 15)]))
+    eager, delayed = _engine(*series), _engine(*series, delayed_name_removal=True)
+
+    for query in ('sum(abs({__name__=~"x|y"}))', 'sum(rate({__name__=~"x|y"}[5m]))',
+                  'sum(-{__name__=~"x|y"})', 'count({__name__=~"x|y"} * 2)'):
+        with pytest.raises(EvalError, match="vector cannot contain metrics with the same"):
+            eager.instant(query, 600)
+        assert _answer(delayed, query)[0][0] == {}
+    # The rate of a fixed metric name cannot collide: the fast path stays open.
+    [(labels, value)] = _answer(eager, 'sum(rate({__name__="x"}[5m]))')
+    assert labels == {} and float(value) == pytest.approx(1.0)
+
+
+def test_a_range_function_collides_over_the_whole_range_query() -> None:
+    # x and y never overlap, yet rate() turns both into {job="a"} within one range query:
+    # Prometheus refuses that (a whole-range check), as it does for one instant.
+    series = (({"__name__": "x", "job": "a"}, [(t, t) for t in range(0, 301, 15)]),
+              ({"__name__": "y", "job": "a"}, [(t, t) for t in range(900, 1201, 15)]))
+    engine = _engine(*series)
+
+    with pytest.raises(EvalError, match="vector cannot contain metrics with the same"):
+        engine.range('rate({__name__=~"x|y"}[1m])', 0, 1200, 60)
+    # abs() checks each step only: the two never meet.
+    assert len(engine.range('abs({__name__=~"x|y"})', 0, 1200, 60)) == 1
+
+
+def test_delayed_name_removal_is_an_engine_setting_off_by_default(
+        make_settings: Callable[..., Settings]) -> None:
+    from monitor.promsource.source import EmbeddedSource
+    from monitor.rules.manager import RuleManager
+
+    default, delayed = make_settings(), make_settings(engine={"delayed_name_removal": True})
+    store = MemoryStorage()
+
+    assert default.engine.delayed_name_removal is False
+    for settings, expected in ((default, False), (delayed, True)):
+        manager = RuleManager.from_settings(settings, store)  # type: ignore[arg-type]
+        assert manager.engine.delayed_name_removal is expected
+    assert EmbeddedSource(store, delayed_name_removal=True).engine.delayed_name_removal

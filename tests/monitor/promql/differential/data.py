@@ -20,7 +20,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from monitor.signals.store import SeriesStore, key_of
+from monitor.promql.labels import labels_from
+from monitor.signals.store import SeriesStore
 
 T0_MS = 1_700_000_000_000
 """The first sample's time (ms); the data spans :data:`SPAN_MS` from here."""
@@ -210,6 +211,6 @@ def series_store(series: list[Series]) -> SeriesStore:
     end = max(t for s in series for t, _ in s.samples)
     store = SeriesStore(retention_ms=100 * 86_400_000, now_ms=end)
     for s in series:
-        key = key_of(s.labels)
+        key = labels_from(s.labels)
         store.append([(key, t, v) for t, v in s.samples], now_ms=end)
     return store
