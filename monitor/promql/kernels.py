@@ -6,11 +6,9 @@ hash. Pure functions over plain floats and lists; the PromQL functions in
 
 from __future__ import annotations
 
-import calendar
 import math
 import re
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 
 NAN = math.nan
 INF = math.inf
@@ -218,25 +216,89 @@ def round_to(v: float, to_nearest: float) -> float:
     return _div(float(math.floor(x)) if math.isfinite(x) else x, inv)
 
 
-def _to_dt(v: float) -> datetime | None:
-    if not math.isfinite(v):
-        return None
-    return datetime.fromtimestamp(int(v), UTC)
+# Go's time arithmetic (time.Unix(int64(v), 0).UTC(), as Prometheus's date functions do),
+# so any value has a date, as in Prometheus: the proleptic Gregorian calendar over all of
+# int64, and Go's float-to-int64 conversion on amd64 (NaN and out-of-range values become
+# -2**63). Python's datetime stops at year 9999.
+_UNIX_TO_ABSOLUTE = 9_223_372_028_715_321_600  # Go: unixToInternal + internalToAbsolute
+_ABSOLUTE_ZERO_YEAR = -292_277_022_399
+_DAYS_BEFORE = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365)
+_DAYS_PER_400Y, _DAYS_PER_100Y, _DAYS_PER_4Y = 365 * 400 + 97, 365 * 100 + 24, 365 * 4 + 1
 
 
-def _date(fn: Callable[[datetime], float]) -> Callable[[float], float]:
+def go_int64(v: float) -> int:
+    """Go's ``int64(v)`` on amd64: truncation; NaN and values out of range are -2**63."""
+    if v != v or v >= 2.0**63 or v < -(2.0**63):
+        return -(2**63)
+    return int(v)
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+class GoDate:
+    """The UTC calendar fields Go's ``time`` gives ``time.Unix(sec, 0)``."""
+
+    __slots__ = ("day", "hour", "minute", "month", "weekday", "year", "yday")
+
+    def __init__(self, sec: int) -> None:
+        ab = (sec + _UNIX_TO_ABSOLUTE) % 2**64  # Go's Time.abs(): int64 wraps, then uint64
+        d = ab // 86400
+        n = d // _DAYS_PER_400Y
+        y = 400 * n
+        d -= _DAYS_PER_400Y * n
+        n = d // _DAYS_PER_100Y
+        n -= n >> 2
+        y += 100 * n
+        d -= _DAYS_PER_100Y * n
+        n = d // _DAYS_PER_4Y
+        y += 4 * n
+        d -= _DAYS_PER_4Y * n
+        n = d // 365
+        n -= n >> 2
+        y += n
+        d -= 365 * n
+        self.year = y + _ABSOLUTE_ZERO_YEAR
+        self.yday = d  # 0-based
+        day = d
+        self.month = 0
+        if _is_leap(self.year):
+            if day == 31 + 29 - 1:
+                self.month, self.day = 2, 29
+            elif day > 31 + 29 - 1:
+                day -= 1
+        if self.month == 0:
+            month = day // 31
+            end = _DAYS_BEFORE[month + 1]
+            if day >= end:
+                month += 1
+                begin = end
+            else:
+                begin = _DAYS_BEFORE[month]
+            self.month, self.day = month + 1, day - begin + 1
+        self.hour = (ab % 86400) // 3600
+        self.minute = (ab % 3600) // 60
+        self.weekday = ((ab + 86400) % 604800) // 86400  # Sunday = 0
+
+    def days_in_month(self) -> int:
+        if self.month == 2:
+            return 29 if _is_leap(self.year) else 28
+        return _DAYS_BEFORE[self.month] - _DAYS_BEFORE[self.month - 1]
+
+
+def _date(fn: Callable[[GoDate], float]) -> Callable[[float], float]:
     def wrapped(v: float) -> float:
-        dt = _to_dt(v)
-        return NAN if dt is None else float(fn(dt))
+        return float(fn(GoDate(go_int64(v))))
 
     return wrapped
 
 
 DATE: dict[str, Callable[[float], float]] = {
     "day_of_month": _date(lambda d: d.day),
-    "day_of_week": _date(lambda d: d.isoweekday() % 7),
-    "day_of_year": _date(lambda d: d.timetuple().tm_yday),
-    "days_in_month": _date(lambda d: calendar.monthrange(d.year, d.month)[1]),
+    "day_of_week": _date(lambda d: d.weekday),
+    "day_of_year": _date(lambda d: d.yday + 1),
+    "days_in_month": _date(lambda d: d.days_in_month()),
     "hour": _date(lambda d: d.hour),
     "minute": _date(lambda d: d.minute),
     "month": _date(lambda d: d.month),

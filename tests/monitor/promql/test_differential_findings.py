@@ -143,3 +143,16 @@ def test_delayed_name_removal_is_an_engine_setting_off_by_default(
         manager = RuleManager.from_settings(settings, store)  # type: ignore[arg-type]
         assert manager.engine.delayed_name_removal is expected
     assert EmbeddedSource(store, delayed_name_removal=True).engine.delayed_name_removal
+
+
+def test_date_functions_take_any_value_as_go_does() -> None:
+    # Was a ValueError (a 500) past year 9999; NaN was NaN where Prometheus (Go on amd64)
+    # converts it to int64 -2**63 and gives that instant's calendar fields.
+    engine = _engine()
+
+    assert _answer(engine, "year(vector(1e15))") == [({}, "31690708.0")]
+    assert _answer(engine, "hour(vector(-1e12))") == [({}, "22.0")]
+    assert _answer(engine, "minute(vector(NaN))") == [({}, "30.0")]
+    assert _answer(engine, "day_of_week(vector(NaN))") == [({}, "0.0")]
+    assert _answer(engine, "month(vector(-Inf))") == [({}, "12.0")]
+    assert _answer(engine, "days_in_month(vector(951782400))") == [({}, "29.0")]  # 2000-02
