@@ -156,12 +156,13 @@ class _Parser:
                 raise self.unexpected(kw)
             matching.card = "many-to-one" if kw.text.lower() == "group_left" else "one-to-many"
             if op in SET_OPS:
-                raise self.error(kw.pos, f'no grouping allowed for "{op}" operation')
+                raise self.error(lhs.pos, f'no grouping allowed for "{op}" operation')
             if self.peek().kind is T.LPAREN:
                 matching.include = self.parse_label_list()
             for ln in matching.include:
                 if matching.on and ln in matching.labels:
-                    raise self.error(kw.pos, f'label "{ln}" must not occur in ON and GROUP clause at once')
+                    raise self.error(op_tok.pos, f'label "{ln}" must not occur in ON and GROUP '
+                                                 "clause at once")
         rhs = self.parse_binary(prec if op == "^" else prec + 1)
         return self._make_binary(op_tok, lhs, rhs, return_bool, matching, explicit_matching)
 

@@ -143,6 +143,10 @@ def test_vector_matching_modifiers() -> None:
         ("rate(x[5m]) offset 1m", "1:1: parse error: offset modifier must be preceded by an "
                                   "instant vector selector or range vector selector or a subquery"),
         ("x @ 5[1m]", "1:6: parse error: no @ modifiers allowed before range"),
+        ("sum(up) + on(job) group_left(job) up",
+         '1:9: parse error: label "job" must not occur in ON and GROUP clause at once'),
+        ("(up) and on(job) group_left up",
+         '1:1: parse error: no grouping allowed for "and" operation'),
         ("sum(x[5m])", "1:5: parse error: expected type instant vector in aggregation expression, "
                        "got range vector"),
         ("a ! b", "1:3: parse error: unexpected character after '!': ' '"),
