@@ -107,6 +107,8 @@ class Candor:
     def __init__(self, store: Storage | None = None, **engine: Any) -> None:
         self.store = store if store is not None else series_store(dataset())
         self.engine = Engine(self.store, **engine)
+        #: The Prometheus being compared with, for justifications that ask it again.
+        self.prometheus: Prometheus | None = None
 
     def variant(self, **engine: Any) -> Candor:
         """Candor over the same samples in a fresh in-memory storage (nothing cached),
@@ -114,7 +116,9 @@ class Candor:
         memory = MemoryStorage()
         for s in dataset():
             memory.add(s.labels, s.samples)
-        return Candor(memory, **engine)
+        again = Candor(memory, **engine)
+        again.prometheus = self.prometheus
+        return again
 
     def instant(self, expr: str, t: float) -> Answer:
         return self._answer(lambda: service.query(self.engine, expr, round(t, 3)))
@@ -145,6 +149,9 @@ class Query:
 
     def with_expr(self, expr: str) -> Query:
         return replace(self, expr=expr)
+
+    def with_instant(self, t: float) -> Query:
+        return Query(self.expr, t=t)
 
     @property
     def is_range(self) -> bool:
@@ -230,6 +237,7 @@ def run(prom: Prometheus, *, count: int, seed: int, grid: bool = False,
     """Compare ``count`` random expressions from ``seed``."""
     began = time.monotonic()
     candor = candor or Candor()
+    candor.prometheus = prom
     check_data(prom, candor)
     gen = Generator(random.Random(seed))
     report = Report()

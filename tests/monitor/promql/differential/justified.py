@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from tests.monitor.promql.differential.compare import differences
@@ -55,7 +55,10 @@ def _emulated(case: Case, candor: Candor, *, expr: str | None = None,
     again = candor.variant(**engine)
     query = case.query if expr is None else case.query.with_expr(expr)
     ours = query.ask(again)
-    return not differences(case.theirs, ours, rel_tol=rel_tol)
+    if not differences(case.theirs, ours, rel_tol=rel_tol):
+        return True
+    # The emulation may now fail as Prometheus does, naming the pair in Prometheus's order.
+    return _pair_sorted(replace(case, ours=ours), candor)
 
 
 @contextmanager
@@ -84,13 +87,17 @@ _DUPLICATES = re.compile(r"^(found duplicate series for the match group .* hand-
 
 
 def _pair_sorted(case: Case, candor: Candor) -> bool:
-    """Both failed on many-to-many matching, naming the same two series in another order."""
+    """Both failed on many-to-many matching of the same group on the same side, naming the
+    same two series in another order; or, in a range query (whose intermediate series
+    Prometheus keeps in a map, so which duplicates meet first varies), two others."""
     theirs = _DUPLICATES.match(case.theirs.error)
     ours = _DUPLICATES.match(case.ours.error)
     if not (theirs and ours and case.ours.failed):
         return False
     head, a, b, tail = theirs.groups()
-    return case.ours.error == f"{head}[{min(a, b)}, {max(a, b)}]{tail}"
+    if case.ours.error == f"{head}[{min(a, b)}, {max(a, b)}]{tail}":
+        return True
+    return case.query.is_range and ours.group(1) == head
 
 
 def _refused(pattern: str, *, uses: str) -> Callable[[Case, Candor], bool]:
@@ -125,6 +132,175 @@ def _stddev_2_42() -> Iterator[None]:
 
     with _patched(aggregation, "_stdvar", _stdvar_2_42):
         yield
+
+
+def _heap_k_2_42(members: list[Any], k: int, *, top: bool) -> list[Any]:
+    """Prometheus 2.42's topk/bottomk: a NaN root is replaced by any sample (NaN too),
+    and a replacement pops the root and pushes the new sample (Go's container/heap)."""
+    heap: list[Any] = []
+
+    def less(i: int, j: int) -> bool:
+        vi, vj = heap[i].value, heap[j].value
+        if vi != vi:
+            return True
+        return vi < vj if top else vi > vj
+
+    def up(j: int) -> None:
+        while j > 0:
+            i = (j - 1) // 2
+            if not less(j, i):
+                break
+            heap[i], heap[j] = heap[j], heap[i]
+            j = i
+
+    def down(i: int, n: int) -> None:
+        while True:
+            j = 2 * i + 1
+            if j >= n:
+                break
+            if j + 1 < n and less(j + 1, j):
+                j += 1
+            if not less(j, i):
+                break
+            heap[i], heap[j] = heap[j], heap[i]
+            i = j
+
+    for s in members:
+        if not heap:
+            heap.append(s)
+            continue
+        root = heap[0].value
+        if len(heap) < k or (root < s.value if top else root > s.value) or root != root:
+            if len(heap) == k:
+                if k == 1:
+                    heap[0] = s
+                    continue
+                n = len(heap) - 1
+                heap[0], heap[n] = heap[n], heap[0]
+                down(0, n)
+                heap.pop()
+            heap.append(s)
+            up(len(heap) - 1)
+    return heap
+
+
+@contextmanager
+def _topk_2_42() -> Iterator[None]:
+    from monitor.promql import aggregation
+
+    with _patched(aggregation, "_heap_k", _heap_k_2_42):
+        yield
+
+
+def _extrapolate_2_42(result: float, n1: int, first_t: int, last_t: int, first_v: float,
+                      range_start: int, range_end: int, range_ms: int, is_counter: bool,
+                      is_rate: bool) -> float:
+    """Prometheus 2.42's extrapolatedRate: the counter's zero point is weighed against the
+    whole distance to the window's start, before the half-interval cap (3.x caps first)."""
+    to_start = (first_t - range_start) / 1000
+    to_end = (range_end - last_t) / 1000
+    sampled = (last_t - first_t) / 1000
+    avg = sampled / n1
+    if is_counter and result > 0 and first_v >= 0:
+        to_start = min(to_start, sampled * (first_v / result))
+    threshold = avg * 1.1
+    interval = sampled + (to_start if to_start < threshold else avg / 2)
+    interval += to_end if to_end < threshold else avg / 2
+    value = result * (interval / sampled)
+    return value / (range_ms / 1000) if is_rate else value
+
+
+@contextmanager
+def _rate_2_42() -> Iterator[None]:
+    from monitor.promql import functions
+
+    with _patched(functions, "extrapolate", _extrapolate_2_42):
+        yield
+
+
+def _kahan_inc_2_42(inc: float, s: float, c: float) -> tuple[float, float]:
+    """2.42's kahanSumInc: no reset of the compensation once the sum is infinite, so
+    Inf - Inf turns it NaN."""
+    t = s + inc
+    if abs(s) >= abs(inc):
+        c += (s - t) + inc
+    else:
+        c += (inc - t) + s
+    return t, c
+
+
+@contextmanager
+def _kahan_2_42() -> Iterator[None]:
+    from monitor.promql import functions
+
+    with _patched(functions, "kahan_inc", _kahan_inc_2_42):
+        yield
+
+
+@contextmanager
+def _classic_fraction_2_42() -> Iterator[None]:
+    """2.42's histogram_fraction read native histograms only: nothing for classic buckets."""
+    from monitor.promql import calls
+    from monitor.promql.value import Vector
+
+    def nothing(ev: Any, node: Any, t: int) -> Vector:
+        return Vector()
+
+    with _patched(calls, "_f_histogram_fraction", nothing):
+        old = calls.CALLS["histogram_fraction"]
+        calls.CALLS["histogram_fraction"] = nothing
+        try:
+            yield
+        finally:
+            calls.CALLS["histogram_fraction"] = old
+
+
+def _range_steps_dropped_with_at(case: Case, candor: Candor) -> bool:
+    """2.42 left out steps of a range query over a range vector with ``@`` (its buffers
+    were scoped to the step, not to the ``@`` time; #13559): every difference is a step
+    Prometheus's range query lacks, and Prometheus's own instant query at that step
+    answers what Candor answered."""
+    prom = candor.prometheus
+    if not case.query.is_range or "@" not in case.query.expr or prom is None:
+        return False
+    if any(d.kind != "points" for d in case.diffs):
+        return False
+    theirs, ours = case.theirs.by_labels(), case.ours.by_labels()
+    checked = 0
+    for d in case.diffs:
+        mine = dict(ours.get(d.labels, ()))
+        yours = dict(theirs.get(d.labels, ()))
+        if set(yours) - set(mine):
+            return False
+        # In an instant query start() and end() are its own time: pin them to the range's.
+        expr = re.sub(r"@\s*start\(\)", f"@ {case.query.start:.3f}", case.query.expr)
+        expr = re.sub(r"@\s*end\(\)", f"@ {case.query.end:.3f}", expr)
+        for t in sorted(set(mine) - set(yours))[:3]:
+            instant = case.query.with_instant(t / 1000).with_expr(expr).ask(prom)
+            if dict(instant.by_labels()).get(d.labels, ((0, ""),))[0][1] != mine[t]:
+                return False
+            checked += 1
+    return checked > 0
+
+
+def _unordered_ties(case: Case, candor: Candor) -> bool:
+    """A range query's topk/bottomk kept other series among equal values (NaN included):
+    at every step both kept the same values. Prometheus evaluates the inner expression of
+    a range query into a map, so the order ties are met in, and the winners, vary."""
+    if not case.query.is_range or not re.search(r"\b(topk|bottomk)\b", case.query.expr):
+        return False
+
+    def by_step(answer: Any) -> dict[int, list[str]]:
+        steps: dict[int, list[str]] = {}
+        for _, points in answer.series:
+            for t, v in points:
+                steps.setdefault(t, []).append("NaN" if v == "NaN" else repr(float(v)))
+        return {t: sorted(vs) for t, vs in steps.items()}
+
+    if by_step(case.theirs) == by_step(case.ours):
+        return True
+    with _topk_2_42():  # 2.42 also kept other NaNs (see "topk/bottomk heap with NaN")
+        return by_step(case.theirs) == by_step(case.query.ask(candor.variant()))
 
 
 @contextmanager
@@ -196,6 +372,51 @@ JUSTIFIED: list[Justification] = [
         f"{V3} promql/engine.go aggregation (case parser.STDVAR, parser.STDDEV: "
         "`math.IsNaN(f), math.IsInf(f, 0)` → NaN); CHANGELOG 3.0.0",
         _emulated_with(_stddev_2_42)),
+    Justification(
+        "topk/bottomk heap with NaN",
+        "2.42 replaced a NaN at the heap's root by any sample, NaN too, popping the root and "
+        "pushing the newcomer; 3.x replaces the root only by a number, in place (#12190, "
+        "2.43), so which NaN-valued series topk/bottomk keep differs",
+        f"{V3} promql/engine.go aggregationK (`case group.heap[0].F < s.F || "
+        "(math.IsNaN(group.heap[0].F) && !math.IsNaN(s.F))`, `heap.Fix`)",
+        _emulated_with(_topk_2_42)),
+    Justification(
+        "rate extrapolation capped before the zero point",
+        "2.42 compared a counter's extrapolated zero point with the whole gap to the window's "
+        "start; 3.x first caps that gap at half a sample interval (#13725, 2.50), so a "
+        "counter that starts inside the window extrapolates less",
+        f"{V3} promql/functions.go extrapolatedRate (`durationToStart >= "
+        "extrapolationThreshold` before `durationToZero`); promqltest testdata/functions.test",
+        _emulated_with(_rate_2_42)),
+    Justification(
+        "variance over time of infinite values",
+        "2.42's Kahan step kept its compensation when the sum became infinite, so "
+        "stddev_over_time/stdvar_over_time of a window with ±Inf was NaN; 3.x resets it and "
+        "answers Inf (#14413, 2.54)",
+        f"{V3} util/kahansum/kahansum.go Inc (`case isInf(t): c = 0`), promql/functions.go "
+        "varianceOverTime",
+        _emulated_with(_kahan_2_42)),
+    Justification(
+        "histogram_fraction of classic buckets",
+        "2.42's histogram_fraction read native histograms only; 3.x also estimates it from "
+        "classic le buckets (#16095, 3.3)",
+        f"{V3} promql/functions.go funcHistogramFraction (`BucketFraction`); promqltest "
+        "testdata/histograms.test (histogram_fraction over classic buckets)",
+        _emulated_with(_classic_fraction_2_42)),
+    Justification(
+        "range query steps dropped with @",
+        "2.42 left steps out of a range query whose range vector has an @ modifier; its own "
+        "instant queries at those steps answer what Candor answers (#13559, 2.50)",
+        f"{V3} promql/engine.go eval (*parser.Call, matrix argument: `stepRange`, buffers "
+        "per series); promqltest testdata/at_modifier.test",
+        _range_steps_dropped_with_at),
+    Justification(
+        "topk/bottomk ties in a range query",
+        "in a range query Prometheus evaluates topk/bottomk's argument into a map, so which "
+        "of several equal values it keeps is not fixed; every step keeps the same values",
+        f"{V3} promql/engine.go rangeEval (`seriess map[uint64]Series`), aggregationK "
+        "(ties go to the heap's order)",
+        _unordered_ties),
     Justification(
         "regex . matches a newline",
         "2.x anchored regexes as ^(?:re)$, where . does not match \\n; 3.x compiles "
