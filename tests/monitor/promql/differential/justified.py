@@ -213,9 +213,9 @@ def _extrapolate_2_42(result: float, n1: int, first_t: int, last_t: int, first_v
 
 @contextmanager
 def _rate_2_42() -> Iterator[None]:
-    from monitor.promql import functions
+    from monitor.promql import kernels
 
-    with _patched(functions, "extrapolate", _extrapolate_2_42):
+    with _patched(kernels, "extrapolate", _extrapolate_2_42):
         yield
 
 
@@ -232,28 +232,28 @@ def _kahan_inc_2_42(inc: float, s: float, c: float) -> tuple[float, float]:
 
 @contextmanager
 def _kahan_2_42() -> Iterator[None]:
-    from monitor.promql import functions
+    from monitor.promql import kernels
 
-    with _patched(functions, "kahan_inc", _kahan_inc_2_42):
+    with _patched(kernels, "kahan_inc", _kahan_inc_2_42):
         yield
 
 
 @contextmanager
 def _classic_fraction_2_42() -> Iterator[None]:
     """2.42's histogram_fraction read native histograms only: nothing for classic buckets."""
-    from monitor.promql import calls
+    from monitor.promql import functions
     from monitor.promql.value import Vector
 
     def nothing(ev: Any, node: Any, t: int) -> Vector:
         return Vector()
 
-    with _patched(calls, "_f_histogram_fraction", nothing):
-        old = calls.CALLS["histogram_fraction"]
-        calls.CALLS["histogram_fraction"] = nothing
+    with _patched(functions, "_f_histogram_fraction", nothing):
+        old = functions.FUNCTIONS["histogram_fraction"]
+        functions.FUNCTIONS["histogram_fraction"] = nothing
         try:
             yield
         finally:
-            calls.CALLS["histogram_fraction"] = old
+            functions.FUNCTIONS["histogram_fraction"] = old
 
 
 def _range_steps_dropped_with_at(case: Case, candor: Candor) -> bool:
@@ -358,13 +358,13 @@ def _filtered_before_matching(case: Case, candor: Candor) -> bool:
 @contextmanager
 def _regex_dot_2_42() -> Iterator[None]:
     """2.x compiled ``^(?:re)$``: ``.`` does not match a newline."""
-    from monitor.promql import calls, storage
+    from monitor.promql import functions, storage
 
     def compile_anchored(pattern: str) -> re.Pattern[str]:
         return re.compile(f"(?:{storage._scope_inline_flags(pattern)})\\Z")
 
     with _patched(storage, "compile_anchored", compile_anchored), \
-            _patched(calls, "compile_anchored", compile_anchored):
+            _patched(functions, "compile_anchored", compile_anchored):
         yield
 
 
