@@ -20,7 +20,7 @@ import httpx
 import uvicorn
 
 from monitor.api.app import create_app
-from monitor.api.runtime import Runtime
+from monitor.wiring import Candor
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
@@ -72,10 +72,10 @@ def binary(binary_path: str, args: list[str], log_path: Path, url: str) -> Itera
 
 
 @contextmanager
-def serve(runtime: Runtime) -> Iterator[str]:
+def serve(candor: Candor) -> Iterator[str]:
     """Candor on uvicorn on a free port until the block ends; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(candor), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

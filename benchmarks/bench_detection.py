@@ -45,6 +45,7 @@ from monitor.auth.models import Role
 from monitor.config import Settings
 from monitor.incidents.models import Incident
 from monitor.promsource.configs import alertmanager_yml, prometheus_yml
+from monitor.wiring import Candor, assemble, build_runtime, jobs
 
 TRIALS = 10
 WARMUP_S = 4.0      # healthy traffic before the first spike (fills the 5s rate window)
@@ -130,21 +131,23 @@ def summary(values: list[float]) -> dict[str, object]:
             "min_s": ordered[0], "max_s": ordered[-1], "latencies_s": values}
 
 
-def runtime_for(directory: Path, engine: dict[str, object]) -> tuple[Runtime, str]:
+def candor_for(directory: Path, engine: dict[str, object]) -> tuple[Candor, str]:
     settings = Settings.model_validate({"storage": {"data_dir": str(directory / "data")},
                                         "engine": engine})
-    runtime = Runtime.build(settings)
-    with runtime.unit() as s:
-        _, token = auth.create_token(s, name="bench", role=Role.RESPONDER, clock=runtime.clock)
-    return runtime, token
+    candor = assemble(build_runtime(settings))
+    with candor.runtime.unit() as s:
+        _, token = auth.create_token(s, name="bench", role=Role.RESPONDER,
+                                     clock=candor.runtime.clock)
+    return candor, token
 
 
 def embedded(directory: Path, rules: Path) -> list[float]:
-    runtime, token = runtime_for(directory, {"rule_files": [str(rules)],
-                                             "evaluation_interval": "1s"})
+    candor, token = candor_for(directory, {"rule_files": [str(rules)],
+                                           "evaluation_interval": "1s"})
+    runtime = candor.runtime
     exporters = [Exporter(f"svc-{i}") for i in range(TRIALS)]
-    with serve(runtime) as url:
-        jobs = scheduler.start(runtime)
+    with serve(candor) as url:
+        background = scheduler.start(jobs(candor))
         try:
             for exporter in exporters:
                 exporter.push_to(url, token=token, interval=1.0)
@@ -153,14 +156,14 @@ def embedded(directory: Path, rules: Path) -> list[float]:
         finally:
             for exporter in exporters:
                 exporter.close(timeout=2)
-            jobs.shutdown(wait=False)
-            runtime.close()
+            background.shutdown(wait=False)
+            candor.close()
 
 
 def through_prometheus(directory: Path, rules: Path, group_wait: str) -> list[float]:
     directory.mkdir()
     prom_port, am_port = free_port(), free_port()
-    runtime, token = runtime_for(directory, {"mode": "prometheus", "rule_files": [],
+    candor, token = candor_for(directory, {"mode": "prometheus", "rule_files": [],
                                              "prometheus_url": f"http://127.0.0.1:{prom_port}"})
     exporters = [Exporter(f"svc-{i}") for i in range(TRIALS)]
     with ExitStack() as stack:
@@ -171,8 +174,8 @@ def through_prometheus(directory: Path, rules: Path, group_wait: str) -> list[fl
             stack.callback(server.server_close)
             stack.callback(server.shutdown)
             ports.append(port)
-        url = stack.enter_context(serve(runtime))
-        stack.callback(runtime.close)
+        url = stack.enter_context(serve(candor))
+        stack.callback(candor.close)
         am_config = directory / "alertmanager.yml"
         am_config.write_text(alertmanager_yml(candor_url=url, token=token, group_wait=group_wait))
         am = stack.enter_context(binary(
@@ -189,7 +192,7 @@ def through_prometheus(directory: Path, rules: Path, group_wait: str) -> list[fl
                          f"--web.listen-address=127.0.0.1:{prom_port}"],
             directory / "prometheus.log", f"http://127.0.0.1:{prom_port}"))
         with Traffic(exporters).running() as traffic:
-            return latencies(runtime, traffic, timeout=120)
+            return latencies(candor.runtime, traffic, timeout=120)
 
 
 def main() -> None:

@@ -28,10 +28,10 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 )
 
 from monitor.api.app import create_app
-from monitor.api.runtime import Runtime
 from monitor.auth import service as auth
 from monitor.auth.models import Role
 from monitor.config import Settings
+from monitor.wiring import assemble, build_runtime
 
 BATCH = 5_000
 REQUESTS = 20
@@ -41,11 +41,12 @@ SERIES = 1_000
 def _server(data_dir: str) -> tuple[uvicorn.Server, str, str]:
     settings = Settings.model_validate({"storage": {"data_dir": data_dir},
                                         "server": {"max_body_bytes": 64 * 1_048_576}})
-    runtime = Runtime.build(settings)
+    candor = assemble(build_runtime(settings))
+    runtime = candor.runtime
     with runtime.unit() as session:
         _, token = auth.create_token(session, name="bench", role=Role.RESPONDER,
                                      clock=runtime.clock)
-    app = create_app(runtime)
+    app = create_app(candor)
 
     @app.post("/bench/empty")
     def empty() -> dict[str, int]:

@@ -23,8 +23,8 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from monitor.config.postmortem import PostmortemSettings  # noqa: E402
 from postmortem import examples  # noqa: E402
-from postmortem.config import PostmortemSettings  # noqa: E402
 from postmortem.digest import compute_digest  # noqa: E402
 from postmortem.render import render  # noqa: E402
 from postmortem.report import assemble  # noqa: E402

@@ -41,7 +41,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from monitor.promql.labels import labels_from
 from monitor.rules.loader import load_rules
 from monitor.rules.manager import RuleManager
-from monitor.scheduler import RuleOutput, settle_heap
+from monitor.scheduler import settle_heap
+from monitor.signals.rule_output import RuleOutput
 from monitor.signals.store import SeriesStore, StoreLimits
 
 SERVICES, INSTANCES = 1_000, 10

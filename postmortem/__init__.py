@@ -9,9 +9,14 @@
     render.py     sandboxed Jinja2 -> Markdown / HTML, WeasyPrint -> PDF
     digest.py     leadership digest for a week / month / quarter, with trends
     metrics.py    candor_action_items_overdue collector
-    api.py, cli.py  HTTP routes and ``candor postmortem …`` / ``candor digest``
+    schedule.py   the scheduled digest, sent through the outbox
+    signal.py     the triggering signal of an incident, for its chart
+    api.py        HTTP routes
     examples.py   the demo story; regenerates docs/examples/
 
-Dependencies point one way: this package imports ``monitor``; ``monitor`` only
-mounts ``api.router`` and the CLI commands.
+Dependencies point one way: this package imports ``monitor``; only monitor's composition
+layer imports it back (``monitor.wiring`` runs its jobs and registers its metrics,
+``monitor.api.app`` mounts ``api.router``, ``monitor.cli.postmortem`` holds
+``candor postmortem …`` / ``candor digest``). Its config section is
+``monitor.config.postmortem``.
 """

@@ -1,25 +1,26 @@
 """Postmortem routes: thin handlers over ``postmortem.service``, ``report`` and ``digest``.
 
-Mount with ``app.include_router(postmortem.api.router)``. The triggering signal
-for charts is found in the live series store by ``postmortem.signal.from_runtime``
-(the firing rule's expression, else ``ALERTS``); tests and embedders may set
-``app.state.postmortem_signal`` instead: a function
-``(session, incident) -> (name, [(datetime, value), ...]) | None``.
+Mount with ``app.include_router(postmortem.api.router)``. The composition root provides
+``chart_source`` (a new ``postmortem.signal.SignalSource`` per report: the live series
+store or Prometheus, and the rules the service evaluates; the chart shows the firing
+rule's expression, else ``ALERTS``) and ``promql_source`` (PromQL for the digest's SLO
+budgets). Embedders provide their own to chart from elsewhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
-from monitor.api.deps import Responder, RuntimeDep, Viewer
+from monitor.api.deps import Provided, Responder, RuntimeDep, Viewer
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
-from monitor.promsource import signal_source
-from postmortem import config, report, service, signal
+from monitor.promsource import Queryable
+from postmortem import report, service
 from postmortem.digest import load_digest
 from postmortem.lint import lint
 from postmortem.models import (
@@ -35,11 +36,18 @@ from postmortem.models import (
     ReviewRequest,
 )
 from postmortem.render import render
+from postmortem.signal import SignalSource
+from postmortem.timeline import build_timeline
 
 router = APIRouter(prefix="/api/v1", tags=["postmortems"])
 Key = Annotated[str, "incident key, e.g. INC-42"]
 MEDIA = {"md": "text/markdown; charset=utf-8", "html": "text/html; charset=utf-8",
          "pdf": "application/pdf", "json": "application/json"}
+
+chart_source = Provided[Callable[[], SignalSource]]("chart_source")
+promql_source = Provided[Callable[[], Queryable]]("promql_source")
+ChartSource = Annotated[Callable[[], SignalSource], Depends(chart_source)]
+PromQLSource = Annotated[Callable[[], Queryable], Depends(promql_source)]
 
 
 class VersionPublic(BaseModel):
@@ -133,23 +141,18 @@ def history(runtime: RuntimeDep, _: Viewer, key: Key) -> list[HistoryPublic]:
 
 @router.get("/incidents/{key}/postmortem/render", response_model=None)
 def render_postmortem(
-    request: Request, runtime: RuntimeDep, _: Viewer, key: Key,
+    runtime: RuntimeDep, sources: ChartSource, _: Viewer, key: Key,
     format: Literal["md", "html", "pdf"] = "html",
     lang: Literal["en", "pt-BR"] | None = None,
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    section = config.of(runtime.settings)
-    hook = getattr(request.app.state, "postmortem_signal", None)
-    source = None if hook else signal.from_runtime(runtime)
+    section = runtime.settings.postmortem
+    source = sources()
     try:
         with runtime.unit() as s:
-            found = hook(s, incidents.get_by_key_or_raise(s, key)) if hook else None
-            name, points = found if found else ("", None)
-            doc = report.load(s, key, now=runtime.clock.now(), signal=points, signal_name=name,
-                              version=version, source=source)
+            doc = report.load(s, key, now=runtime.clock.now(), version=version, source=source)
     finally:
-        if source is not None:
-            source.close()
+        source.close()
     output = render(doc, format, lang or section.default_lang, templates_dir=section.templates_dir,
                     pdf_timeline_limit=section.pdf_timeline_limit)
     body = output if isinstance(output, bytes) else output.encode()
@@ -159,8 +162,6 @@ def render_postmortem(
 
 @router.get("/incidents/{key}/timeline", response_model=list[EntryPublic])
 def timeline(runtime: RuntimeDep, _: Viewer, key: Key) -> list[EntryPublic]:
-    from postmortem.timeline import build_timeline
-
     with runtime.unit() as s:
         incident = incidents.get_by_key_or_raise(s, key)
         entries = build_timeline(incidents.events(s, incident),
@@ -205,15 +206,15 @@ def update_item(runtime: RuntimeDep, _: Responder, key: Key, item_id: int,
 @router.get("/reports/digest", response_model=None, deprecated=True,
             summary="Leadership digest (old path: use GET /api/v1/digest)")
 def digest(
-    runtime: RuntimeDep, _: Viewer,
+    runtime: RuntimeDep, signals: PromQLSource, _: Viewer,
     period: Literal["week", "month", "quarter"] = "week",
     format: Literal["json", "md", "html", "pdf"] = "json",
     lang: Literal["en", "pt-BR"] | None = None,
 ) -> Response | dict[str, Any]:
-    section = config.of(runtime.settings)
+    section = runtime.settings.postmortem
     with runtime.unit() as s:
         result = load_digest(s, period, runtime.clock.now(), settings=runtime.settings,
-                             signals=signal_source(runtime) if runtime.settings.slo else None)
+                             signals=signals() if runtime.settings.slo else None)
     if format == "json":
         return result.as_dict()
     output = render(result, format, lang or section.default_lang, template="digest",

@@ -24,10 +24,12 @@ from typing import Any
 from sqlmodel import Session
 
 from monitor.clock import utc
+from monitor.config import Settings
 from monitor.errors import CandorError, Unprocessable
 from monitor.event_types import EventType
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import SEVERITIES
+from monitor.promsource import Queryable
 from postmortem import service
 from postmortem.timeline import EventLike, key_figures
 
@@ -260,12 +262,13 @@ def trend_charts(days: list[dict[str, Any]], weeks: list[dict[str, Any]]) -> dic
 SLO_REMAINING = "slo:error_budget_remaining:ratio"
 
 
-def slo_status(settings: Any, signals: Any, at: datetime) -> list[dict[str, Any]] | None:
+def slo_status(settings: Settings, signals: Queryable | None,
+               at: datetime) -> list[dict[str, Any]] | None:
     """Each configured SLO's remaining error budget at ``at`` (``None``: no SLOs configured).
 
     ``signals`` answers PromQL (a ``monitor.promsource.Queryable``); when it is missing or
     fails, every SLO says "no data" rather than the digest failing."""
-    configured = list(getattr(settings, "slo", None) or [])
+    configured = list(settings.slo)
     if not configured:
         return None
     found: dict[tuple[str, str], float] = {}
@@ -280,8 +283,8 @@ def slo_status(settings: Any, signals: Any, at: datetime) -> list[dict[str, Any]
              "remaining": found.get((slo.name, slo.service))} for slo in configured]
 
 
-def load_digest(session: Session, period: str, now: datetime, *, settings: Any = None,
-                signals: Any = None) -> Digest:
+def load_digest(session: Session, period: str, now: datetime, *, settings: Settings | None = None,
+                signals: Queryable | None = None) -> Digest:
     """Read the two windows' incidents, their events and all action items, then compute.
 
     With ``settings``: teams from ``postmortem.owner_teams``, and each ``[[slo]]``'s

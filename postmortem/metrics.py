@@ -2,8 +2,8 @@
 
 ``candor_action_items_overdue{priority,team}``: open or in-progress items past
 their due date (alert on it: ``candor_action_items_overdue{priority="P1"} > 0``).
-``candor_action_items{status}``: every item by status. Register once per
-runtime with ``register(runtime.registry, runtime.engine, runtime.clock)``.
+``candor_action_items{status}``: every item by status. ``monitor.wiring`` registers
+it once: ``register(registry, engine, clock)``.
 """
 
 from __future__ import annotations

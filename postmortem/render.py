@@ -31,9 +31,9 @@ from jinja2 import (
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
+from monitor.config.postmortem import LANGS
 from monitor.errors import Unprocessable
 from postmortem import i18n
-from postmortem.config import LANGS
 from postmortem.report import Report, for_print
 
 Format = Literal["md", "html", "pdf"]

@@ -1,8 +1,9 @@
 """The scheduled digest: at each ``[postmortem] digest_schedule`` time, send it to receivers.
 
-``digest_job(runtime)`` is the scheduler's ``Job`` (``None`` when there is no schedule
-or no receiver); it checks every minute whether a cron time has passed (within
-``GRACE``, so a restart near 08:00 still sends) and, for each receiver in
+``monitor.wiring`` runs ``send_due`` as the scheduler's ``postmortem-digest`` job when
+``scheduled(settings)`` (a schedule and at least one receiver); it checks every minute
+whether a cron time has passed (within ``GRACE``, so a restart near 08:00 still sends)
+and, for each receiver in
 ``digest_receivers``, enqueues one outbox message keyed
 ``<receiver>:digest:<fire time>``: running twice, or on two instances, stores one.
 The digest covers the ``digest_period`` ending at the fire time; Markdown and HTML.
@@ -13,18 +14,22 @@ payload); webhook receivers get JSON ``{"type": "digest.published", ...}``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from monitor import db
+from monitor.config import Settings
+from monitor.config.notify import ReceiverConfig
+from monitor.config.postmortem import cron_trigger
 from monitor.errors import ConfigError
 from monitor.event_types import DirectMessage
-from monitor.notify import config as notify_config
 from monitor.notify.models import OutboxMessage
 from monitor.notify.service import enqueue_direct
-from monitor.promsource import signal_source
-from postmortem import config
+from monitor.promsource import Queryable
 from postmortem.digest import Digest, load_digest
 from postmortem.render import render
 
@@ -32,10 +37,10 @@ EVENT = DirectMessage.DIGEST_PUBLISHED
 GRACE = timedelta(hours=6)
 
 
-def receivers(settings: Any) -> list[Any]:
+def receivers(settings: Settings) -> list[ReceiverConfig]:
     """The ``[[notify.receivers]]`` named by ``digest_receivers``; ``ConfigError`` names the key."""
-    section = config.of(settings)
-    known = {r.name: r for r in notify_config.of(settings).receivers}
+    section = settings.postmortem
+    known = {r.name: r for r in settings.notify.receivers}
     missing = [n for n in section.digest_receivers if n not in known]
     if missing:
         raise ConfigError(f"postmortem.digest_receivers: no [[notify.receivers]] named "
@@ -52,9 +57,14 @@ def receivers(settings: Any) -> list[Any]:
     return [known[n] for n in section.digest_receivers]
 
 
+def scheduled(settings: Settings) -> bool:
+    """Is a digest to be sent: a schedule and receivers? ``ConfigError`` names a bad receiver."""
+    return bool(settings.postmortem.digest_schedule.strip() and receivers(settings))
+
+
 def last_fire(expression: str, now: datetime, grace: timedelta = GRACE) -> datetime | None:
     """The latest time the cron ``expression`` fired in ``(now - grace, now]``, if any."""
-    trigger = config.cron_trigger(expression)
+    trigger = cron_trigger(expression)
     found = None
     at = trigger.get_next_fire_time(None, now - grace + timedelta(seconds=1))
     while at is not None and at <= now:
@@ -63,7 +73,7 @@ def last_fire(expression: str, now: datetime, grace: timedelta = GRACE) -> datet
     return found
 
 
-def payload(receiver: Any, digest: Digest, *, markdown: str, html: str, subject: str) -> dict[str, Any]:
+def payload(receiver: ReceiverConfig, digest: Digest, *, markdown: str, html: str, subject: str) -> dict[str, Any]:
     if receiver.kind == "smtp":
         return {"sender": receiver.sender, "to": list(receiver.to), "subject": subject,
                 "text": markdown, "html": html}
@@ -72,25 +82,28 @@ def payload(receiver: Any, digest: Digest, *, markdown: str, html: str, subject:
             "markdown": markdown, "html": html, "digest": digest.as_dict()}
 
 
-def send_due(runtime: Any) -> list[str]:
-    """Enqueue the digest if a scheduled time has come and it is not queued yet; the new keys."""
-    section = config.of(runtime.settings)
-    targets = receivers(runtime.settings)
+def send_due(engine: Engine, settings: Settings, *, now: datetime,
+             signals: Callable[[], Queryable]) -> list[str]:
+    """Enqueue the digest if a scheduled time has come and it is not queued yet; the new keys.
+
+    ``signals`` gives the PromQL source for the SLOs' remaining budgets (asked only when
+    ``[[slo]]`` is configured and a digest is due)."""
+    section = settings.postmortem
+    targets = receivers(settings)
     if not section.digest_schedule.strip() or not targets:
         return []
-    fired = last_fire(section.digest_schedule, runtime.clock.now())
+    fired = last_fire(section.digest_schedule, now)
     if fired is None:
         return []
     stamp = fired.strftime("%Y-%m-%dT%H:%MZ")
     keys = {r.name: f"{r.name}:digest:{stamp}" for r in targets}
-    with runtime.unit() as session:
+    with db.session(engine) as session:
         queued = set(session.exec(select(OutboxMessage.idempotency_key)
                                   .where(col(OutboxMessage.idempotency_key).in_(keys.values()))))
         if queued == set(keys.values()):
             return []
-        signals = signal_source(runtime) if runtime.settings.slo else None
-        digest = load_digest(session, section.digest_period, fired, settings=runtime.settings,
-                             signals=signals)
+        digest = load_digest(session, section.digest_period, fired, settings=settings,
+                             signals=signals() if settings.slo else None)
         lang = section.default_lang
         markdown = str(render(digest, "md", lang, template="digest", templates_dir=section.templates_dir))
         html = str(render(digest, "html", lang, template="digest", templates_dir=section.templates_dir))
@@ -99,19 +112,7 @@ def send_due(runtime: Any) -> list[str]:
         for receiver in targets:
             row = enqueue_direct(session, receiver, key=keys[receiver.name], event_type=EVENT,
                                  payload=payload(receiver, digest, markdown=markdown, html=html,
-                                                 subject=subject), now=runtime.clock.now())
+                                                 subject=subject), now=now)
             if row is not None:
                 created.append(row.idempotency_key)
         return created
-
-
-def digest_job(runtime: Any) -> Any:
-    """The scheduler ``Job`` (every 60 s), or ``None`` when nothing is to be sent.
-
-    Raises ``ConfigError`` at start-up when ``digest_receivers`` names an unknown receiver."""
-    from monitor.scheduler import Job
-
-    section = config.of(runtime.settings)
-    if not section.digest_schedule.strip() or not receivers(runtime.settings):
-        return None
-    return Job("postmortem-digest", 60.0, send_due)

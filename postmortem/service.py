@@ -18,12 +18,12 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from monitor.clock import Clock
+from monitor.config import Settings
 from monitor.errors import Conflict, FieldProblem, NotFound, Unprocessable
 from monitor.event_types import EventType, PostmortemEventType
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import State
 from monitor.incidents.models import Incident, IncidentEvent
-from postmortem import config
 from postmortem.lint import blocking, lint
 from postmortem.models import (
     ActionItem,
@@ -144,13 +144,14 @@ def create(session: Session, incident: Incident, *, actor: str, clock: Clock) ->
     return _create(session, incident, actor=actor, clock=clock)
 
 
-def draft_for_incident(session: Session, incident: Incident, clock: Clock, settings: Any) -> Postmortem | None:
+def draft_for_incident(session: Session, incident: Incident, clock: Clock,
+                       settings: Settings) -> Postmortem | None:
     """Draft when a resolved incident's severity needs one; ``None`` when nothing was drafted.
 
     Safe to call more than once (an existing postmortem is left alone). Hook it
     right after an incident moves to ``resolved``, or run ``draft_due`` on a schedule.
     """
-    section = config.of(settings)
+    section = settings.postmortem
     if incident.state != State.RESOLVED or incident.severity not in section.auto_draft_severities:
         return None
     if get(session, incident) is not None:
@@ -158,9 +159,9 @@ def draft_for_incident(session: Session, incident: Incident, clock: Clock, setti
     return _create(session, incident, actor=SYSTEM, clock=clock)
 
 
-def draft_due(session: Session, *, clock: Clock, settings: Any, limit: int = 500) -> list[str]:
+def draft_due(session: Session, *, clock: Clock, settings: Settings, limit: int = 500) -> list[str]:
     """Sweep: draft every resolved incident that needs one and has none; returns their keys."""
-    section = config.of(settings)
+    section = settings.postmortem
     rows, _ = incidents.list_incidents(session, states=[State.RESOLVED],
                                        severities=list(section.auto_draft_severities), limit=limit)
     return [i.key for i in rows if draft_for_incident(session, i, clock, settings) is not None]
@@ -200,7 +201,7 @@ def edit(session: Session, pm: Postmortem, patch: ContentPatch, *, actor: str, c
 
 
 def review(session: Session, pm: Postmortem, action: str, *, actor: str, clock: Clock,
-           settings: Any, comment: str = "") -> Postmortem:
+           settings: Settings, comment: str = "") -> Postmortem:
     source = Status(pm.status)
     target = REVIEW.get((source, action))
     if target is None:
@@ -218,7 +219,7 @@ def review(session: Session, pm: Postmortem, action: str, *, actor: str, clock: 
     if action == "approve" and actor in approvals(session, pm):
         raise Conflict(f"{actor} has already approved this postmortem; another reviewer must approve")
     _event(session, pm, REVIEW_EVENTS[action], actor=actor, clock=clock, comment=comment)
-    if action == "approve" and len(approvals(session, pm)) >= config.of(settings).required_approvals:
+    if action == "approve" and len(approvals(session, pm)) >= settings.postmortem.required_approvals:
         target = Status.REVIEWED
         _event(session, pm, PostmortemEventType.REVIEWED, actor=SYSTEM, clock=clock)
     if action == "publish":

@@ -14,11 +14,11 @@ as a line), not only the points above it. Without such a rule (or data for it)
 the ``ALERTS{alertname="…"}`` series is charted; without that either, ``None``:
 the report says "no signal data".
 
-``from_runtime(runtime)`` is the server's source (the live store or, in prometheus
-mode, Prometheus; the rules the scheduler loaded). ``from_settings(settings)`` is
-the CLI's: in embedded mode it reads the store's segment files read-only into
-memory, without the compaction and torn-tail repair the server does on open, so
-it is safe next to a running server.
+``live_source(settings, store, manager)`` is the server's source (the live store or,
+in prometheus mode, Prometheus; the rules the service evaluates): ``monitor.wiring``
+provides it to the API. ``from_settings(settings)`` is the CLI's: in embedded mode
+it reads the store's segment files read-only into memory, without the compaction and
+torn-tail repair the server does on open, so it is safe next to a running server.
 """
 
 from __future__ import annotations
@@ -33,15 +33,20 @@ from typing import Any
 
 from sqlmodel import Session
 
+from monitor.alerting.service import alerts_of
 from monitor.clock import utc
+from monitor.config import Settings
 from monitor.errors import CandorError
 from monitor.event_types import EventType
 from monitor.incidents import service as incidents
 from monitor.promql import MemoryStorage, PromQLError, ast
 from monitor.promql.parser import COMPARISON_OPS, parse_expr
 from monitor.promql.storage import Storage
-from monitor.promsource import EmbeddedSource, Queryable, RangeSeries
+from monitor.promsource import EmbeddedSource, PrometheusClient, Queryable, RangeSeries, signal_source
+from monitor.rules.manager import RuleManager, load_groups
+from monitor.rules.models import RuleGroup
 from monitor.signals.store import read_snapshot
+from monitor.slo.rules import slo_groups
 from postmortem.timeline import key_figures
 
 log = logging.getLogger("candor.postmortem.signal")
@@ -108,8 +113,6 @@ def points(series: RangeSeries) -> list[tuple[datetime, float]]:
 
 
 def _alert(session: Session, incident: Any) -> tuple[str, dict[str, str]]:
-    from monitor.alerting.service import alerts_of
-
     for record in alerts_of(session, incident):
         name = record.name or record.labels.get("alertname", "")
         if name:
@@ -184,13 +187,10 @@ def _escape(value: str) -> str:
 # ---- building a source -------------------------------------------------------------------
 
 
-def rule_groups(settings: Any, manager: Any = None) -> list[Any]:
-    """The scheduler's loaded groups when it runs; else the configured files (errors: none)."""
+def rule_groups(settings: Settings, manager: RuleManager | None = None) -> list[RuleGroup]:
+    """The rule manager's groups when there is one; else the configured files (errors: none)."""
     if manager is not None:
         return [s.group for s in manager.groups]
-    from monitor.rules.manager import load_groups
-    from monitor.slo.rules import slo_groups
-
     try:
         return load_groups(settings.engine.rule_files) + slo_groups(settings)
     except Exception as exc:  # a broken rule file must not break a report; `candor rules check` says why
@@ -198,32 +198,25 @@ def rule_groups(settings: Any, manager: Any = None) -> list[Any]:
         return []
 
 
-def from_runtime(runtime: Any) -> SignalSource:
-    """The server's source: ``monitor.promsource.signal_source`` (the live store, or Prometheus
-    in prometheus mode) and the rules the scheduler evaluates. ``close()`` it when done."""
-    from monitor.promsource import signal_source
-
-    groups = rule_groups(runtime.settings, getattr(runtime, "rules", None))
-    return SignalSource(signal_source(runtime), groups)
+def live_source(settings: Settings, store: Storage, manager: RuleManager | None) -> SignalSource:
+    """The server's source: ``monitor.promsource.signal_source`` (the live ``store``, or
+    Prometheus in prometheus mode) and the rules ``manager`` evaluates. ``close()`` it when done."""
+    return SignalSource(signal_source(settings.engine, store), rule_groups(settings, manager))
 
 
-def queryable(settings: Any) -> Queryable:
+def queryable(settings: Settings) -> Queryable:
     """The CLI's PromQL: Prometheus in prometheus mode, else a read-only copy of the store."""
-    from monitor.config import parse_duration
-
     if settings.engine.mode == "prometheus":
-        from monitor.promsource import PrometheusClient
-
         return PrometheusClient(settings.engine.prometheus_url)
-    return EmbeddedSource(stored(settings), lookback=parse_duration(settings.engine.lookback))
+    return EmbeddedSource(stored(settings), lookback=settings.engine.lookback.total_seconds())
 
 
-def stored(settings: Any) -> Storage:
+def stored(settings: Settings) -> Storage:
     """A read-only copy of the persisted series store (empty when the store is not persisted)."""
     directory = Path(settings.storage.data_dir) / "series"
     return read_snapshot(directory) if settings.signals.persist else MemoryStorage()
 
 
-def from_settings(settings: Any) -> SignalSource:
+def from_settings(settings: Settings) -> SignalSource:
     """The CLI's source: ``queryable(settings)`` and the configured rule files."""
     return SignalSource(queryable(settings), rule_groups(settings))

@@ -1,12 +1,15 @@
-"""Shared fixtures: settings, a fixed clock, a migrated runtime, an HTTP client, tokens,
-and a real PostgreSQL server started by the tests themselves.
+"""Shared fixtures: settings, a fixed clock, a migrated runtime, the assembled service, an
+HTTP client, tokens, and a real PostgreSQL server started by the tests themselves.
 
     def test_something(client, responder):
         response = client.post("/api/v1/incidents", json={"title": "Redirects fail"},
                                headers=responder)
 
-``make_settings(**sections)`` and ``make_runtime(settings)`` build variants
-(e.g. ``make_settings(incidents={"on_alerts_resolved": "resolve"})``).
+``runtime`` is what ``monitor.wiring.build_runtime`` gives (the event hooks installed),
+with the test clock and a fresh registry; ``candor`` is ``monitor.wiring.assemble`` of it
+(signal hub, metrics, rule manager, courier) and ``client`` serves ``create_app(candor)``.
+``make_settings(**sections)``, ``make_runtime(settings)`` and ``make_candor(settings)``
+build variants (e.g. ``make_settings(incidents={"on_alerts_resolved": "resolve"})``).
 ``store_url`` runs a test once on SQLite and once on PostgreSQL.
 """
 
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 from pytest_postgresql.janitor import DatabaseJanitor
 from sqlalchemy.engine import Engine
 
@@ -35,6 +39,7 @@ from monitor.auth import service as auth
 from monitor.auth.models import Role
 from monitor.clock import FixedClock
 from monitor.config import Settings
+from monitor.wiring import Candor, assemble, build_runtime
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2 (a UserWarning, so pyproject's DeprecationWarning filter
@@ -89,17 +94,18 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def make_runtime(clock: FixedClock) -> Iterator[Callable[[Settings], Runtime]]:
-    """Build a migrated runtime over ``settings`` with the test clock; engines are disposed."""
+    """Build a migrated runtime over ``settings`` with the test clock and a fresh registry;
+    engines are disposed."""
     built: list[Runtime] = []
 
     def make(settings: Settings) -> Runtime:
-        runtime = Runtime.build(settings, clock=clock)
+        runtime = build_runtime(settings, clock=clock, registry=CollectorRegistry())
         built.append(runtime)
         return runtime
 
     yield make
     for runtime in built:
-        runtime.engine.dispose()
+        runtime.close()
 
 
 @pytest.fixture
@@ -108,8 +114,31 @@ def runtime(settings: Settings, make_runtime: Callable[[Settings], Runtime]) -> 
 
 
 @pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime), raise_server_exceptions=False) as test_client:
+def make_candor(make_runtime: Callable[[Settings], Runtime]) -> Iterator[Callable[[Settings], Candor]]:
+    """``assemble`` a Candor over a new runtime for ``settings``; its series store is closed."""
+    built: list[Candor] = []
+
+    def make(settings: Settings) -> Candor:
+        candor = assemble(make_runtime(settings))
+        built.append(candor)
+        return candor
+
+    yield make
+    for candor in built:
+        candor.signals.close()
+
+
+@pytest.fixture
+def candor(runtime: Runtime) -> Iterator[Candor]:
+    """The assembled service over ``runtime`` (the same runtime other fixtures see)."""
+    assembled = assemble(runtime)
+    yield assembled
+    assembled.signals.close()
+
+
+@pytest.fixture
+def client(candor: Candor) -> Iterator[TestClient]:
+    with TestClient(create_app(candor), raise_server_exceptions=False) as test_client:
         yield test_client
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from monitor.alerting import service
 from monitor.alerting.identity import Alert, AlertStatus
 from monitor.alerting.matchers import Matcher, MatchOp
+from monitor.alerting.metrics import AlertMetrics
 from monitor.alerting.models import (
     AlertmanagerWebhook,
     IntakeResult,
@@ -16,25 +17,28 @@ from monitor.alerting.models import (
     SilenceCreate,
     SilencePublic,
 )
-from monitor.api.deps import Responder, RuntimeDep, Viewer, receiver
+from monitor.api.deps import Provided, Responder, RuntimeDep, Viewer, receiver
 from monitor.api.runtime import Runtime
 from monitor.auth.service import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
+alert_metrics = Provided[AlertMetrics]("alert_metrics")
+Metrics = Annotated[AlertMetrics, Depends(alert_metrics)]
 
 
-def _intake(runtime: Runtime, alerts: list[Alert], source: str) -> IntakeResult:
+def _intake(runtime: Runtime, metrics: AlertMetrics, alerts: list[Alert], source: str) -> IntakeResult:
     with runtime.unit() as s:
         result = service.receive(s, alerts, settings=runtime.settings, clock=runtime.clock, source=source)
         keys = sorted({i.key for i in result.touched_incidents()})
     for outcome, count in result.outcomes.items():
-        runtime.metrics.alerts_received.labels(source, outcome).inc(count)
+        metrics.received.labels(source, outcome).inc(count)
     return IntakeResult(received=len(alerts), outcomes=dict(result.outcomes), incidents=keys)
 
 
 @router.post("/alertmanager", response_model=IntakeResult, summary="Alertmanager webhook (version 4)")
 def alertmanager_webhook(
     runtime: RuntimeDep,
+    metrics: Metrics,
     _: Annotated[Principal, Depends(receiver("alertmanager"))],
     body: AlertmanagerWebhook,
 ) -> IntakeResult:
@@ -43,12 +47,13 @@ def alertmanager_webhook(
               generator_url=a.generatorURL, status=AlertStatus(a.status))
         for a in body.alerts
     ]
-    return _intake(runtime, alerts, "alertmanager")
+    return _intake(runtime, metrics, alerts, "alertmanager")
 
 
 @router.post("/alerts", response_model=IntakeResult, summary="Alerts as Prometheus sends them")
 def prometheus_alerts(
     runtime: RuntimeDep,
+    metrics: Metrics,
     _: Annotated[Principal, Depends(receiver("prometheus"))],
     body: list[PrometheusAlert],
 ) -> IntakeResult:
@@ -59,7 +64,7 @@ def prometheus_alerts(
               status=AlertStatus.RESOLVED if a.endsAt and a.endsAt <= now else AlertStatus.FIRING)
         for a in body
     ]
-    return _intake(runtime, alerts, "prometheus")
+    return _intake(runtime, metrics, alerts, "prometheus")
 
 
 def _public(silence, now) -> SilencePublic:  # type: ignore[no-untyped-def]

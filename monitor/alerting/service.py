@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -22,7 +22,8 @@ from monitor.alerting.identity import Alert, AlertStatus, group_key
 from monitor.alerting.matchers import Matcher, MatchOp, matches_all
 from monitor.alerting.models import AlertRecord, Silence
 from monitor.clock import Clock, utc
-from monitor.config import Settings, parse_duration
+from monitor.config import Settings
+from monitor.durations import parse_duration
 from monitor.errors import Conflict, FieldProblem, LimitExceeded, NotFound, Unprocessable
 from monitor.event_types import EventType
 from monitor.incidents import service as incidents
@@ -169,7 +170,7 @@ class Router:
         latest = self.session.exec(query).first()
         if latest and State(latest.state) in OPEN:
             return latest, "grouped"
-        window = timedelta(seconds=parse_duration(self.settings.incidents.reopen_window))
+        window = self.settings.incidents.reopen_window
         if (
             latest
             and latest.state == State.RESOLVED
@@ -285,7 +286,7 @@ def create_silence(
                             [FieldProblem("$.ends_at", "missing (or give $.duration)")])
     if duration is not None:
         try:
-            end = start + timedelta(seconds=parse_duration(duration))
+            end = start + parse_duration(duration)
         except ValueError as exc:
             raise Unprocessable("invalid duration", [FieldProblem("$.duration", str(exc))]) from None
         except OverflowError:

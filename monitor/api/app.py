@@ -1,42 +1,48 @@
-"""Build the FastAPI application. All routers are mounted here, and only here."""
+"""Build the FastAPI application of an assembled Candor (``monitor.wiring``).
+
+All routers are mounted here, and only here; the parts handlers need beyond the
+runtime (the signal hub, the rule manager, metrics, signal sources) are provided here
+too, each to the ``Provided`` dependency its room declares. Part of the composition
+layer, with ``monitor.wiring`` and ``monitor.cli``.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from monitor.alerting.api import router as alerting
+from monitor.alerting import api as alerting
 from monitor.api import problems
-from monitor.api.runtime import Runtime
+from monitor.api.deps import get_runtime
 from monitor.auth.api import router as tokens
 from monitor.comms.api import public_router as status_page
 from monitor.comms.api import router as notices
-from monitor.comms.metrics import install as install_cadence_metrics
 from monitor.comms.subscribers.api import public_router as subscribe
 from monitor.comms.subscribers.api import router as subscribers
-from monitor.comms.user_reports.api import router as user_reports
+from monitor.comms.user_reports import api as user_reports
 from monitor.incidents.api import router as incidents
 from monitor.notify.api import router as outbox
-from monitor.notify.metrics import NotifyMetrics
 from monitor.ops.api import router as ops
-from monitor.promapi.api import router as prometheus_api
-from monitor.signals.api import otlp_router as otlp
-from monitor.signals.api import router as signals
-from postmortem.api import router as postmortems
-from postmortem.metrics import register as register_action_item_metrics
+from monitor.promapi import api as prometheus_api
+from monitor.signals import api as signals
+from monitor.wiring import Candor
+from postmortem import api as postmortems
 
-ROUTERS = [ops, incidents, alerting, tokens, signals, otlp, notices, status_page, outbox, postmortems,
-           prometheus_api, subscribe, subscribers, user_reports]
+ROUTERS = [ops, incidents, alerting.router, tokens, signals.router, signals.otlp_router, notices,
+           status_page, outbox, postmortems.router, prometheus_api.router, subscribe, subscribers,
+           user_reports.router]
 
 
 class RouteTimer:
     """Observe request duration by route template (never by raw path: bounded cardinality)."""
 
-    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+    def __init__(self, app: ASGIApp, observe: Callable[[str, str, int], Callable[[float], None]]
+                 ) -> None:
         self.app = app
-        self.runtime = runtime
+        self.observe = observe
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,22 +61,27 @@ class RouteTimer:
             await self.app(scope, receive, capture)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.runtime.metrics.timer(scope["method"], route, status)(time.perf_counter() - start)
+            self.observe(scope["method"], route, status)(time.perf_counter() - start)
 
 
-def create_app(runtime: Runtime) -> FastAPI:
+def create_app(candor: Candor) -> FastAPI:
+    runtime = candor.runtime
     app = FastAPI(
         title="Candor",
         version="0.1.0",
         description="Find errors fast, tell users openly, verify fixes, learn afterwards.",
     )
-    app.state.runtime = runtime
-    NotifyMetrics.of(runtime)
-    register_action_item_metrics(runtime.registry, runtime.engine, runtime.clock)
-    install_cadence_metrics(runtime)
+    get_runtime.provide(app, runtime)
+    signals.signal_hub.provide(app, candor.signals)
+    prometheus_api.series_store.provide(app, candor.signals.store)
+    prometheus_api.rule_manager.provide(app, candor.rules)
+    alerting.alert_metrics.provide(app, candor.metrics.alerts)
+    user_reports.report_metrics.provide(app, candor.metrics.reports)
+    postmortems.chart_source.provide(app, candor.chart_source)
+    postmortems.promql_source.provide(app, candor.signal_source)
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(RouteTimer, runtime=runtime)
+    app.add_middleware(RouteTimer, observe=candor.metrics.service.timer)
     app.add_middleware(problems.BodyLimit, limit=runtime.settings.server.max_body_bytes)
     return app

@@ -1,15 +1,23 @@
-"""Dependencies that keep handlers short: the runtime, the caller, their role.
+"""Dependencies that keep handlers short: the runtime, the caller, their role, provided parts.
 
 ``Viewer``, ``Responder`` and ``Admin`` are declared on a route and both
 authenticate and authorize; handlers never check permissions themselves.
+
+A handler that needs a part of the running service (the signal hub, the rule manager)
+declares a ``Provided`` dependency in its own module; the composition root
+(``monitor.api.app.create_app``) provides the value, so no room imports the wiring::
+
+    signal_hub = Provided[SignalHub]("signal_hub")       # monitor/signals/api.py
+    HubDep = Annotated[SignalHub, Depends(signal_hub)]
+    signal_hub.provide(app, candor.signals)              # monitor/api/app.py
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from monitor.api.runtime import Runtime
 from monitor.auth import service as auth
@@ -18,11 +26,28 @@ from monitor.auth.service import Principal
 from monitor.config.schema import Receiver
 from monitor.errors import Unauthorized
 
-
-def get_runtime(request: Request) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+T = TypeVar("T")
 
 
+class Provided(Generic[T]):
+    """A part of the running service that the composition root hands to handlers."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def provide(self, app: FastAPI, value: T) -> None:
+        setattr(app.state, self.name, value)
+
+    def __call__(self, request: Request) -> T:
+        try:
+            value: T = getattr(request.app.state, self.name)
+        except AttributeError:
+            raise LookupError(f"{self.name} was not provided; build the app with "
+                              "monitor.api.app.create_app") from None
+        return value
+
+
+get_runtime = Provided[Runtime]("runtime")
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 

@@ -10,6 +10,7 @@ import typer
 from monitor.api.runtime import Runtime
 from monitor.cli.output import reported
 from monitor.config import Settings, load
+from monitor.wiring import build_runtime
 
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="config file (default: ./config.toml if present)")
@@ -27,4 +28,4 @@ def settings_from(path: Path | None) -> Settings:
 def runtime_from(path: Path | None, *, migrate: bool = True) -> Runtime:
     settings = settings_from(path)
     with reported():
-        return Runtime.build(settings, migrate=migrate)
+        return build_runtime(settings, migrate=migrate)

@@ -31,7 +31,6 @@ import uvicorn
 from exporters import Exporter
 from monitor import scheduler
 from monitor.api.app import create_app
-from monitor.api.runtime import Runtime
 from monitor.auth import service as auth
 from monitor.auth.models import Role
 from monitor.cli.output import fail, out
@@ -41,6 +40,7 @@ from monitor.demo.app import record
 from monitor.demo.receiver import WebhookReceiver
 from monitor.demo.traffic import Story, tick
 from monitor.event_types import Notification
+from monitor.wiring import Candor, assemble, build_runtime, jobs
 
 RULES = Path(__file__).resolve().parents[1] / "demo" / "rules.yml"
 SERVICE = "redirect"
@@ -54,8 +54,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _serve(runtime: Runtime, host: str, port: int) -> uvicorn.Server:
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host=host, port=port, log_level="warning"))
+def _serve(candor: Candor, host: str, port: int) -> uvicorn.Server:
+    server = uvicorn.Server(uvicorn.Config(create_app(candor), host=host, port=port, log_level="warning"))
     threading.Thread(target=server.run, daemon=True).start()
     deadline = time.monotonic() + 20
     while not server.started:
@@ -150,11 +150,12 @@ def demo(
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     os.environ[SECRET_VAR] = secret
     webhook = WebhookReceiver(secret)
-    runtime = Runtime.build(_settings(directory, base, webhook.url))
+    candor = assemble(build_runtime(_settings(directory, base, webhook.url)))
+    runtime = candor.runtime
     with runtime.unit() as s:
         _, token = auth.create_token(s, name="demo", role=Role.ADMIN, clock=runtime.clock)
-    server = _serve(runtime, host, port)
-    jobs = scheduler.start(runtime)
+    server = _serve(candor, host, port)
+    background = scheduler.start(jobs(candor))
     out.print(f"[bold]Candor demo[/bold] — EVERLINKS on {base}")
     out.print(f"  status page: {base}/status  ({base}/status?lang=en)\n"
               f"  incidents:   {base}/api/v1/incidents\n  API docs:    {base}/docs\n"
@@ -205,10 +206,10 @@ def demo(
         out.print(f"{final['key']}: detected {final['detected_at']}, fix deployed {final['fix_deployed_at']}, "
                   f"verified {final['verified_at']}")
     if once:
-        jobs.shutdown(wait=False)
+        background.shutdown(wait=False)
         server.should_exit = True
         webhook.close()
-        runtime.close()
+        candor.close()
         out.print("demo: " + ("ok — the spike opened an incident; users were told and the mistake corrected; "
                               "the fix was verified and a postmortem drafted" if ok else "FAILED"))
         raise typer.Exit(0 if ok else 1)
@@ -217,7 +218,7 @@ def demo(
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        jobs.shutdown(wait=False)
+        background.shutdown(wait=False)
         server.should_exit = True
         webhook.close()
-        runtime.close()
+        candor.close()

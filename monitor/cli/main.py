@@ -13,16 +13,22 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import uvicorn
 
 from monitor import db, scheduler
+from monitor.api.app import create_app
 from monitor.cli import demo, incidents, silences, tokens
+from monitor.cli import notices as notice_cli
+from monitor.cli import outbox as outbox_cli
+from monitor.cli import postmortem as postmortem_cli
+from monitor.cli import rules as rules_cli
 from monitor.cli.common import ConfigOpt, runtime_from, settings_from
 from monitor.cli.output import fail, out, reported
-from monitor.comms import cli as notice_cli
 from monitor.comms.render import check_templates
-from monitor.notify import cli as outbox_cli
-from monitor.rules import cli as rules_cli
-from postmortem import cli as postmortem_cli
+from monitor.errors import ConfigError
+from monitor.rules.loader import RuleFileError
+from monitor.signals.scrape import start_scraping
+from monitor.wiring import assemble, jobs
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
 @app.command("check-config")
@@ -40,28 +46,23 @@ def serve(
     listen: Annotated[str | None, typer.Option(help="host:port (default: server.listen)")] = None,
 ) -> None:
     """Run the HTTP API, the rule engine, scraping and the background jobs."""
-    import uvicorn
-
-    from monitor.api.app import create_app
-    from monitor.rules.loader import RuleFileError
-    from monitor.signals.scrape import start_scraping
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     runtime = runtime_from(config)
     host, _, port = (listen or runtime.settings.server.listen).rpartition(":")
     if not port.isdigit():
         fail(f"--listen {listen!r}: expected host:port, e.g. 127.0.0.1:8080")
     try:
-        jobs = scheduler.start(runtime)
-    except RuleFileError as exc:
+        candor = assemble(runtime)
+        background = scheduler.start(jobs(candor))
+    except (RuleFileError, ConfigError) as exc:
         fail(str(exc))
-    scraper = start_scraping(runtime)
+    scraper = start_scraping(candor.signals, runtime.settings.scrape)
     try:
-        uvicorn.run(create_app(runtime), host=host, port=int(port), log_level="info")
+        uvicorn.run(create_app(candor), host=host, port=int(port), log_level="info")
     finally:
-        jobs.shutdown(wait=False)
+        background.shutdown(wait=False)
         scraper.stop()
-        runtime.close()
+        candor.close()
 
 
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")

@@ -26,7 +26,6 @@ from sqlmodel import Session
 
 from monitor.api.deps import Responder, RuntimeDep, Viewer
 from monitor.auth.models import Role
-from monitor.comms import config as comms_config
 from monitor.comms import drafts, service, status
 from monitor.comms.i18n import choose_lang
 from monitor.comms.linter import lint_content
@@ -42,6 +41,7 @@ from monitor.comms.models import (
     VersionRequest,
 )
 from monitor.comms.render import page
+from monitor.config import Settings
 from monitor.errors import Conflict, NotFound
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
@@ -50,7 +50,7 @@ router = APIRouter(tags=["notices"])
 public_router = APIRouter(tags=["status page"])
 
 
-def _public(session: Session, notice: Notice, settings: object) -> NoticePublic:
+def _public(session: Session, notice: Notice, settings: Settings) -> NoticePublic:
     row = session.get(Incident, notice.incident_id)
     assert row is not None
     return NoticePublic(
@@ -125,7 +125,7 @@ def publish_version(
 def lint(
     runtime: RuntimeDep, _: Viewer, body: DraftRequest, kind: Kind = Kind.INITIAL
 ) -> list[FindingPublic]:
-    findings = lint_content(body.content, kind, body.lang, comms_config.of(runtime.settings).linter)
+    findings = lint_content(body.content, kind, body.lang, runtime.settings.comms.linter)
     return [FindingPublic(**f.as_dict()) for f in findings]
 
 
@@ -138,7 +138,7 @@ PUBLIC_HEADERS = {"cache-control": "public, max-age=30", "vary": "Accept-Languag
 
 
 def _lang(runtime: RuntimeDep, query: str | None, header: str | None) -> str:
-    return choose_lang(query, header, comms_config.of(runtime.settings).default_lang)
+    return choose_lang(query, header, runtime.settings.comms.default_lang)
 
 
 Split = tuple[list[status.PublicIncident], list[status.PublicIncident]]
@@ -157,7 +157,7 @@ def status_page(
 ) -> HTMLResponse:
     chosen = _lang(runtime, lang, accept)
     active, history = _split(runtime, chosen)
-    comms = comms_config.of(runtime.settings)
+    comms = runtime.settings.comms
     html = page("status.html.j2", lang=chosen, title=comms.status_title,
                 components=status.components(runtime.settings, active), active=active,
                 history=history, signup=bool(comms.subscribers.receiver))
@@ -175,7 +175,7 @@ def incident_page(
     if not rows:
         raise NotFound(f"no public notice for {key!r} in {chosen}; see /status for what is public")
     html = page("incident.html.j2", lang=chosen, incident=rows[0],
-                title=comms_config.of(runtime.settings).status_title)
+                title=runtime.settings.comms.status_title)
     return HTMLResponse(html, headers={**PUBLIC_HEADERS, "content-language": chosen})
 
 
@@ -186,7 +186,7 @@ def feed(runtime: RuntimeDep, lang: LangQuery = None, accept: AcceptLanguage = N
     entries = sorted((v for i in active + history for v in i.versions),
                      key=lambda v: v["published_at"], reverse=True)
     updated = entries[0]["published_at"] if entries else runtime.clock.now().isoformat()
-    xml = page("feed.atom.j2", lang=chosen, title=comms_config.of(runtime.settings).status_title,
+    xml = page("feed.atom.j2", lang=chosen, title=runtime.settings.comms.status_title,
                entries=entries, updated=updated,
                base_url=runtime.settings.server.public_url.rstrip("/"))
     return Response(xml, media_type="application/atom+xml",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from monitor.comms.config import ImpactConfig
+from monitor.config.comms import ImpactConfig
 
 ORDER = ("status_page", "banner", "subscribers", "press")
 

@@ -28,8 +28,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from monitor.comms.config import LinterConfig
 from monitor.comms.models import Content, Kind
+from monitor.config.comms import LinterConfig
 from monitor.textlint import Finding, Rule, finding_at, lint, long_sentences, sentences
 
 _JARGON_REASON = {

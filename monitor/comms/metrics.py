@@ -8,33 +8,27 @@
 Deadlines come from ``[comms.cadence]``: no public notice ``first_notice`` after
 detection, or no new version ``update`` after the last one (or after the
 ``next_update_at`` the notice promised, whichever is earlier). Alert on
-``candor_notices_overdue > 0``. ``install(runtime)`` registers the collector once.
+``candor_notices_overdue > 0``. ``monitor.wiring`` registers ``CadenceCollector`` once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from monitor.clock import utc
-from monitor.comms import config as comms_config
+from monitor.clock import Clock, utc
 from monitor.comms.models import Kind, NoticeVersion
-from monitor.config import parse_duration
+from monitor.config.comms import Cadence
 from monitor.incidents.lifecycle import OPEN, SEVERITIES
 from monitor.incidents.models import Incident
-from monitor.ops.metrics import FromStore
-
-if TYPE_CHECKING:
-    from monitor.api.runtime import Runtime
 
 FIRST_NOTICE_BUCKETS = (60, 120, 300, 600, 900, 1800, 3600, 7200)
 CORRECTION_BUCKETS = (60, 300, 600, 1800, 3600, 7200, 21600, 86400)
-_ATTR = "_candor_comms_metrics"
 
 
 def histogram(name: str, doc: str, values: Sequence[float], buckets: Sequence[float]
@@ -47,25 +41,24 @@ def histogram(name: str, doc: str, values: Sequence[float], buckets: Sequence[fl
 
 
 def overdue(incidents: list[Incident], last_published: dict[int, tuple[datetime, datetime | None]],
-            now: datetime, settings: object) -> dict[tuple[str, str], int]:
-    """``(severity, due) -> count`` of open incidents past a cadence deadline at ``now``."""
-    cadence = comms_config.of(settings).cadence
+            now: datetime, cadence: Mapping[str, Cadence]) -> dict[tuple[str, str], int]:
+    """``(severity, due) -> count`` of open incidents past a cadence deadline at ``now``
+    (``cadence``: ``[comms.cadence]``)."""
     out: dict[tuple[str, str], int] = {}
     for incident in incidents:
-        rule = cadence.get(incident.severity)  # type: ignore[call-overload]
+        rule = cadence.get(incident.severity)
         if rule is None or incident.detected_at is None:
             continue
         last = last_published.get(incident.id or 0)
         if last is None:
-            if rule.first_notice and (now - utc(incident.detected_at)).total_seconds() > (
-                    parse_duration(rule.first_notice)):
+            if rule.first_notice and now - utc(incident.detected_at) > rule.first_notice:
                 key = (incident.severity, "first_notice")
                 out[key] = out.get(key, 0) + 1
             continue
         published_at, promised = last
         deadlines = [promised] if promised else []
         if rule.update:
-            deadlines.append(published_at + timedelta(seconds=parse_duration(rule.update)))
+            deadlines.append(published_at + rule.update)
         if deadlines and now > min(deadlines):
             key = (incident.severity, "update")
             out[key] = out.get(key, 0) + 1
@@ -73,12 +66,14 @@ def overdue(incidents: list[Incident], last_published: dict[int, tuple[datetime,
 
 
 class CadenceCollector(Collector):
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
+    def __init__(self, engine: Engine, clock: Clock, cadence: Mapping[str, Cadence]) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.cadence = cadence
 
     def collect(self) -> Iterator[HistogramMetricFamily | GaugeMetricFamily]:
-        now = self.runtime.clock.now()
-        with Session(self.runtime.engine) as session:
+        now = self.clock.now()
+        with Session(self.engine) as session:
             firsts = [(utc(i.first_notice_at) - utc(i.detected_at)).total_seconds()
                       for i in session.exec(select(Incident).where(
                           col(Incident.first_notice_at).is_not(None))).all()
@@ -105,16 +100,8 @@ class CadenceCollector(Collector):
         gauge = GaugeMetricFamily("candor_notices_overdue",
                                   "Open incidents past a public-notice deadline, by what is due.",
                                   labels=["severity", "due"])
-        counts = overdue(open_rows, latest, now, self.runtime.settings)
+        counts = overdue(open_rows, latest, now, self.cadence)
         for severity in SEVERITIES:
             for due in ("first_notice", "update"):
                 gauge.add_metric([severity, due], counts.get((severity, due), 0))
         yield gauge
-
-
-def install(runtime: Runtime) -> None:
-    """Register the cadence collector on ``runtime.registry`` (once)."""
-    if runtime.__dict__.get(_ATTR):
-        return
-    runtime.registry.register(FromStore(CadenceCollector(runtime)))
-    runtime.__dict__[_ATTR] = True

@@ -1,10 +1,11 @@
 """Notices: draft, lint, publish; corrections and retractions as new linked versions.
 
 Publishing is one transaction that (1) appends a ``NoticeVersion`` (the
-database refuses to change it later), (2) records an incident event —
+database refuses to change it later) and (2) records an incident event —
 ``notice.published`` for the first version (it sets ``first_notice_at``),
-``notice.updated`` / ``notice.corrected`` / ``notice.retracted`` after — and
-(3) writes the outbox rows for every matching receiver. Channels come from
+``notice.updated`` / ``notice.corrected`` / ``notice.retracted`` after — whose
+hooks (``Runtime.unit``, declared in ``monitor.wiring``) write the outbox rows for
+every matching receiver and the subscribers' mail. Channels come from
 the incident's current severity and the affected-user share the responder
 gave (``monitor.comms.impact``); a later version also goes to every channel
 the notice already went to, and keeps the earlier share unless given a new one.
@@ -17,7 +18,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from monitor.clock import Clock
-from monitor.comms import config as comms_config
 from monitor.comms import impact
 from monitor.comms.linter import NoticeFinding, lint_content
 from monitor.comms.models import (
@@ -27,11 +27,11 @@ from monitor.comms.models import (
     NoticeVersion,
 )
 from monitor.comms.render import notice_text
+from monitor.config import Settings
 from monitor.errors import Conflict, FieldProblem, Forbidden, NotFound, Unprocessable
 from monitor.event_types import EventType
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
-from monitor.notify.service import enqueue_for_event
 
 EVENT_FOR_KIND = {
     Kind.INITIAL: EventType.NOTICE_PUBLISHED,
@@ -83,13 +83,13 @@ def revise(
     return notice
 
 
-def check(notice: Notice, settings: object) -> list[NoticeFinding]:
+def check(notice: Notice, settings: Settings) -> list[NoticeFinding]:
     """Lint the draft (empty list when there is no draft)."""
     if not notice.draft:
         return []
     content = Content.model_validate(notice.draft["content"])
     return lint_content(content, Kind(notice.draft["kind"]), notice.lang,
-                        comms_config.of(settings).linter)
+                        settings.comms.linter)
 
 
 def _problem(f: NoticeFinding) -> FieldProblem:
@@ -99,9 +99,9 @@ def _problem(f: NoticeFinding) -> FieldProblem:
     return FieldProblem(f"$.content.{f.part}", message)
 
 
-def channels_for(severity: str, settings: object, affected_share: float | None = None,
+def channels_for(severity: str, settings: Settings, affected_share: float | None = None,
                  previous: list[str] | None = None) -> list[str]:
-    comms = comms_config.of(settings)
+    comms = settings.comms
     return impact.channels(severity, affected_share, by_severity=comms.channels,  # type: ignore[arg-type]
                            impact=comms.impact, previous=previous or [])
 
@@ -113,7 +113,7 @@ def publish(
     actor: str,
     is_admin: bool,
     clock: Clock,
-    settings: object,
+    settings: Settings,
     override_reason: str | None = None,
     affected_share: float | None = None,
 ) -> NoticeVersion:
@@ -165,9 +165,7 @@ def publish(
         "previous_version": previous.version if previous else None,
         "override_reason": version.override_reason,
     }
-    event = incidents.record(session, incident, EVENT_FOR_KIND[kind], payload, actor=actor,
-                             clock=clock)
-    enqueue_for_event(session, incident, event, settings)
+    incidents.record(session, incident, EVENT_FOR_KIND[kind], payload, actor=actor, clock=clock)
     return version
 
 
@@ -180,7 +178,7 @@ def publish_version(
     actor: str,
     is_admin: bool,
     clock: Clock,
-    settings: object,
+    settings: Settings,
     override_reason: str | None = None,
     affected_share: float | None = None,
 ) -> NoticeVersion:

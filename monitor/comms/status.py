@@ -19,9 +19,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from monitor.clock import utc
-from monitor.comms import config as comms_config
 from monitor.comms.models import Kind, Notice, NoticeVersion
 from monitor.comms.render import when
+from monitor.config import Settings
 from monitor.incidents.models import Incident
 
 SEVERITY_STATUS = {"SEV1": "outage", "SEV2": "degraded", "SEV3": "degraded", "SEV4": "operational"}
@@ -76,7 +76,7 @@ def _public_state(incident: Incident, kinds: set[str]) -> str:
     return "resolved" if incident.state == "resolved" else "open"
 
 
-def public_incidents(session: Session, *, lang: str, now: datetime, settings: object,
+def public_incidents(session: Session, *, lang: str, now: datetime, settings: Settings,
                      key: str | None = None) -> list[PublicIncident]:
     """Incidents with a published notice in ``lang`` (newest first); history window applies
     to closed ones unless one ``key`` is asked for."""
@@ -107,7 +107,7 @@ def public_incidents(session: Session, *, lang: str, now: datetime, settings: ob
         entry.versions.append(public)
         entry.first_published_at = utc(version.published_at)
         entry.channels |= set(version.channels)
-    history = timedelta(days=comms_config.of(settings).history_days)
+    history = timedelta(days=settings.comms.history_days)
     out = []
     for entry in by_key.values():
         entry.public_state = _public_state(incidents[entry.key], {v["kind"] for v in entry.versions})
@@ -117,11 +117,11 @@ def public_incidents(session: Session, *, lang: str, now: datetime, settings: ob
     return out
 
 
-def components(settings: object, active: list[PublicIncident]) -> list[dict[str, str]]:
+def components(settings: Settings, active: list[PublicIncident]) -> list[dict[str, str]]:
     """Each configured component's status: the worst impact of the open incidents touching it."""
     order = ["operational", "degraded", "outage"]
     out = []
-    for component in comms_config.of(settings).components:
+    for component in settings.comms.components:
         status = "operational"
         for incident in active:
             if set(component.services) & set(incident.services):

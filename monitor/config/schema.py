@@ -2,66 +2,29 @@
 
 Every section forbids unknown keys so that a typo is an error with a
 did-you-mean, not a silently ignored setting. Durations are Prometheus-style
-strings (``"5m"``) and secrets are ``"env:NAME"`` references, never inline.
-Add a section for a new domain here and document it in ``config.toml``.
+strings in the file (``"5m"``), ``timedelta`` once loaded; secrets are
+``"env:NAME"`` references, never inline (``monitor.config.types``).
+
+Each domain's section has its own module beside this one (``comms``, ``notify``,
+``signals``, ``engine``, ``slo``, ``postmortem``): the schema is one layer below every
+domain, so domains import their section from here and this package imports no domain.
+Add a section for a new domain the same way and document it in ``config.toml``.
 """
 
 from __future__ import annotations
 
-import os
-import re
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import Field
 
-from monitor.comms.config import Comms
-from monitor.config.durations import format_duration, parse_duration
-from monitor.notify.config import Notify
-from monitor.rules.config import EngineSettings
-from monitor.signals.config import ScrapeTarget, Signals
-from monitor.slo.config import SLOList
-from postmortem.config import PostmortemSettings
-
-
-def _check_duration(value: str) -> str:
-    parse_duration(value)
-    return value
-
-
-Duration = Annotated[str, AfterValidator(_check_duration)]
-"""A validated duration string such as ``"5m"``; read it with ``parse_duration``."""
-
-
-_ENV_REF = re.compile(r"^env:([A-Za-z_][A-Za-z0-9_]*)$")
-
-
-class SecretRef(str):
-    """An ``env:NAME`` reference. ``reveal()`` reads the variable; ``str()`` never shows it."""
-
-    @property
-    def var(self) -> str:
-        match = _ENV_REF.match(self)
-        assert match
-        return match.group(1)
-
-    def reveal(self) -> str | None:
-        return os.environ.get(self.var)
-
-
-def _secret(value: str) -> SecretRef:
-    if not _ENV_REF.match(value):
-        raise ValueError(
-            "secrets must not be written inline; put the value in an environment "
-            "variable and write \"env:NAME\" (e.g. \"env:CANDOR_WEBHOOK_SECRET\")"
-        )
-    return SecretRef(value)
-
-
-Secret = Annotated[str, AfterValidator(_secret), PlainSerializer(lambda v: str(v))]
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from monitor.config.comms import Comms
+from monitor.config.engine import EngineSettings
+from monitor.config.notify import Notify
+from monitor.config.postmortem import PostmortemSettings
+from monitor.config.signals import ScrapeTarget, Signals
+from monitor.config.slo import SLOList
+from monitor.config.types import Duration, LabelName, Secret, Section
+from monitor.durations import parse_duration
 
 
 class Server(Section):
@@ -103,19 +66,19 @@ class Incidents(Section):
     # "verify" moves it to verifying (fix verification watches the signal),
     # "resolve" resolves it at once, "none" leaves it for a responder.
     on_alerts_resolved: Literal["verify", "resolve", "none"] = "verify"
-    reopen_window: Duration = "24h"
+    reopen_window: Duration = parse_duration("24h")
 
 
 class Verification(Section):
     # How long the signal must stay healthy after a fix before the incident
     # resolves as verified; an alert firing again meanwhile means regressed.
-    window: Duration = "10m"
-    sweep_interval: Duration = "5s"
+    window: Duration = parse_duration("10m")
+    sweep_interval: Duration = parse_duration("5s")
 
 
 class Routing(Section):
     # Alerts with equal values of these labels belong to one incident.
-    group_by: list[Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]] = [
+    group_by: list[LabelName] = [
         "alertname",
         "service",
     ]
@@ -170,6 +133,3 @@ class Settings(Section):
     comms: Comms = Comms()
     postmortem: PostmortemSettings = PostmortemSettings()
     slo: SLOList = []
-
-
-__all__ = ["Duration", "Secret", "SecretRef", "Settings", "format_duration", "parse_duration"]

@@ -7,7 +7,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from monitor.notify.delivery import verify
+from monitor.notify.signing import verify
 
 
 class WebhookReceiver:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
@@ -32,9 +33,12 @@ from monitor.incidents.models import Incident, IncidentEvent
 
 _VIEW_FIELDS = [f.name for f in fields(IncidentView)]
 
+EventHook = Callable[[Session, Incident, IncidentEvent], object]
+"""Runs right after an event is written, in its transaction (e.g. the notification outbox)."""
+
 EVENT_HOOKS = "candor.event_hooks"
-"""``session.info`` key: callables ``(session, incident, event)`` run right after each event is
-written, in the same transaction (the runtime puts the notification outbox here)."""
+"""``session.info`` key: the ``EventHook``s ``record`` runs, in order (``Runtime.unit`` puts
+the ones ``monitor.wiring.event_hooks`` declares here)."""
 
 
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,9 @@ from typing import Any
 
 import httpx
 
-from monitor.notify.config import ReceiverConfig
+from monitor.config.notify import ReceiverConfig
+from monitor.config.types import SecretRef
+from monitor.notify.signing import sign
 
 DIRECT = "direct-webhook"
 """The receiver name of outbox rows that carry their own destination."""
@@ -34,8 +36,6 @@ DIRECT = "direct-webhook"
 
 def send_apprise(receiver: ReceiverConfig, payload: dict[str, Any], *, timeout: float) -> tuple[bool, str]:
     import apprise  # imported here: only deployments with apprise receivers pay for it
-
-    from monitor.config.schema import SecretRef
 
     ref = SecretRef(receiver.url)
     url = ref.reveal()
@@ -62,8 +62,6 @@ def send_apprise(receiver: ReceiverConfig, payload: dict[str, Any], *, timeout: 
 
 def send_direct(payload: dict[str, Any], key: str, *, now: datetime, timeout: float,
                 client: httpx.Client) -> tuple[bool, str]:
-    from monitor.notify.delivery import sign
-
     body = json.dumps(payload["body"], separators=(",", ":"), sort_keys=True,
                       ensure_ascii=False).encode()
     timestamp = int(now.timestamp())

@@ -1,6 +1,7 @@
 """Deliver due outbox messages: claim, send in parallel, record — at least once.
 
-``deliver_due(runtime, now)`` is one bounded pass:
+``deliver_due(courier, now)`` is one bounded pass (a ``Courier`` holds what it needs:
+the database, ``[notify]``, the delivery metrics and the clock):
 
 1. **claim** (one transaction): up to ``batch_size`` pending messages whose
    ``next_attempt_at <= now``; each gets ``attempts += 1`` and a lease
@@ -16,17 +17,14 @@
 Webhooks are signed per Standard Webhooks: ``webhook-id`` (the idempotency
 key), ``webhook-timestamp`` (Unix seconds) and ``webhook-signature``
 ``v1,<base64 HMAC-SHA256 of "id.timestamp.body">`` with the key decoded from
-the receiver's ``whsec_<base64>`` secret. ``DeliveryWorker`` runs passes on a
-thread; ``job(runtime)`` is the same pass for the APScheduler in
-``monitor.scheduler``.
+the receiver's ``whsec_<base64>`` secret (``monitor.notify.signing``).
+``DeliveryWorker`` runs passes on a thread; ``monitor.wiring`` runs the same pass as
+the scheduler's ``notify`` job.
 """
 
 from __future__ import annotations
 
-import base64
 import email.policy
-import hashlib
-import hmac
 import json
 import logging
 import random
@@ -42,16 +40,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from monitor.api.runtime import Runtime
-from monitor.clock import utc
-from monitor.config import parse_duration
+from monitor import db
+from monitor.clock import Clock, utc
+from monitor.config.notify import Notify, ReceiverConfig
 from monitor.notify import channels
-from monitor.notify import config as notify_config
-from monitor.notify.config import Notify, ReceiverConfig
 from monitor.notify.metrics import NotifyMetrics
 from monitor.notify.models import Delivery, OutboxMessage
+from monitor.notify.signing import sign
 
 log = logging.getLogger("candor.notify")
 
@@ -66,36 +64,9 @@ def backoff(attempts: int, config: Notify, rand: Callable[[], float] = random.ra
     >>> [backoff(n, cfg) for n in (1, 2, 3, 4, 5)]
     [10.0, 20.0, 40.0, 60.0, 60.0]
     """
-    base = parse_duration(config.backoff_initial) * 2 ** max(0, attempts - 1)
-    delay = min(base, parse_duration(config.backoff_max))
+    base = config.backoff_initial.total_seconds() * 2 ** max(0, attempts - 1)
+    delay = min(base, config.backoff_max.total_seconds())
     return max(0.0, delay * (1 + config.jitter * (2 * rand() - 1)))
-
-
-def signing_key(secret: str) -> bytes:
-    """The HMAC key of a ``whsec_<base64>`` secret (Standard Webhooks)."""
-    encoded = secret.removeprefix("whsec_")
-    try:
-        return base64.b64decode(encoded, validate=True)
-    except ValueError:
-        raise ValueError("webhook secret must be 'whsec_' followed by base64 bytes") from None
-
-
-def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
-    """The ``webhook-signature`` header value for one message.
-
-    >>> sign("whsec_" + base64.b64encode(b"k" * 24).decode(), "m1", 1700000000, b"{}")[:3]
-    'v1,'
-    """
-    signed = f"{msg_id}.{timestamp}.".encode() + body
-    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
-    return "v1," + base64.b64encode(digest).decode()
-
-
-def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
-    """Check a Standard Webhooks signature (what a receiver does; used by the tests)."""
-    expected = sign(secret, headers["webhook-id"], int(headers["webhook-timestamp"]), body)
-    given = headers["webhook-signature"].split()
-    return any(hmac.compare_digest(expected, g) for g in given)
 
 
 # ---- sending --------------------------------------------------------------------------
@@ -128,9 +99,9 @@ def send_http(receiver: ReceiverConfig, message: Claimed, *, now: datetime, time
     if receiver.kind == "webhook":
         timestamp = int(now.timestamp())
         headers.update({"webhook-id": message.key, "webhook-timestamp": str(timestamp)})
-        secret = receiver.secret.reveal() if receiver.secret else None  # type: ignore[attr-defined]
+        secret = receiver.secret.reveal() if receiver.secret else None
         if receiver.secret and not secret:
-            var = receiver.secret.var  # type: ignore[attr-defined]
+            var = receiver.secret.var
             return Outcome(False, f"environment variable {var} (the signing secret) is not set")
         if secret:
             headers["webhook-signature"] = sign(secret, message.key, timestamp, body)
@@ -178,6 +149,17 @@ def attempt(receiver: ReceiverConfig | None, message: Claimed, *, now: datetime,
 # ---- one pass ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Courier:
+    """What a delivery pass needs: the database, ``[notify]``, the delivery metrics, the clock.
+    ``monitor.wiring`` builds the service's one (``Candor.courier``)."""
+
+    engine: Engine
+    config: Notify
+    metrics: NotifyMetrics
+    clock: Clock
+
+
 @dataclass
 class DeliveryStats:
     claimed: int = 0
@@ -187,9 +169,9 @@ class DeliveryStats:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _claim(runtime: Runtime, now: datetime, config: Notify) -> list[Claimed]:
-    lease = timedelta(seconds=parse_duration(config.timeout) * 2 + 30)
-    with runtime.unit() as session:
+def _claim(engine: Engine, now: datetime, config: Notify) -> list[Claimed]:
+    lease = config.timeout * 2 + timedelta(seconds=30)
+    with db.session(engine) as session:
         rows = session.exec(
             select(OutboxMessage)
             .where(OutboxMessage.state == Delivery.PENDING, col(OutboxMessage.next_attempt_at) <= now)
@@ -209,29 +191,28 @@ def _claim(runtime: Runtime, now: datetime, config: Notify) -> list[Claimed]:
 
 
 def deliver_due(
-    runtime: Runtime,
+    courier: Courier,
     now: datetime | None = None,
     *,
     transport: httpx.BaseTransport | None = None,
     rand: Callable[[], float] = random.random,
 ) -> DeliveryStats:
     """Deliver every due message once (see the module docstring); returns what happened."""
-    now = now or runtime.clock.now()
-    config = notify_config.of(runtime.settings)
-    metrics = NotifyMetrics.of(runtime)
-    claimed = _claim(runtime, now, config)
+    now = now or courier.clock.now()
+    config, metrics = courier.config, courier.metrics
+    claimed = _claim(courier.engine, now, config)
     stats = DeliveryStats(claimed=len(claimed))
     if not claimed:
         return stats
     receivers = {r.name: r for r in config.receivers}
-    timeout = parse_duration(config.timeout)
+    timeout = config.timeout.total_seconds()
     with httpx.Client(transport=transport, follow_redirects=False) as client, \
             ThreadPoolExecutor(max_workers=min(8, len(claimed))) as pool:
         outcomes = list(pool.map(
             lambda m: attempt(receivers.get(m.receiver), m, now=now, timeout=timeout, client=client),
             claimed,
         ))
-    with runtime.unit() as session:
+    with db.session(courier.engine) as session:
         for message, outcome in zip(claimed, outcomes, strict=True):
             row = session.get(OutboxMessage, message.id)
             assert row is not None
@@ -259,17 +240,12 @@ def deliver_due(
     return stats
 
 
-def job(runtime: Runtime) -> DeliveryStats:
-    """One pass at the runtime's clock: for ``monitor.scheduler`` (``Job("notify", …, job)``)."""
-    return deliver_due(runtime)
-
-
 class DeliveryWorker:
     """Runs ``deliver_due`` every ``[notify] interval`` on a daemon thread until ``stop()``."""
 
-    def __init__(self, runtime: Runtime, interval: float | None = None) -> None:
-        self.runtime = runtime
-        self.interval = interval or parse_duration(notify_config.of(runtime.settings).interval)
+    def __init__(self, courier: Courier, interval: float | None = None) -> None:
+        self.courier = courier
+        self.interval = interval or courier.config.interval.total_seconds()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="candor-notify", daemon=True)
 
@@ -285,7 +261,7 @@ class DeliveryWorker:
         while not self._stop.is_set():
             started = time.monotonic()
             try:
-                deliver_due(self.runtime)
+                deliver_due(self.courier)
             except Exception:
                 log.exception("delivery pass failed; trying again in %.0fs", self.interval)
             self._stop.wait(max(0.0, self.interval - (time.monotonic() - started)))

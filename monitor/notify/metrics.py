@@ -1,8 +1,7 @@
-"""Delivery metrics on the runtime's registry.
+"""Delivery metrics, registered once by ``monitor.wiring`` on the service's registry.
 
-``NotifyMetrics.of(runtime)`` registers them once per runtime (idempotent) and
-returns them. Queue depth and the oldest undelivered age are read from the
-outbox at scrape time, so they are right after a restart too::
+Queue depth and the oldest undelivered age are read from the outbox at scrape time,
+so they are right after a restart too::
 
     candor_notifications_sent_total{receiver}
     candor_notifications_failed_total{receiver}        every failed attempt
@@ -16,30 +15,26 @@ outbox at scrape time, so they are right after a restart too::
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from monitor.clock import Clock
+from monitor.notify.service import queue_stats
 from monitor.ops.metrics import FromStore
-
-if TYPE_CHECKING:
-    from monitor.api.runtime import Runtime
-
-_ATTR = "_candor_notify_metrics"
 
 
 class QueueCollector(Collector):
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from monitor.notify.service import queue_stats
-
-        with Session(self.runtime.engine) as session:
-            depth, oldest = queue_stats(session, self.runtime.clock.now())
+        with Session(self.engine) as session:
+            depth, oldest = queue_stats(session, self.clock.now())
         gauge = GaugeMetricFamily("candor_notification_queue_depth",
                                   "Pending outbox messages, by receiver.", labels=["receiver"])
         for receiver, count in sorted(depth.items()):
@@ -51,8 +46,7 @@ class QueueCollector(Collector):
 
 
 class NotifyMetrics:
-    def __init__(self, runtime: Runtime) -> None:
-        registry = runtime.registry
+    def __init__(self, registry: CollectorRegistry, engine: Engine, clock: Clock) -> None:
         self.sent = Counter("candor_notifications_sent", "Notifications delivered, by receiver.",
                             ["receiver"], registry=registry)
         self.failed = Counter("candor_notifications_failed",
@@ -69,13 +63,4 @@ class NotifyMetrics:
             "Time from enqueue to successful delivery, by receiver.", ["receiver"],
             registry=registry, buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600),
         )
-        registry.register(FromStore(QueueCollector(runtime)))
-
-    @classmethod
-    def of(cls, runtime: Runtime) -> NotifyMetrics:
-        """The metrics of ``runtime``, registered on first use."""
-        existing = runtime.__dict__.get(_ATTR)
-        if existing is None:
-            existing = cls(runtime)
-            runtime.__dict__[_ATTR] = existing
-        return existing  # type: ignore[no-any-return]
+        registry.register(FromStore(QueueCollector(engine, clock)))

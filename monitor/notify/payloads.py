@@ -31,8 +31,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from monitor.config.notify import ReceiverConfig
 from monitor.incidents.models import Incident, IncidentEvent
-from monitor.notify.config import ReceiverConfig
 
 VERSION = "1"
 CLOSED = {"resolved", "retracted"}

@@ -1,10 +1,10 @@
 """Enqueue notifications in the cause's transaction; list, inspect and redeliver them.
 
-``enqueue_for_event(session, incident, event, settings)`` is the one entry
-point: call it right after an incident event is recorded, in the same
-session. It writes one outbox row per matching receiver, keyed
-``<receiver>:<incident key>:<event seq>``, so calling it twice for the same
-event stores nothing new. Delivery happens later (``monitor.notify.delivery``).
+``enqueue_for_event(session, incident, event, settings)`` is the one entry point, and
+the first of the incident event hooks (``monitor.wiring.event_hooks``): it runs right
+after an incident event is recorded, in the same session. It writes one outbox row per
+matching receiver, keyed ``<receiver>:<incident key>:<event seq>``, so calling it twice
+for the same event stores nothing new. Delivery happens later (``monitor.notify.delivery``).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from monitor.clock import utc
+from monitor.config import Settings
+from monitor.config.notify import ReceiverConfig
 from monitor.errors import Conflict, NotFound
 from monitor.event_types import EventType, Notification, PostmortemEventType
 from monitor.incidents.models import Incident, IncidentEvent
-from monitor.notify import config as notify_config
-from monitor.notify.config import ReceiverConfig
 from monitor.notify.models import Delivery, OutboxMessage
 from monitor.notify.payloads import build
 
@@ -84,17 +84,16 @@ def matches(receiver: ReceiverConfig, incident: Incident, name: str) -> bool:
 
 
 def enqueue_for_event(
-    session: Session, incident: Incident, event: IncidentEvent, settings: object
+    session: Session, incident: Incident, event: IncidentEvent, settings: Settings
 ) -> list[OutboxMessage]:
     """Write outbox rows for ``event`` (same transaction as the event); returns the new rows."""
     name = event_name(event.type, event.payload)
     if name is None:
         return []
-    config = notify_config.of(settings)
-    public_url = getattr(getattr(settings, "server", None), "public_url", "")
+    public_url = settings.server.public_url
     now = utc(event.at)
     created: list[OutboxMessage] = []
-    for receiver in config.receivers:
+    for receiver in settings.notify.receivers:
         if not matches(receiver, incident, name):
             continue
         key = f"{receiver.name}:{incident.key}:{event.seq}"

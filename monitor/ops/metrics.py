@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy.engine import Engine
@@ -80,10 +80,6 @@ def _transition_counts(session: Session) -> dict[str, int]:
 class ServiceMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.registry = registry
-        self.alerts_received = Counter(
-            "candor_alerts_received", "Alerts received, by source and routing outcome.",
-            ["source", "outcome"], registry=registry,
-        )
         self.http_duration = Histogram(
             "candor_http_request_duration_seconds", "HTTP request duration by route.",
             ["method", "route", "status"], registry=registry,

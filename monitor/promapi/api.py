@@ -2,6 +2,7 @@
 
 Handlers gather parameters (query string and form body), call one service function and
 return its body. Errors, including authentication, leave in Prometheus's error format.
+The series store and the rule manager are provided by ``monitor.api.app.create_app``.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
-from monitor.api.deps import RuntimeDep, Viewer
+from monitor.api.deps import Provided, RuntimeDep, Viewer
 from monitor.api.runtime import Runtime
-from monitor.config import parse_duration as config_duration
 from monitor.errors import CandorError
 from monitor.promapi import service
 from monitor.promapi.params import ApiError, parse_duration, parse_time
 from monitor.promql.engine import Engine
+from monitor.rules.manager import RuleManager
+from monitor.signals.store import SeriesStore
 
 PROMETHEUS_VERSION = "3.0.0"
 """The Prometheus version whose API and PromQL semantics Candor follows (for Grafana)."""
@@ -53,6 +55,12 @@ class _PrometheusErrors(APIRoute):
 
 router = APIRouter(prefix="/prometheus/api/v1", tags=["prometheus"],
                    route_class=_PrometheusErrors)
+
+series_store = Provided[SeriesStore]("series_store")
+rule_manager = Provided[RuleManager | None]("rule_manager")
+"""The embedded rule manager, ``None`` when Candor evaluates no rules (prometheus mode)."""
+StoreDep = Annotated[SeriesStore, Depends(series_store)]
+RulesDep = Annotated[RuleManager | None, Depends(rule_manager)]
 
 
 class Params:
@@ -107,10 +115,9 @@ def _get_and_post(path: str, summary: str) -> Callable[[_F], _F]:
     return register
 
 
-def _engine(runtime: Runtime) -> Engine:
+def _engine(runtime: Runtime, store: SeriesStore) -> Engine:
     engine = runtime.settings.engine
-    return Engine(runtime.signals.store, lookback=config_duration(engine.lookback),
-                  max_samples=engine.max_samples,
+    return Engine(store, lookback=engine.lookback.total_seconds(), max_samples=engine.max_samples,
                   delayed_name_removal=engine.delayed_name_removal)
 
 
@@ -118,59 +125,57 @@ def _now(runtime: Runtime) -> float:
     return round(runtime.clock.now().timestamp(), 3)
 
 
-def _groups(runtime: Runtime) -> list[Any]:
-    """The embedded rule manager's groups (``runtime.rules``, set by the scheduler)."""
-    manager = getattr(runtime, "rules", None)
+def _groups(manager: RuleManager | None) -> list[Any]:
     return list(manager.groups) if manager is not None else []
 
 
 @_get_and_post("/query", "Instant query (Prometheus API)")
-def query(runtime: RuntimeDep, _: Viewer, p: Form) -> dict[str, Any]:
+def query(runtime: RuntimeDep, store: StoreDep, _: Viewer, p: Form) -> dict[str, Any]:
     t = p.time("time", _now(runtime))
     assert t is not None
     timeout = p.timeout()
-    return service.query(_engine(runtime), p.get("query") or "", t, timeout=timeout)
+    return service.query(_engine(runtime, store), p.get("query") or "", t, timeout=timeout)
 
 
 @_get_and_post("/query_range", "Range query (Prometheus API)")
-def query_range(runtime: RuntimeDep, _: Viewer, p: Form) -> dict[str, Any]:
+def query_range(runtime: RuntimeDep, store: StoreDep, _: Viewer, p: Form) -> dict[str, Any]:
     start = parse_time(p.get("start"), "start")
     end = parse_time(p.get("end"), "end")
     step = parse_duration(p.get("step"), "step")
     timeout = p.timeout()
-    return service.query_range(_engine(runtime), p.get("query") or "", start, end, step,
+    return service.query_range(_engine(runtime, store), p.get("query") or "", start, end, step,
                                timeout=timeout)
 
 
 @_get_and_post("/series", "Series matching selectors")
-def series(runtime: RuntimeDep, _: Viewer, p: Form) -> dict[str, Any]:
+def series(store: StoreDep, _: Viewer, p: Form) -> dict[str, Any]:
     start, end = p.time("start", None), p.time("end", None)
     selectors = service.parse_selectors(p.all("match[]"))
-    return service.series(runtime.signals.store, selectors, start, end)
+    return service.series(store, selectors, start, end)
 
 
 @_get_and_post("/labels", "Label names")
-def labels(runtime: RuntimeDep, _: Viewer, p: Form) -> dict[str, Any]:
+def labels(store: StoreDep, _: Viewer, p: Form) -> dict[str, Any]:
     start, end = p.time("start", None), p.time("end", None)
     selectors = service.parse_selectors(p.all("match[]"))
-    return service.label_names(runtime.signals.store, selectors, start, end)
+    return service.label_names(store, selectors, start, end)
 
 
 @router.get("/label/{name}/values", summary="Values of one label")
-def label_values(name: str, runtime: RuntimeDep, _: Viewer, p: Form) -> dict[str, Any]:
+def label_values(name: str, store: StoreDep, _: Viewer, p: Form) -> dict[str, Any]:
     start, end = p.time("start", None), p.time("end", None)
     selectors = service.parse_selectors(p.all("match[]"))
-    return service.label_values(runtime.signals.store, name, selectors, start, end)
+    return service.label_values(store, name, selectors, start, end)
 
 
 @router.get("/rules", summary="Rule groups of the embedded engine, with their state")
-def rules(runtime: RuntimeDep, _: Viewer, p: Form) -> dict[str, Any]:
-    return service.rules(_groups(runtime), p.values)
+def rules(manager: RulesDep, _: Viewer, p: Form) -> dict[str, Any]:
+    return service.rules(_groups(manager), p.values)
 
 
 @router.get("/alerts", summary="Pending and firing alerts of the embedded engine")
-def alerts(runtime: RuntimeDep, _: Viewer) -> dict[str, Any]:
-    return service.alerts(_groups(runtime))
+def alerts(manager: RulesDep, _: Viewer) -> dict[str, Any]:
+    return service.alerts(_groups(manager))
 
 
 @router.get("/status/buildinfo", summary="Build information (Grafana probes it)")

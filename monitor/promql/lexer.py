@@ -10,8 +10,10 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import Enum
 
+from monitor.durations import parse_duration
 from monitor.promql.errors import ParseError
 
 
@@ -80,13 +82,13 @@ def parse_error(text: str, pos: int, message: str) -> ParseError:
 
 
 def parse_duration_ms(text: str) -> int | None:
-    """Parse ``1h30m`` into milliseconds; ``None`` if it is not a valid duration."""
-    if not _DURATION_LEX_RE.fullmatch(text):
-        return None
+    """Parse ``1h30m`` into milliseconds (``monitor.durations``, the one parser); ``None``
+    if it is not a valid duration."""
     try:
-        return duration_ms(text)
-    except ValueError:
+        ms = parse_duration(text) // timedelta(milliseconds=1)
+    except (ValueError, OverflowError):
         return None
+    return ms if ms <= MAX_DURATION_MS else None
 
 
 def unquote(text: str, body: str, quote: str, pos: int) -> str:

@@ -2,7 +2,7 @@
 
     from monitor.promsource import signal_source
 
-    source = signal_source(runtime)           # embedded engine, or Prometheus in prometheus mode
+    source = signal_source(settings.engine, hub.store)   # embedded engine, or Prometheus
     source.query("up", t=now)                 # -> [InstantSample(labels, value)]
     source.query_range("up", t0, t1, step=15) # -> [RangeSeries(labels, points)]
 
@@ -13,13 +13,8 @@ through :class:`PrometheusClient` for ``[engine] prometheus_url``.
 """
 
 from monitor.promsource.client import PrometheusClient
-from monitor.promsource.source import (
-    EmbeddedSource,
-    InstantSample,
-    Queryable,
-    RangeSeries,
-    signal_source,
-)
+from monitor.promsource.queryable import InstantSample, Queryable, RangeSeries
+from monitor.promsource.source import EmbeddedSource, signal_source
 
 __all__ = ["EmbeddedSource", "InstantSample", "PrometheusClient", "Queryable", "RangeSeries",
            "signal_source"]

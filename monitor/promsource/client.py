@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from monitor.errors import Unavailable, Unprocessable
-from monitor.promsource.source import InstantSample, RangeSeries
+from monitor.promsource.queryable import InstantSample, RangeSeries
 
 __all__ = ["PrometheusClient"]
 

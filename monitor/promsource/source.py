@@ -3,14 +3,14 @@
 Code that needs data (fix verification, impact, reports) asks for a :class:`Queryable`
 and never cares where the series live::
 
-    source = signal_source(runtime)
+    source = signal_source(settings.engine, hub.store)
     source.query('sum(rate(candor_app_errors_total{service="redirect"}[1m]))', t=now)
     # -> [InstantSample(labels={}, value=4.2)]
     source.query_range("candor_app_errors_total", start, end, step=15)
     # -> [RangeSeries(labels={...}, points=[(t, v), ...])]
 
 ``[engine] mode = "embedded"`` gives :class:`EmbeddedSource` (the PromQL engine over
-``runtime.signals.store``); ``mode = "prometheus"`` gives a
+the service's series store); ``mode = "prometheus"`` gives a
 :class:`~monitor.promsource.client.PrometheusClient` for ``[engine] prometheus_url``.
 Both return the same plain values, times in Unix seconds. Errors: a bad expression is
 :class:`~monitor.errors.Unprocessable` from both; an unreachable Prometheus is
@@ -19,39 +19,20 @@ Both return the same plain values, times in Unix seconds. Errors: a bad expressi
 
 from __future__ import annotations
 
-from typing import NamedTuple, Protocol
-
+from monitor.config.engine import EngineSettings
 from monitor.errors import Unprocessable
 from monitor.promql.engine import MAX_SAMPLES, Engine
 from monitor.promql.errors import PromQLError
 from monitor.promql.storage import Storage
 from monitor.promql.value import Matrix, Scalar, Vector
+from monitor.promsource.client import PrometheusClient
+from monitor.promsource.queryable import InstantSample, Queryable, RangeSeries
 
-__all__ = ["EmbeddedSource", "InstantSample", "Queryable", "RangeSeries", "signal_source"]
-
-
-class InstantSample(NamedTuple):
-    labels: dict[str, str]
-    value: float
-
-
-class RangeSeries(NamedTuple):
-    labels: dict[str, str]
-    points: list[tuple[float, float]]
-    """``(unix_seconds, value)`` pairs, oldest first."""
-
-
-class Queryable(Protocol):
-    """Anything that answers PromQL: :class:`EmbeddedSource` or ``PrometheusClient``."""
-
-    def query(self, expr: str, t: float) -> list[InstantSample]: ...
-
-    def query_range(self, expr: str, start: float, end: float,
-                    step: float) -> list[RangeSeries]: ...
+__all__ = ["EmbeddedSource", "signal_source"]
 
 
 class EmbeddedSource:
-    """The embedded PromQL engine over a series store (``runtime.signals.store``)."""
+    """The embedded PromQL engine over a series store (the service's ``SignalHub.store``)."""
 
     def __init__(self, storage: Storage, *, lookback: float = 300.0,
                  max_samples: int = MAX_SAMPLES, delayed_name_removal: bool = False) -> None:
@@ -82,19 +63,14 @@ class EmbeddedSource:
                 for rs in matrix]
 
 
-def signal_source(runtime: object, *, timeout: float = 10.0) -> Queryable:
-    """The :class:`Queryable` for this runtime's ``[engine]`` settings (see the module doc).
+def signal_source(engine: EngineSettings, store: Storage, *, timeout: float = 10.0) -> Queryable:
+    """The :class:`Queryable` for the ``[engine]`` settings (see the module doc): the embedded
+    engine over ``store``, or a client of ``engine.prometheus_url`` in prometheus mode.
 
     In prometheus mode the caller owns the returned client (``close()`` it, or use it as
     a context manager); the embedded source holds nothing that needs closing."""
-    from monitor.config.durations import parse_duration
-
-    engine = runtime.settings.engine  # type: ignore[attr-defined]
     if engine.mode == "prometheus":
-        from monitor.promsource.client import PrometheusClient
-
         return PrometheusClient(engine.prometheus_url, timeout=timeout)
-    return EmbeddedSource(runtime.signals.store,  # type: ignore[attr-defined]
-                          lookback=parse_duration(engine.lookback),
+    return EmbeddedSource(store, lookback=engine.lookback.total_seconds(),
                           max_samples=engine.max_samples,
                           delayed_name_removal=engine.delayed_name_removal)

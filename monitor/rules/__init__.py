@@ -1,7 +1,7 @@
 """Prometheus rule files for Candor's embedded engine: load and check them
 (``loader``), evaluate groups (``evaluate``), run promtool unit tests (``unittest``),
-schedule evaluation and feed the alert intake (``manager``), the ``[engine]`` config
-section (``config``) and the ``candor rules`` / ``candor promql`` commands (``cli``).
-
-Kept import-free: ``monitor.config.schema`` imports ``monitor.rules.config``.
+schedule evaluation (``manager``) and export them (``export``). The ``[engine]`` config
+section is ``monitor.config.engine``; ``monitor.wiring`` gives the manager the alert
+intake as its sink; the ``candor rules`` / ``candor promql`` commands are in
+``monitor.cli.rules``.
 """

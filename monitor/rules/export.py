@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from monitor.config.durations import format_duration
+from monitor.durations import format_duration
 from monitor.rules.models import AlertingRule, RuleGroup
 
 __all__ = ["dump_groups", "export"]

@@ -1,12 +1,13 @@
 """Embedded rule evaluation: load the configured rule files, evaluate each group when it
 is due, write the results back into the series store and feed the alert intake.
 
-    manager = RuleManager.from_settings(settings, storage, registry=runtime.registry)
-    manager.evaluate_due(now=time.time(), sink=intake_sink(runtime))   # from a scheduler job
+    manager = RuleManager.from_settings(settings, storage, registry=registry)
+    manager.evaluate_due(now=time.time(), sink=send_to_intake)   # from a scheduler job
 
 ``storage`` is anything that the PromQL engine can read (``select``) and that takes new
 samples (``append``): see :class:`WritableStorage`. A rule that fails is counted and
-logged; the other rules and groups keep running.
+logged; the other rules and groups keep running. ``monitor.wiring`` builds the service's
+manager over the series store and gives it the alert intake as its sink.
 """
 
 from __future__ import annotations
@@ -22,14 +23,16 @@ from typing import Protocol
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from monitor.alerting.identity import Alert
+from monitor.config import Settings
 from monitor.promql.engine import MAX_SAMPLES, Engine
 from monitor.promql.storage import Matcher, Series
 from monitor.rules.evaluate import GroupState, RuleFailure, evaluate_group, notifications
 from monitor.rules.loader import RuleFileError, load_rules
 from monitor.rules.models import RuleGroup
 from monitor.rules.restore import needs_restore, restore_for_state
+from monitor.slo.rules import slo_groups
 
-__all__ = ["AlertSink", "RuleManager", "WritableStorage", "intake_sink"]
+__all__ = ["AlertSink", "RuleManager", "WritableStorage", "load_groups"]
 
 log = logging.getLogger(__name__)
 
@@ -123,22 +126,19 @@ class RuleManager:
                 metric.labels(key)
 
     @classmethod
-    def from_settings(cls, settings: object, storage: WritableStorage, *,
+    def from_settings(cls, settings: Settings, storage: WritableStorage, *,
                       registry: CollectorRegistry | None = None) -> RuleManager:
         """Load ``settings.engine.rule_files`` (globs) and the ``[[slo]]`` rules; raises
         ``RuleFileError`` on bad files."""
-        from monitor.config.durations import parse_duration
-        from monitor.slo.rules import slo_groups
-
-        engine = settings.engine  # type: ignore[attr-defined]
+        engine = settings.engine
         groups = load_groups(engine.rule_files) + slo_groups(settings)
-        url = getattr(getattr(settings, "server", None), "public_url", "")
-        return cls(groups, storage, default_interval=parse_duration(engine.evaluation_interval),
-                   lookback=parse_duration(engine.lookback), max_samples=engine.max_samples,
+        return cls(groups, storage, default_interval=engine.evaluation_interval.total_seconds(),
+                   lookback=engine.lookback.total_seconds(), max_samples=engine.max_samples,
                    delayed_name_removal=engine.delayed_name_removal,
-                   outage_tolerance=parse_duration(engine.for_outage_tolerance),
-                   grace_period=parse_duration(engine.for_grace_period),
-                   external_labels=engine.external_labels, external_url=url, registry=registry)
+                   outage_tolerance=engine.for_outage_tolerance.total_seconds(),
+                   grace_period=engine.for_grace_period.total_seconds(),
+                   external_labels=engine.external_labels,
+                   external_url=settings.server.public_url, registry=registry)
 
     def evaluate_due(self, now: float, sink: AlertSink | None = None) -> list[Alert]:
         """Evaluate every group whose time has come; returns (and sinks) the alerts to send.
@@ -227,15 +227,3 @@ def load_groups(patterns: Iterable[str]) -> list[RuleGroup]:
     if problems:
         raise RuleFileError(problems)
     return groups
-
-
-def intake_sink(runtime: object) -> AlertSink:
-    """A sink that routes alerts into Candor's intake in one transaction (``source="engine"``)."""
-    from monitor.alerting import service
-
-    def sink(alerts: list[Alert]) -> None:
-        with runtime.unit() as session:  # type: ignore[attr-defined]
-            service.receive(session, alerts, settings=runtime.settings,  # type: ignore[attr-defined]
-                            clock=runtime.clock, source="engine")  # type: ignore[attr-defined]
-
-    return sink

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from monitor.config.durations import format_duration
+from monitor.durations import format_duration
 from monitor.promql.engine import Engine
 from monitor.promql.errors import PromQLError
 from monitor.promql.promqltest import expand_values, parse_series_line
@@ -290,5 +290,3 @@ def run_test_file(path: str | Path) -> tuple[bool, str]:
     if errors:
         return False, header + "  FAILED:\n" + "\n".join(errors) + "\n"
     return True, header + "  SUCCESS\n"
-
-

@@ -1,4 +1,8 @@
-"""Signals in (Candor JSON, OTLP/HTTP) and the series listing."""
+"""Signals in (Candor JSON, OTLP/HTTP) and the series listing.
+
+Handlers reach the service's one ``SignalHub`` through ``HubDep`` (provided by
+``monitor.api.app.create_app``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from exporters.ingest import IngestResult, SignalBatch
-from monitor.api.deps import RuntimeDep, Viewer, caller, get_runtime
+from monitor.api.deps import Provided, RuntimeDep, Viewer, caller
 from monitor.auth import service as auth
 from monitor.auth.models import Role
 from monitor.auth.service import Principal
@@ -22,7 +26,10 @@ from monitor.promql.labels import Labels, labels_from
 from monitor.promql.parser import parse_expr
 from monitor.promql.storage import Matcher
 from monitor.signals import otlp
-from monitor.signals.service import from_batch
+from monitor.signals.service import SignalHub, from_batch
+
+signal_hub = Provided[SignalHub]("signal_hub")
+HubDep = Annotated[SignalHub, Depends(signal_hub)]
 
 
 class _CountRejections(APIRoute):
@@ -36,7 +43,7 @@ class _CountRejections(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError:
-                get_runtime(request).signals.metrics.rejected.labels("malformed").inc()
+                signal_hub(request).metrics.rejected.labels("malformed").inc()
                 raise
 
         return counted
@@ -49,7 +56,7 @@ otlp_router = APIRouter(tags=["signals"])
 def ingest_auth(request: Request, runtime: RuntimeDep) -> Principal:
     """``signals.ingest_bearer_token`` if configured and presented, else a responder token."""
     ref = runtime.settings.signals.ingest_bearer_token
-    expected = ref.reveal() if ref is not None else None  # type: ignore[attr-defined]
+    expected = ref.reveal() if ref is not None else None
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if expected and scheme.lower() == "bearer" and auth.token_matches(token.strip(), expected):
         return Principal("ingest-token", Role.RESPONDER)
@@ -62,10 +69,9 @@ Ingester = Annotated[Principal, Depends(ingest_auth)]
 
 
 @router.post("", response_model=IngestResult, summary="Store a batch of samples (Candor JSON)")
-def ingest(runtime: RuntimeDep, _: Ingester, body: SignalBatch) -> IngestResult:
+def ingest(hub: HubDep, _: Ingester, body: SignalBatch) -> IngestResult:
     """Store every sample of the batch, or none: a problem names each bad sample by its
     JSON path. Resending an identical sample is accepted (safe retries)."""
-    hub = runtime.signals
     return hub.ingest(from_batch(body, hub.now_ms()), source="json")
 
 
@@ -80,12 +86,11 @@ async def _raw_body(request: Request) -> bytes:
         otlp.PROTOBUF: {"schema": {"type": "string", "format": "binary"}},
         otlp.JSON: {"schema": {"type": "object"}}}}},
 )
-def otlp_metrics(request: Request, runtime: RuntimeDep, _: Ingester,
+def otlp_metrics(request: Request, hub: HubDep, _: Ingester,
                  body: Annotated[bytes, Depends(_raw_body)]) -> Response:
     """Point a standard ``OTLPMetricExporter`` at ``http://candor:8080/v1/metrics``.
     Unsupported points (delta sums, exponential histograms) come back in
     ``partial_success``; invalid samples are a 4xx and nothing is stored."""
-    hub = runtime.signals
     content_type = request.headers.get("content-type", "")
     try:
         decoded = otlp.decode(body, content_type, request.headers.get("content-encoding", ""))
@@ -106,7 +111,7 @@ class SeriesList(BaseModel):
 
 @router.get("/series", response_model=SeriesList, summary="Series matching label selectors")
 def list_series(
-    runtime: RuntimeDep,
+    hub: HubDep,
     _: Viewer,
     match: Annotated[list[str], Query(alias="match[]", description=(
         "Series selector, e.g. `candor_app_errors_total{service=\"api\"}`; repeat for a union."
@@ -116,7 +121,7 @@ def list_series(
     end: Annotated[int | None, Query(description="…and at or before this time (ms).")] = None,
 ) -> SeriesList:
     selectors = [parse_selector(text, f"match[]:{i}") for i, text in enumerate(match)]
-    store = runtime.signals.store
+    store = hub.store
     found: dict[Labels, dict[str, str]] = {}
     for matchers in selectors:
         if start is None and end is None:

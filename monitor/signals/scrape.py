@@ -8,7 +8,7 @@ something that does not parse, exceeds ``sample_limit`` or breaks an ingest
 limit is a failed scrape: ``up`` = 0, its samples are not stored, the error is
 logged and counted in ``candor_ingest_rejected_total{reason}``.
 
-``start_scraping(runtime)`` runs one daemon thread per target; ``stop()`` ends them.
+``start_scraping(hub, targets)`` runs one daemon thread per target; ``stop()`` ends them.
 """
 
 from __future__ import annotations
@@ -24,12 +24,10 @@ import httpx
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-from monitor.api.runtime import Runtime
-from monitor.config import parse_duration
+from monitor.config.signals import ScrapeTarget
 from monitor.errors import CandorError
 from monitor.promql.labels import Labels, labels_from
 from monitor.promql.storage import STALE_NAN
-from monitor.signals.config import ScrapeTarget
 from monitor.signals.service import RawSample, SignalHub
 
 log = logging.getLogger("candor.signals.scrape")
@@ -110,7 +108,7 @@ class Scraper:
         self._threads: list[threading.Thread] = []
 
     def fetch(self, target: ScrapeTarget) -> tuple[str, str]:
-        timeout = target.timeout_s
+        timeout = target.effective_timeout.total_seconds()
         deadline = time.monotonic() + timeout
         headers = {"Accept": ACCEPT, "X-Prometheus-Scrape-Timeout-Seconds": str(timeout)}
         try:
@@ -194,7 +192,7 @@ class Scraper:
             self._threads.append(thread)
 
     def _loop(self, index: int, target: ScrapeTarget) -> None:
-        interval = parse_duration(target.interval)
+        interval = target.interval.total_seconds()
         next_at = time.monotonic()
         while not self._stop.is_set():
             try:
@@ -212,11 +210,11 @@ class Scraper:
         self.client.close()
 
 
-def start_scraping(runtime: Runtime) -> Scraper:
-    """Start scraping every ``[[scrape]]`` target of ``runtime.settings`` in the background.
+def start_scraping(hub: SignalHub, targets: Sequence[ScrapeTarget]) -> Scraper:
+    """Start scraping every target (``[[scrape]]``) into ``hub`` in the background.
 
     ``candor serve`` calls this at startup and ``stop()`` at shutdown.
     """
-    scraper = Scraper(runtime.signals, runtime.settings.scrape)
+    scraper = Scraper(hub, targets)
     scraper.start()
     return scraper

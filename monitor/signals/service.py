@@ -1,4 +1,4 @@
-"""Ingest: check samples against the limits, then store them; the runtime's ``SignalHub``.
+"""Ingest: check samples against the limits, then store them; the service's ``SignalHub``.
 
 Every path in (JSON batches, OTLP, scraping) turns its input into
 :data:`RawSample` tuples and calls :meth:`SignalHub.ingest`. ``check`` is pure:
@@ -12,22 +12,24 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from exporters.ingest import IngestResult, SignalBatch
 from monitor.clock import Clock
-from monitor.config import Settings, parse_duration
+from monitor.config import Settings
+from monitor.config.signals import Signals
 from monitor.errors import CandorError, FieldProblem, LimitExceeded, Unprocessable
 from monitor.promql.labels import COUNTER_SUFFIXES, NAME, Labels, labels_from
 from monitor.promql.storage import is_stale
-from monitor.signals.config import Signals
 from monitor.signals.store import SeriesStore, StoreLimits
 
 RawSample = tuple[dict[str, str], int, float, str]
 """``(labels with __name__, ts_ms, value, loc)``; ``loc`` is a JSON path for messages."""
 
+_MS = timedelta(milliseconds=1)
 _NON_NEGATIVE_SUFFIXES = tuple(s for s in COUNTER_SUFFIXES if s != "_sum")
 """Counter names whose values must be finite and >= 0. Not ``_sum``: a histogram's or
 summary's sum goes down when negative values are observed (client libraries allow them)."""
@@ -49,8 +51,8 @@ class Policy:
     @classmethod
     def from_settings(cls, signals: Signals) -> Policy:
         return cls(
-            retention_ms=int(parse_duration(signals.retention) * 1000),
-            max_future_ms=int(parse_duration(signals.max_future) * 1000),
+            retention_ms=signals.retention // _MS,
+            max_future_ms=signals.max_future // _MS,
             max_samples_per_request=signals.max_samples_per_request,
             max_labels_per_series=signals.max_labels_per_series,
             max_label_name_length=signals.max_label_name_length,
@@ -149,9 +151,11 @@ class IngestMetrics:
 
 
 class SignalHub:
-    """The runtime's signals part: the store, the ingest policy and their metrics.
+    """The service's signals part: the store, the ingest policy and their metrics.
 
-    Tests build their own: ``SignalHub.build(settings, registry=CollectorRegistry(), clock=c)``.
+    ``monitor.wiring`` builds the one hub of a running Candor (``open_store`` +
+    ``IngestMetrics`` on the service's registry); every ingest path, the rule engine and
+    the query API share it.
     """
 
     def __init__(self, store: SeriesStore, policy: Policy, metrics: IngestMetrics,
@@ -160,18 +164,6 @@ class SignalHub:
         self.policy = policy
         self.metrics = metrics
         self.clock = clock
-
-    @classmethod
-    def build(cls, settings: Settings, *, registry: CollectorRegistry, clock: Clock) -> SignalHub:
-        config = settings.signals
-        policy = Policy.from_settings(config)
-        directory = Path(settings.storage.data_dir) / "series" if config.persist else None
-        store = SeriesStore(
-            retention_ms=policy.retention_ms, directory=directory,
-            segment_ms=int(parse_duration(config.segment_duration) * 1000),
-            limits=StoreLimits(config.max_series_per_metric, config.max_series),
-            now_ms=now_ms(clock))
-        return cls(store, policy, IngestMetrics(registry, store), clock)
 
     def now_ms(self) -> int:
         return now_ms(self.clock)
@@ -197,6 +189,18 @@ class SignalHub:
 
     def close(self) -> None:
         self.store.close()
+
+
+def open_store(settings: Settings, clock: Clock) -> SeriesStore:
+    """The series store ``[signals]`` describes, loaded from ``<storage.data_dir>/series``
+    when it is persisted."""
+    config = settings.signals
+    directory = Path(settings.storage.data_dir) / "series" if config.persist else None
+    return SeriesStore(
+        retention_ms=config.retention // _MS, directory=directory,
+        segment_ms=config.segment_duration // _MS,
+        limits=StoreLimits(config.max_series_per_metric, config.max_series),
+        now_ms=now_ms(clock))
 
 
 def now_ms(clock: Clock) -> int:

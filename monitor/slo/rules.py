@@ -35,15 +35,17 @@ the counter at 0 when the app starts (the ``exporters`` library does).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 import yaml
 
-from monitor.config.durations import format_duration, parse_duration
+from monitor.config import Settings
+from monitor.config.slo import SLO, expand
+from monitor.durations import format_duration, parse_duration
 from monitor.rules.loader import RuleFileError, parse_rules
 from monitor.rules.models import RuleGroup
-from monitor.slo.config import SLO, expand
 
 __all__ = ["ALERT", "BURN_RATES", "RATE_WINDOWS", "SOURCE", "BurnRate", "generate", "render",
            "slo_groups"]
@@ -85,11 +87,22 @@ def _percent(value: Decimal) -> str:
     return f"{float(value * 100):.3g}%"
 
 
+def _seconds(duration: timedelta) -> Decimal:
+    return Decimal(int(duration.total_seconds()))
+
+
+def _window(period: timedelta) -> str:
+    """The budget period as the rules write it: whole days stay days (``28d``, not ``4w``)."""
+    if period % timedelta(days=1) == timedelta(0):
+        return f"{period.days}d"
+    return format_duration(period)
+
+
 def _group(slo: SLO) -> dict[str, Any]:
     labels = {**slo.labels, "service": slo.service, "slo": slo.name}
     budget = Decimal(1) - Decimal(repr(slo.objective))
-    window = slo.window
-    period_s = Decimal(int(parse_duration(slo.window)))
+    window = _window(slo.window)
+    period_s = _seconds(slo.window)
     sel = f'{{slo="{slo.name}"}}'
     what = slo.description or slo.name
     rules: list[dict[str, Any]] = [
@@ -106,7 +119,7 @@ def _group(slo: SLO) -> dict[str, Any]:
     ]
     for burn in BURN_RATES:
         threshold = f"({burn.factor} * {budget})"
-        spent = Decimal(burn.factor) * Decimal(int(parse_duration(burn.long))) / period_s
+        spent = Decimal(burn.factor) * _seconds(parse_duration(burn.long)) / period_s
         empty_in = format_duration(float(period_s / Decimal(burn.factor)))
         rules.append({
             "alert": ALERT,
@@ -144,10 +157,10 @@ def render(slos: Iterable[SLO]) -> str:
                      allow_unicode=True, width=100)
 
 
-def slo_groups(settings: Any) -> list[RuleGroup]:
+def slo_groups(settings: Settings) -> list[RuleGroup]:
     """The configured SLOs' rule groups, parsed like any rule file (``file`` is
     :data:`SOURCE`). Add them to the groups the rule manager runs and export writes."""
-    slos = list(getattr(settings, "slo", []) or [])
+    slos = list(settings.slo)
     if not slos:
         return []
     rule_file, problems = parse_rules(render(slos), SOURCE)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlmodel import Session, select
 
 from monitor.clock import Clock, utc
-from monitor.config import Settings, parse_duration
+from monitor.config import Settings
+from monitor.durations import format_duration
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import State
 from monitor.incidents.models import Incident
@@ -22,7 +21,7 @@ def healthy(incident: Incident) -> bool:
 
 def sweep(session: Session, *, settings: Settings, clock: Clock) -> list[str]:
     """Resolve verifying incidents whose window passed while healthy; returns their keys."""
-    window = timedelta(seconds=parse_duration(settings.verification.window))
+    window = settings.verification.window
     now = clock.now()
     done = []
     for incident in session.exec(select(Incident).where(Incident.state == State.VERIFYING)):
@@ -31,7 +30,7 @@ def sweep(session: Session, *, settings: Settings, clock: Clock) -> list[str]:
             continue
         incidents.transition(
             session, incident, State.RESOLVED, actor=VERIFIER, clock=clock,
-            reason=f"verified: the signal stayed healthy for {settings.verification.window}",
+            reason=f"verified: the signal stayed healthy for {format_duration(window)}",
         )
         done.append(incident.key)
     return done

@@ -16,7 +16,7 @@ import pytest
 import uvicorn
 
 from monitor.api.app import create_app
-from monitor.api.runtime import Runtime
+from monitor.wiring import Candor
 from tests.conftest import free_port
 
 TIMEOUT = 30.0
@@ -63,10 +63,10 @@ def run_binary(name: str, binary: str, args: list[str], log_path: Path,
 
 
 @contextmanager
-def serve_candor(runtime: Runtime) -> Iterator[str]:
-    """Candor on uvicorn at a free 127.0.0.1 port; yields its base URL, closes the runtime."""
+def serve_candor(candor: Candor) -> Iterator[str]:
+    """Candor on uvicorn at a free 127.0.0.1 port; yields its base URL, closes the service."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(candor), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -76,4 +76,4 @@ def serve_candor(runtime: Runtime) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-        runtime.close()
+        candor.close()

@@ -22,6 +22,7 @@ from monitor.alerting.models import AlertRecord
 from monitor.api.runtime import Runtime
 from monitor.auth.models import Role
 from monitor.incidents.models import Incident
+from monitor.wiring import assemble, build_runtime
 from tests.conftest import bearer, free_port
 from tests.e2e.stack import run_binary, serve_candor, wait_for
 
@@ -34,9 +35,9 @@ AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
 @pytest.fixture
 def candor(make_settings) -> Iterator[tuple[str, Runtime]]:
     """Candor served by uvicorn on a free port (system clock: Alertmanager's times are real)."""
-    runtime = Runtime.build(make_settings())
-    with serve_candor(runtime) as url:
-        yield url, runtime
+    candor = assemble(build_runtime(make_settings()))
+    with serve_candor(candor) as url:
+        yield url, candor.runtime
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ exposes ``/metrics``. Real Prometheus scrapes it every second and evaluates the 
 rules as ``candor rules export`` writes them; when redirects start failing the alert
 fires, Alertmanager calls Candor's webhook, and an incident opens with the alert
 attached. Candor (``[engine] mode = "prometheus"``) reads the error series back through
-Prometheus's HTTP API with ``signal_source(runtime)``.
+Prometheus's HTTP API with ``Candor.signal_source()``.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from monitor.demo.app import record
 from monitor.demo.traffic import Story, tick
 from monitor.errors import Unavailable, Unprocessable
 from monitor.incidents.models import Incident
-from monitor.promsource import PrometheusClient, signal_source
+from monitor.promsource import PrometheusClient
 from monitor.promsource.configs import alertmanager_yml, prometheus_yml
 from monitor.rules.export import dump_groups
 from monitor.rules.loader import load_rules
-from monitor.scheduler import rule_job
+from monitor.wiring import Candor, assemble, build_runtime, jobs
 from tests.conftest import bearer, free_port
 from tests.e2e.stack import run_binary, serve_candor, wait_for
 
@@ -89,19 +89,19 @@ def prometheus_port() -> int:
 
 @pytest.fixture
 def candor(make_settings: Callable[..., Any], prometheus_port: int
-           ) -> Iterator[tuple[str, Runtime]]:
+           ) -> Iterator[tuple[str, Candor]]:
     """Candor in prometheus mode on uvicorn (system clock: Alertmanager's times are real)."""
     settings = make_settings(engine={"mode": "prometheus",
                                      "prometheus_url": f"http://127.0.0.1:{prometheus_port}"})
-    runtime = Runtime.build(settings)
-    with serve_candor(runtime) as url:
-        yield url, runtime
+    service = assemble(build_runtime(settings))
+    with serve_candor(service) as url:
+        yield url, service
 
 
 @pytest.fixture
-def alertmanager(candor: tuple[str, Runtime], tmp_path: Path) -> Iterator[str]:
-    url, runtime = candor
-    token = bearer(runtime, Role.RESPONDER, "alertmanager")["Authorization"].split()[1]
+def alertmanager(candor: tuple[str, Candor], tmp_path: Path) -> Iterator[str]:
+    url, service = candor
+    token = bearer(service.runtime, Role.RESPONDER, "alertmanager")["Authorization"].split()[1]
     config = tmp_path / "alertmanager.yml"
     config.write_text(alertmanager_yml(candor_url=url, token=token, group_wait="1s",
                                        group_interval="1s", repeat_interval="1h"))
@@ -142,11 +142,13 @@ def incident_with_alert(runtime: Runtime) -> tuple[Incident, AlertRecord] | None
 
 
 def test_prometheus_fires_on_the_spike_and_candor_opens_an_incident_and_reads_series_back(
-    candor: tuple[str, Runtime], app: App, prometheus: str
+    candor: tuple[str, Candor], app: App, prometheus: str
 ) -> None:
-    _, runtime = candor
-    assert rule_job(runtime) is None  # Candor's own rule engine stays off in prometheus mode
-    source = signal_source(runtime)
+    _, service = candor
+    runtime = service.runtime
+    # Candor's own rule engine stays off in prometheus mode
+    assert service.rules is None and "rules" not in [job.name for job in jobs(service)]
+    source = service.signal_source()
     assert isinstance(source, PrometheusClient)
     with source:
         wait_for("Prometheus to scrape healthy traffic", lambda: source.query(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from monitor.config.notify import ReceiverConfig
 from monitor.event_types import (
     IMPACT_STARTED,
     NOTICE_VERSIONS,
@@ -16,7 +17,6 @@ from monitor.event_types import (
     Notification,
     PostmortemEventType,
 )
-from monitor.notify.config import ReceiverConfig
 from postmortem.timeline import category_of
 
 ROOT = Path(__file__).parents[2]

@@ -13,6 +13,7 @@ from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
 from monitor.clock import FixedClock
 from monitor.incidents.models import Incident
+from monitor.wiring import Candor
 from postmortem import examples
 
 with warnings.catch_warnings():
@@ -29,8 +30,8 @@ def story(runtime: Runtime, clock: FixedClock) -> Incident:
 
 
 @pytest.fixture
-def pm_client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime), raise_server_exceptions=False) as test_client:
+def pm_client(candor: Candor) -> Iterator[TestClient]:
+    with TestClient(create_app(candor), raise_server_exceptions=False) as test_client:
         yield test_client
 
 

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from postmortem import cli
+from monitor.cli import postmortem as cli
 
 
 @pytest.fixture
@@ -64,11 +64,11 @@ def test_digest_json_and_bad_period(candor):
     assert result.exit_code == 2 and "'year' is not one of" in result.output
 
 
-def test_render_charts_the_firing_rule_from_the_stored_series(runtime, story, tmp_path):
+def test_render_charts_the_firing_rule_from_the_stored_series(runtime, story, tmp_path, make_candor):
     from tests.postmortem.test_signal import RULES, spike
 
     (tmp_path / "rules.yml").write_text(RULES)
-    spike(runtime.signals.store, service="redirector")
+    spike(make_candor(runtime.settings).signals.store, service="redirector")
     config = tmp_path / "config.toml"
     config.write_text(f'[storage]\ndata_dir = "{runtime.settings.storage.data_dir}"\n'
                       f'[engine]\nrule_files = ["{tmp_path / "rules.yml"}"]\n')

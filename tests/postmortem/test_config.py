@@ -6,16 +6,15 @@ import pytest
 from pydantic import ValidationError
 
 from monitor.config import parse
+from monitor.config.postmortem import PostmortemSettings
 from monitor.errors import ConfigError
-from postmortem import config
-from postmortem.config import PostmortemSettings
 
 
 def test_the_section_has_working_defaults_in_the_config_file():
-    section = config.of(parse(""))
+    section = parse("").postmortem
     assert section.auto_draft_severities == ["SEV1", "SEV2"] and section.pdf_timeline_limit == 5000
     assert section.digest_schedule == "0 8 * * MON" and section.digest_receivers == []
-    assert config.of(parse('[postmortem]\ndefault_lang = "pt-BR"\n')).default_lang == "pt-BR"
+    assert parse('[postmortem]\ndefault_lang = "pt-BR"\n').postmortem.default_lang == "pt-BR"
 
 
 def test_a_typo_in_the_section_is_reported_with_file_line_and_key():

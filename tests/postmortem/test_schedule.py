@@ -13,6 +13,7 @@ from monitor.config import parse
 from monitor.errors import ConfigError
 from monitor.notify.delivery import deliver_due
 from monitor.notify.models import OutboxMessage
+from monitor.wiring import jobs
 from postmortem import examples, schedule
 
 MONDAY_8 = datetime(2026, 3, 9, 8, 0, 30, tzinfo=UTC)
@@ -24,14 +25,24 @@ RECEIVERS = [
 
 
 @pytest.fixture
-def digest_runtime(make_settings, make_runtime, clock):
+def digest_candor(make_settings, make_candor, clock):
     settings = make_settings(notify={"receivers": RECEIVERS},
                              postmortem={"digest_receivers": ["leaders", "wiki"]})
-    runtime = make_runtime(settings)
-    with runtime.unit() as session:
+    candor = make_candor(settings)
+    with candor.runtime.unit() as session:
         incident = examples.demo_incident(session, clock, settings)
         examples.write_postmortem(session, clock, incident, settings)
-    return runtime
+    return candor
+
+
+def digest_job(candor):
+    return next((job for job in jobs(candor) if job.name == "postmortem-digest"), None)
+
+
+def send_due(candor):
+    runtime = candor.runtime
+    return schedule.send_due(runtime.engine, runtime.settings, now=runtime.clock.now(),
+                             signals=candor.signal_source)
 
 
 def messages(runtime):
@@ -40,13 +51,13 @@ def messages(runtime):
                 for m in session.exec(select(OutboxMessage).where(OutboxMessage.event_type == "digest.published"))]
 
 
-def test_monday_8am_enqueues_the_digest_once_per_receiver(digest_runtime, clock):
+def test_monday_8am_enqueues_the_digest_once_per_receiver(digest_candor, clock):
     clock.set(MONDAY_8)
-    job = schedule.digest_job(digest_runtime)
-    assert job is not None and job.name == "postmortem-digest"
-    assert len(job.run(digest_runtime)) == 2
-    assert job.run(digest_runtime) == []  # the next tick: already queued
-    sent = {receiver: payload for receiver, _, payload in messages(digest_runtime)}
+    job = digest_job(digest_candor)
+    assert job is not None and job.every_seconds == 60
+    assert len(job.run()) == 2
+    assert job.run() == []  # the next tick: already queued
+    sent = {receiver: payload for receiver, _, payload in messages(digest_candor.runtime)}
     assert set(sent) == {"leaders", "wiki"}
     mail = sent["leaders"]
     assert mail["to"] == ["vp@everlinks.io"] and mail["subject"].startswith("Incident digest: week")
@@ -55,9 +66,9 @@ def test_monday_8am_enqueues_the_digest_once_per_receiver(digest_runtime, clock)
     assert "No SLOs configured." in sent["wiki"]["markdown"]
 
 
-def test_between_schedule_times_nothing_is_sent(digest_runtime, clock):
+def test_between_schedule_times_nothing_is_sent(digest_candor, clock):
     clock.set(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
-    assert schedule.send_due(digest_runtime) == [] and messages(digest_runtime) == []
+    assert send_due(digest_candor) == [] and messages(digest_candor.runtime) == []
 
 
 def test_a_bad_cron_is_refused_at_load_naming_the_key():
@@ -67,14 +78,14 @@ def test_a_bad_cron_is_refused_at_load_naming_the_key():
         "config.toml:2: postmortem.digest_schedule: '0 8 * MON' is not a cron schedule")
 
 
-def test_an_unknown_receiver_is_refused_at_start_naming_the_key(make_settings, make_runtime):
-    runtime = make_runtime(make_settings(postmortem={"digest_receivers": ["nobody"]}))
+def test_an_unknown_receiver_is_refused_at_start_naming_the_key(make_settings, make_candor):
+    candor = make_candor(make_settings(postmortem={"digest_receivers": ["nobody"]}))
     with pytest.raises(ConfigError, match="postmortem.digest_receivers: no .* named 'nobody'"):
-        schedule.digest_job(runtime)
+        jobs(candor)
 
 
-def test_no_receivers_means_no_job(runtime):
-    assert schedule.digest_job(runtime) is None
+def test_no_receivers_means_no_job(candor):
+    assert digest_job(candor) is None
 
 
 def test_last_fire_finds_the_latest_cron_time_within_the_grace():
@@ -91,7 +102,7 @@ class Inbox:
         return "250 OK"
 
 
-def test_the_digest_arrives_as_mail_and_as_a_webhook(make_settings, make_runtime, clock, httpserver):
+def test_the_digest_arrives_as_mail_and_as_a_webhook(make_settings, make_candor, clock, httpserver):
     from tests.conftest import free_port
 
     inbox, port = Inbox(), free_port()
@@ -101,11 +112,11 @@ def test_the_digest_arrives_as_mail_and_as_a_webhook(make_settings, make_runtime
         httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
         receivers = [{**RECEIVERS[0], "url": f"smtp://127.0.0.1:{port}"},
                      {**RECEIVERS[1], "url": httpserver.url_for("/hook")}]
-        runtime = make_runtime(make_settings(notify={"receivers": receivers, "jitter": 0},
-                                             postmortem={"digest_receivers": ["leaders", "wiki"]}))
+        candor = make_candor(make_settings(notify={"receivers": receivers, "jitter": 0},
+                                           postmortem={"digest_receivers": ["leaders", "wiki"]}))
         clock.set(MONDAY_8)
-        assert len(schedule.send_due(runtime)) == 2
-        stats = deliver_due(runtime)
+        assert len(send_due(candor)) == 2
+        stats = deliver_due(candor.courier)
     finally:
         controller.stop()
     assert stats.delivered == 2, stats.errors

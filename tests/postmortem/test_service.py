@@ -13,10 +13,10 @@ from sqlmodel import select
 from monitor import db
 from monitor.clock import FixedClock
 from monitor.config import Settings
+from monitor.config.postmortem import PostmortemSettings
 from monitor.errors import Conflict, NotFound, Unprocessable
 from monitor.incidents import service as incidents
 from postmortem import examples, service
-from postmortem.config import PostmortemSettings
 from postmortem.models import (
     ActionItemCreate,
     ActionItemUpdate,

@@ -41,16 +41,16 @@ def rules_file(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def signal_runtime(make_settings, make_runtime, rules_file):
-    return make_runtime(make_settings(engine={"rule_files": [rules_file]}))
+def signal_candor(make_settings, make_candor, rules_file):
+    return make_candor(make_settings(engine={"rule_files": [rules_file]}))
 
 
-def test_the_chart_is_the_firing_rules_expression_without_its_threshold(signal_runtime, clock):
-    spike(signal_runtime.signals.store, service="redirector", region="sa-east-1")
-    with signal_runtime.unit() as session:
-        examples.demo_incident(session, clock, signal_runtime.settings)
-    with signal_runtime.unit() as session:
-        found = signal.from_runtime(signal_runtime).find(session, _inc(session), now=clock.now())
+def test_the_chart_is_the_firing_rules_expression_without_its_threshold(signal_candor, clock):
+    spike(signal_candor.signals.store, service="redirector", region="sa-east-1")
+    with signal_candor.runtime.unit() as session:
+        examples.demo_incident(session, clock, signal_candor.runtime.settings)
+    with signal_candor.runtime.unit() as session:
+        found = signal_candor.chart_source().find(session, _inc(session), now=clock.now())
     assert found is not None and found.threshold == 0.05
     assert found.name == 'RedirectErrorsHigh: redirect_error_ratio{service="redirector"}'
     values = [v for _, v in found.points]
@@ -59,37 +59,38 @@ def test_the_chart_is_the_firing_rules_expression_without_its_threshold(signal_r
     assert found.points[-1][0] <= IMPACT + timedelta(minutes=38 + 5)  # resolved + 5 min
 
 
-def test_the_render_route_draws_it_by_default(signal_runtime, clock, viewer):
+def test_the_render_route_draws_it_by_default(signal_candor, clock, viewer):
     from fastapi.testclient import TestClient
 
     from monitor.api.app import create_app
 
-    spike(signal_runtime.signals.store, service="redirector")
-    with signal_runtime.unit() as session:
-        examples.demo_incident(session, clock, signal_runtime.settings)
-    with TestClient(create_app(signal_runtime)) as client:
+    spike(signal_candor.signals.store, service="redirector")
+    with signal_candor.runtime.unit() as session:
+        examples.demo_incident(session, clock, signal_candor.runtime.settings)
+    with TestClient(create_app(signal_candor)) as client:
         html = client.get("/api/v1/incidents/INC-1/postmortem/render?format=html", headers=viewer)
     assert html.status_code == 200
     assert "<svg" in html.text and "RedirectErrorsHigh: redirect_error_ratio" in html.text
     assert "No signal data" not in html.text
 
 
-def test_without_the_rule_the_alerts_series_is_charted(make_settings, make_runtime, clock):
-    runtime = make_runtime(make_settings(engine={"rule_files": []}))
-    spike(runtime.signals.store, name="ALERTS", alertname="RedirectErrorsHigh", alertstate="firing")
+def test_without_the_rule_the_alerts_series_is_charted(make_settings, make_candor, clock):
+    candor = make_candor(make_settings(engine={"rule_files": []}))
+    runtime = candor.runtime
+    spike(candor.signals.store, name="ALERTS", alertname="RedirectErrorsHigh", alertstate="firing")
     with runtime.unit() as session:
         examples.demo_incident(session, clock, runtime.settings)
     with runtime.unit() as session:
-        found = signal.from_runtime(runtime).find(session, _inc(session), now=clock.now())
+        found = candor.chart_source().find(session, _inc(session), now=clock.now())
     assert found is not None and found.name.startswith('ALERTS{alertname="RedirectErrorsHigh"}')
     assert found.threshold is None
 
 
-def test_without_data_the_report_says_so(signal_runtime, clock):
-    with signal_runtime.unit() as session:
-        examples.demo_incident(session, clock, signal_runtime.settings)
-    with signal_runtime.unit() as session:
-        source = signal.from_runtime(signal_runtime)
+def test_without_data_the_report_says_so(signal_candor, clock):
+    with signal_candor.runtime.unit() as session:
+        examples.demo_incident(session, clock, signal_candor.runtime.settings)
+    with signal_candor.runtime.unit() as session:
+        source = signal_candor.chart_source()
         report = load(session, "INC-1", now=clock.now(), source=source)
     assert report.chart_svg is None
     from postmortem.render import render
@@ -97,15 +98,15 @@ def test_without_data_the_report_says_so(signal_runtime, clock):
     assert "_No signal data: neither the alert rule" in str(render(report, "md", "en"))
 
 
-def test_the_cli_reads_the_stored_segments_without_changing_them(signal_runtime, clock):
-    spike(signal_runtime.signals.store, service="redirector")
-    with signal_runtime.unit() as session:
-        examples.demo_incident(session, clock, signal_runtime.settings)
-    directory = Path(signal_runtime.settings.storage.data_dir) / "series"
+def test_the_cli_reads_the_stored_segments_without_changing_them(signal_candor, clock):
+    spike(signal_candor.signals.store, service="redirector")
+    with signal_candor.runtime.unit() as session:
+        examples.demo_incident(session, clock, signal_candor.runtime.settings)
+    directory = Path(signal_candor.runtime.settings.storage.data_dir) / "series"
     before = {p.name: p.read_bytes() for p in directory.glob("*.seg")}
     assert before
-    with signal_runtime.unit() as session:
-        found = signal.from_settings(signal_runtime.settings).find(session, _inc(session),
+    with signal_candor.runtime.unit() as session:
+        found = signal.from_settings(signal_candor.runtime.settings).find(session, _inc(session),
                                                                    now=clock.now())
     assert found is not None and max(v for _, v in found.points) == 0.31
     assert {p.name: p.read_bytes() for p in directory.glob("*.seg")} == before
@@ -131,7 +132,7 @@ def _inc(session):
     return incidents.get_by_key_or_raise(session, "INC-1")
 
 
-def test_in_prometheus_mode_the_chart_comes_from_prometheus(make_settings, make_runtime, clock,
+def test_in_prometheus_mode_the_chart_comes_from_prometheus(make_settings, make_candor, clock,
                                                            rules_file, httpserver):
     t0 = (IMPACT - timedelta(minutes=15)).timestamp()
     matrix = {"status": "success", "data": {"resultType": "matrix", "result": [
@@ -141,11 +142,12 @@ def test_in_prometheus_mode_the_chart_comes_from_prometheus(make_settings, make_
         "query": 'redirect_error_ratio{service="redirector"}', "start": f"{t0:.3f}",
         "end": f"{(IMPACT + timedelta(minutes=43)).timestamp():.3f}", "step": "15"},
     ).respond_with_json(matrix)
-    runtime = make_runtime(make_settings(engine={"mode": "prometheus", "rule_files": [rules_file],
-                                                 "prometheus_url": httpserver.url_for("/")}))
+    candor = make_candor(make_settings(engine={"mode": "prometheus", "rule_files": [rules_file],
+                                               "prometheus_url": httpserver.url_for("/")}))
+    runtime = candor.runtime
     with runtime.unit() as session:
         examples.demo_incident(session, clock, runtime.settings)
-    source = signal.from_runtime(runtime)
+    source = candor.chart_source()
     try:
         with runtime.unit() as session:
             found = source.find(session, _inc(session), now=clock.now())
@@ -154,17 +156,18 @@ def test_in_prometheus_mode_the_chart_comes_from_prometheus(make_settings, make_
     assert found is not None and found.threshold == 0.05 and len(found.points) == 50
 
 
-def test_an_unreachable_prometheus_means_no_chart_not_an_error(make_settings, make_runtime, clock,
+def test_an_unreachable_prometheus_means_no_chart_not_an_error(make_settings, make_candor, clock,
                                                                rules_file):
     from tests.conftest import free_port
 
     url = f"http://127.0.0.1:{free_port()}"
-    runtime = make_runtime(make_settings(engine={"mode": "prometheus", "rule_files": [rules_file],
-                                                 "prometheus_url": url}))
+    candor = make_candor(make_settings(engine={"mode": "prometheus", "rule_files": [rules_file],
+                                               "prometheus_url": url}))
+    runtime = candor.runtime
     with runtime.unit() as session:
         examples.demo_incident(session, clock, runtime.settings)
     with runtime.unit() as session:
-        assert load(session, "INC-1", now=clock.now(), source=signal.from_runtime(runtime)).chart_svg is None
+        assert load(session, "INC-1", now=clock.now(), source=candor.chart_source()).chart_svg is None
 
 
 def test_a_threshold_is_split_only_when_the_text_matches_the_parse():

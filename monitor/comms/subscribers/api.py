@@ -24,7 +24,6 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
 from monitor.api.deps import Admin, RuntimeDep
-from monitor.comms import config as comms_config
 from monitor.comms.subscribers import service
 from monitor.comms.subscribers.models import (
     SubscribeRequest,
@@ -112,7 +111,7 @@ async def subscribe(runtime: RuntimeDep, request: Request) -> Response:
         subscriber = service.subscribe(s, body, now=runtime.clock.now(), settings=runtime.settings)
         lang = subscriber.lang
     if form:
-        return _page(lang, comms_config.of(runtime.settings).status_title, "pending", 202)
+        return _page(lang, runtime.settings.comms.status_title, "pending", 202)
     # The same answer whether or not the address was known: nothing to learn from it.
     return JSONResponse({"status": "pending", "detail": PAGES[lang]["pending"]}, status_code=202)
 
@@ -121,14 +120,14 @@ async def subscribe(runtime: RuntimeDep, request: Request) -> Response:
 def confirm(runtime: RuntimeDep, token: Token) -> HTMLResponse:
     with runtime.unit() as s:
         subscriber = service.confirm(s, token, now=runtime.clock.now())
-    return _page(subscriber.lang, comms_config.of(runtime.settings).status_title, "confirmed")
+    return _page(subscriber.lang, runtime.settings.comms.status_title, "confirmed")
 
 
 @public_router.get("/status/unsubscribe", response_class=HTMLResponse)
 def unsubscribe(runtime: RuntimeDep, token: Token) -> HTMLResponse:
     with runtime.unit() as s:
         subscriber = service.unsubscribe(s, token, now=runtime.clock.now())
-    return _page(subscriber.lang, comms_config.of(runtime.settings).status_title, "unsubscribed")
+    return _page(subscriber.lang, runtime.settings.comms.status_title, "unsubscribed")
 
 
 @public_router.post("/status/unsubscribe", response_class=HTMLResponse)

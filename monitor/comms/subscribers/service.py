@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from monitor.comms import config as comms_config
 from monitor.comms.subscribers.models import (
     Purpose,
     State,
@@ -32,13 +31,12 @@ from monitor.comms.subscribers.models import (
     SubscriberToken,
     WebhookSubscriberCreate,
 )
-from monitor.config import parse_duration
+from monitor.config import Settings
+from monitor.config.notify import ReceiverConfig
 from monitor.errors import Conflict, FieldProblem, NotFound, Unavailable, Unprocessable
 from monitor.event_types import NOTICE_VERSIONS, DirectMessage
 from monitor.incidents.models import Incident, IncidentEvent
-from monitor.notify import config as notify_config
 from monitor.notify.channels import DIRECT
-from monitor.notify.config import ReceiverConfig
 from monitor.notify.models import OutboxMessage
 
 log = logging.getLogger("candor.comms")
@@ -66,13 +64,13 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def mail_receiver(settings: object) -> ReceiverConfig:
+def mail_receiver(settings: Settings) -> ReceiverConfig:
     """The smtp receiver that carries subscriber mail, or ``Unavailable`` naming the fix."""
-    name = comms_config.of(settings).subscribers.receiver
+    name = settings.comms.subscribers.receiver
     if not name:
         raise Unavailable("e-mail sign-up is off: set [comms.subscribers] receiver to the name of "
                           "an smtp receiver in [[notify.receivers]]")
-    for receiver in notify_config.of(settings).receivers:
+    for receiver in settings.notify.receivers:
         if receiver.name == name:
             if receiver.kind != "smtp":
                 raise Unavailable(f"[comms.subscribers] receiver {name!r} is kind "
@@ -82,24 +80,24 @@ def mail_receiver(settings: object) -> ReceiverConfig:
                       "add an smtp receiver with that name")
 
 
-def _base(settings: object) -> str:
-    return str(getattr(getattr(settings, "server", None), "public_url", "")).rstrip("/")
+def _base(settings: Settings) -> str:
+    return settings.server.public_url.rstrip("/")
 
 
 def _token(session: Session, subscriber: Subscriber, purpose: Purpose, *, now: datetime,
-           ttl: float | None = None) -> tuple[SubscriberToken, str]:
+           ttl: timedelta | None = None) -> tuple[SubscriberToken, str]:
     raw = secrets.token_urlsafe(32)
     assert subscriber.id is not None
     row = SubscriberToken(subscriber_id=subscriber.id, purpose=purpose, token_hash=hash_token(raw),
                           created_at=now,
-                          expires_at=now + timedelta(seconds=ttl) if ttl is not None else None)
+                          expires_at=now + ttl if ttl is not None else None)
     session.add(row)
     session.flush()
     return row, raw
 
 
-def _check_components(names: list[str], settings: object, where: str) -> list[str]:
-    known = [c.name for c in comms_config.of(settings).components]
+def _check_components(names: list[str], settings: Settings, where: str) -> list[str]:
+    known = [c.name for c in settings.comms.components]
     problems = [FieldProblem(f"{where}[{i}]", f"unknown component {name!r}; expected one of: "
                              f"{', '.join(known) or '(none configured)'}")
                 for i, name in enumerate(names) if name not in known]
@@ -130,10 +128,10 @@ def _mail(session: Session, receiver: ReceiverConfig, *, key: str, to: str, subj
 
 
 def subscribe(session: Session, request: SubscribeRequest, *, now: datetime,
-              settings: object) -> Subscriber:
+              settings: Settings) -> Subscriber:
     """Sign an address up (pending) and send it a confirmation link; see the module docstring."""
     receiver = mail_receiver(settings)
-    comms = comms_config.of(settings)
+    comms = settings.comms
     components = _check_components(request.components, settings, "$.components")
     lang = request.lang or comms.default_lang
     subscriber = session.exec(select(Subscriber).where(
@@ -149,11 +147,10 @@ def subscribe(session: Session, request: SubscribeRequest, *, now: datetime,
     last = session.exec(select(SubscriberToken.created_at).where(
         SubscriberToken.subscriber_id == subscriber.id, SubscriberToken.purpose == Purpose.CONFIRM)
         .order_by(col(SubscriberToken.id).desc())).first()
-    if last is not None and now - last < timedelta(
-            seconds=parse_duration(comms.subscribers.resend_after)):
+    if last is not None and now - last < comms.subscribers.resend_after:
         return subscriber  # a link went out moments ago: no mail bombs through our sign-up
-    ttl = parse_duration(comms.subscribers.confirm_ttl)
-    token, confirm = _token(session, subscriber, Purpose.CONFIRM, now=now, ttl=ttl)
+    token, confirm = _token(session, subscriber, Purpose.CONFIRM, now=now,
+                            ttl=comms.subscribers.confirm_ttl)
     _, unsubscribe = _token(session, subscriber, Purpose.UNSUBSCRIBE, now=now)
     words = WORDS[lang]
     links = {"confirm": f"{_base(settings)}/status/subscribe/confirm?token={confirm}",
@@ -204,7 +201,7 @@ def unsubscribe(session: Session, token: str, *, now: datetime) -> Subscriber:
 
 
 def add_webhook(session: Session, body: WebhookSubscriberCreate, *, now: datetime,
-                settings: object) -> Subscriber:
+                settings: Settings) -> Subscriber:
     """A confirmed webhook subscriber with a fresh signing secret (``whsec_…``, shown once)."""
     components = _check_components(body.components, settings, "$.components")
     url = str(body.url)
@@ -250,8 +247,8 @@ def list_subscribers(session: Session, *, state: str | None = None, kind: str | 
 # ---- fan-out ---------------------------------------------------------------------------------
 
 
-def components_of(incident: Incident, settings: object) -> set[str]:
-    return {c.name for c in comms_config.of(settings).components
+def components_of(incident: Incident, settings: Settings) -> set[str]:
+    return {c.name for c in settings.comms.components
             if set(c.services) & set(incident.services)}
 
 
@@ -262,7 +259,7 @@ def wants(subscriber: Subscriber, *, lang: str, components: set[str]) -> bool:
 
 
 def notify_subscribers(session: Session, incident: Incident, event: IncidentEvent,
-                       settings: object) -> list[OutboxMessage]:
+                       settings: Settings) -> list[OutboxMessage]:
     """One outbox row per interested subscriber for a notice version sent to ``subscribers``."""
     payload = event.payload
     if event.type not in NOTICE_VERSIONS or "subscribers" not in payload.get("channels", []):

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
-from monitor.api.deps import Responder, RuntimeDep, Viewer
+from monitor.api.deps import Provided, Responder, RuntimeDep, Viewer
 from monitor.auth.models import Role
 from monitor.comms.user_reports import service
 from monitor.comms.user_reports.metrics import ReportMetrics
@@ -22,11 +22,12 @@ from monitor.comms.user_reports.models import ReportCreate, ReportPublic
 from monitor.incidents import service as incidents
 
 router = APIRouter(tags=["user reports"])
+report_metrics = Provided[ReportMetrics]("report_metrics")
 
 
 @router.post("/api/v1/reports", response_model=ReportPublic, status_code=201)
-def create(runtime: RuntimeDep, who: Responder, body: ReportCreate) -> ReportPublic:
-    metrics = ReportMetrics.of(runtime)
+def create(runtime: RuntimeDep, who: Responder, body: ReportCreate,
+           metrics: Annotated[ReportMetrics, Depends(report_metrics)]) -> ReportPublic:
     with runtime.unit() as s:
         report, incident, counted = service.create(s, body, actor=who.name, clock=runtime.clock,
                                                    settings=runtime.settings)

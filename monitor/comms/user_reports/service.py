@@ -6,7 +6,7 @@ detected no later than ``[comms.reports] match_window`` after the report's
 time, and records ``user_report.received`` on it — report id, service,
 component, channel kind and time; never the contact or the description.
 
-``notify_reporters`` runs from the runtime's event hooks: when an incident
+``notify_reporters`` is one of the incident event hooks (``monitor.wiring``): when an incident
 resolves, or a correction is published in the reporter's language, each linked
 reporter with a contact gets one message through the outbox, keyed
 ``report:<id>:<incident key>:<event seq>`` (so a second run adds nothing).
@@ -15,18 +15,17 @@ reporter with a contact gets one message through the outbox, keyed
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from monitor.clock import Clock, utc
-from monitor.comms import config as comms_config
 from monitor.comms.models import NoticeVersion
 from monitor.comms.subscribers.models import EMAIL
 from monitor.comms.subscribers.service import mail_receiver
 from monitor.comms.user_reports.models import Channel, ReportCreate, UserReport
-from monitor.config import parse_duration
+from monitor.config import Settings
 from monitor.errors import FieldProblem, Unavailable, Unprocessable
 from monitor.event_types import DirectMessage, EventType
 from monitor.incidents import service as incidents
@@ -51,10 +50,10 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
-def check(body: ReportCreate, settings: object) -> tuple[str, list[str]]:
+def check(body: ReportCreate, settings: Settings) -> tuple[str, list[str]]:
     """The counted service and the services to match, or ``Unprocessable`` naming the field."""
     problems = []
-    components = {c.name: c.services for c in comms_config.of(settings).components}
+    components = {c.name: c.services for c in settings.comms.components}
     services = [body.service] if body.service else []
     if body.component:
         if body.component not in components:
@@ -86,9 +85,9 @@ def check(body: ReportCreate, settings: object) -> tuple[str, list[str]]:
     return services[0], services
 
 
-def match(session: Session, services: list[str], at: datetime, settings: object) -> Incident | None:
+def match(session: Session, services: list[str], at: datetime, settings: Settings) -> Incident | None:
     """The newest open incident touching ``services``, detected by ``at + match_window``."""
-    window = timedelta(seconds=parse_duration(comms_config.of(settings).reports.match_window))
+    window = settings.comms.reports.match_window
     rows = session.exec(select(Incident).where(col(Incident.state).in_([str(s) for s in OPEN]))
                         .order_by(col(Incident.id).desc())).all()
     for incident in rows:
@@ -99,7 +98,7 @@ def match(session: Session, services: list[str], at: datetime, settings: object)
 
 
 def create(session: Session, body: ReportCreate, *, actor: str, clock: Clock,
-           settings: object) -> tuple[UserReport, Incident | None, str]:
+           settings: Settings) -> tuple[UserReport, Incident | None, str]:
     """Store the report (attached if an incident fits); returns it, the incident, the service."""
     service, services = check(body, settings)
     now = clock.now()
@@ -108,7 +107,7 @@ def create(session: Session, body: ReportCreate, *, actor: str, clock: Clock,
     report = UserReport(
         incident_id=incident.id if incident else None, service=service, component=body.component,
         description=body.description, contact=body.contact, channel=body.channel,
-        lang=body.lang or comms_config.of(settings).default_lang, reported_at=at, created_at=now,
+        lang=body.lang or settings.comms.default_lang, reported_at=at, created_at=now,
         created_by=actor,
     )
     session.add(report)
@@ -152,12 +151,12 @@ def _why(event: IncidentEvent) -> DirectMessage | None:
 
 
 def notify_reporters(session: Session, incident: Incident, event: IncidentEvent,
-                     settings: object) -> list[OutboxMessage]:
+                     settings: Settings) -> list[OutboxMessage]:
     """Tell each linked reporter that the incident is resolved or a notice was corrected."""
     why = _why(event)
     if why is None:
         return []
-    base = str(getattr(getattr(settings, "server", None), "public_url", "")).rstrip("/")
+    base = settings.server.public_url.rstrip("/")
     created = []
     for report in of_incident(session, incident):
         if report.channel == Channel.NONE or not report.contact:

@@ -23,6 +23,7 @@ from monitor.api.runtime import Runtime
 from monitor.auth.models import Role
 from monitor.clock import FixedClock
 from monitor.config import Settings
+from monitor.wiring import assemble, build_runtime
 from tests.conftest import START, bearer
 
 # Routes anyone may read. A new public route must be added here on purpose.
@@ -37,11 +38,11 @@ MIB = 1_048_576
 def _openapi() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as data_dir:
         settings = Settings.model_validate({"storage": {"data_dir": data_dir}})
-        engine = create_engine("sqlite://")
+        candor = assemble(Runtime(settings=settings, engine=create_engine("sqlite://")))
         try:
-            return create_app(Runtime(settings=settings, engine=engine)).openapi()
+            return create_app(candor).openapi()
         finally:
-            engine.dispose()
+            candor.close()
 
 
 OPENAPI = _openapi()
@@ -143,10 +144,11 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """One app for the whole corpus (built once: the corpus is large), with something for
     every path parameter to point at: incidents, a silence, a token."""
     data_dir = tmp_path_factory.mktemp("corpus")
-    runtime = Runtime.build(Settings.model_validate({"storage": {"data_dir": str(data_dir)}}),
-                            clock=FixedClock(START))
+    candor = assemble(build_runtime(Settings.model_validate({"storage": {"data_dir": str(data_dir)}}),
+                                    clock=FixedClock(START)))
+    runtime = candor.runtime
     admin = bearer(runtime, Role.ADMIN)
-    with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
+    with TestClient(create_app(candor), raise_server_exceptions=False) as client:
         made = [client.post("/api/v1/incidents", json={"title": t}, headers=admin).json()["key"]
                 for t in ("one", "two")]
         silence = client.post("/api/v1/silences", headers=admin, json={
@@ -158,7 +160,7 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         world = {"key": made[0], "other": made[1], "silence_id": silence, "token_id": str(token),
                  "now": START.isoformat()}
         yield Api(client, runtime, admin, world)
-    runtime.engine.dispose()
+    candor.close()
 
 
 def fill(path: str, op: dict[str, Any], world: dict[str, Any], *, unknown: bool = False) -> str:

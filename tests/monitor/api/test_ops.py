@@ -9,6 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from monitor import db
 from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
+from monitor.wiring import assemble, build_runtime
 
 
 def samples(client: TestClient) -> dict[tuple[str, frozenset], float]:
@@ -29,14 +30,14 @@ def test_readyz_is_200_when_the_schema_is_current(client: TestClient) -> None:
 
 
 def test_readyz_is_503_on_an_empty_database(settings, clock) -> None:
-    runtime = Runtime.build(settings, clock=clock, migrate=False)
-    with TestClient(create_app(runtime)) as client:
+    candor = assemble(build_runtime(settings, clock=clock, migrate=False))
+    with TestClient(create_app(candor)) as client:
         response = client.get("/readyz")
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
         assert "candor db upgrade" in response.json()["detail"]
         assert client.get("/metrics").status_code == 200  # scraping still works
-    runtime.engine.dispose()
+    candor.close()
 
 
 def test_readyz_is_503_when_the_schema_is_behind(runtime: Runtime, client: TestClient) -> None:

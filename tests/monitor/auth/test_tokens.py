@@ -86,10 +86,10 @@ def test_bad_token_requests_are_422_and_create_nothing(client, admin, body) -> N
     assert len(client.get("/api/v1/tokens", headers=admin).json()) == 1
 
 
-def test_anonymous_viewer_mode_opens_reads_only(make_settings, make_runtime) -> None:
+def test_anonymous_viewer_mode_opens_reads_only(make_settings, make_candor) -> None:
     from monitor.api.app import create_app
 
-    runtime = make_runtime(make_settings(auth={"anonymous_role": "viewer"}))
-    with TestClient(create_app(runtime)) as client:
+    candor = make_candor(make_settings(auth={"anonymous_role": "viewer"}))
+    with TestClient(create_app(candor)) as client:
         assert client.get("/api/v1/incidents").status_code == 200
         assert_problem(client.post("/api/v1/incidents", json={"title": "x"}), 403)

@@ -78,11 +78,11 @@ def test_a_token_is_printed_once_and_only_its_hash_is_stored(cli, tmp_path: Path
 
 def test_an_incident_is_worked_from_the_shell(cli):
     assert json.loads(cli("incident", "list", "--json")) == []
-    from monitor.api.runtime import Runtime
     from monitor.config import load
     from monitor.incidents import service
+    from monitor.wiring import build_runtime
 
-    runtime = Runtime.build(load(cli.config))
+    runtime = build_runtime(load(cli.config))
     with runtime.unit() as s:
         service.open_incident(s, clock=runtime.clock, key_prefix="INC", actor="test",
                               title="Redirects failing", severity="SEV2", services=["redirect"])

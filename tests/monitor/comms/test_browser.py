@@ -21,9 +21,9 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
 from monitor.api.app import create_app
-from monitor.api.runtime import Runtime
 from monitor.config import Settings
 from monitor.notify.delivery import deliver_due
+from monitor.wiring import Candor
 from tests.conftest import free_port
 from tests.monitor.comms.mail import Inbox, mail_settings, smtp  # noqa: F401  (fixture)
 from tests.monitor.comms.test_api import INTERNAL, story  # noqa: F401  (fixture)
@@ -38,9 +38,9 @@ def settings(make_settings: Callable[..., Settings], smtp: tuple[Inbox, int]) ->
 
 
 @pytest.fixture
-def server(runtime: Runtime) -> Iterator[str]:
+def server(candor: Candor) -> Iterator[str]:
     port = free_port()
-    app_server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
+    app_server = uvicorn.Server(uvicorn.Config(create_app(candor), host="127.0.0.1", port=port,
                                                log_level="warning"))
     thread = threading.Thread(target=app_server.run, daemon=True)
     thread.start()
@@ -54,7 +54,7 @@ def server(runtime: Runtime) -> Iterator[str]:
 
 
 def test_status_pages_in_chromium(
-    client: TestClient, runtime: Runtime, story: dict[str, Any], server: str,  # noqa: F811
+    client: TestClient, candor: Candor, story: dict[str, Any], server: str,  # noqa: F811
     smtp: tuple[Inbox, int], tmp_path: Path,  # noqa: F811
 ) -> None:
     assert CHROMIUM.exists(), "install the Debian package chromium"
@@ -98,7 +98,7 @@ def test_status_pages_in_chromium(
         finally:
             browser.close()
     assert (tmp_path / "incident.png").stat().st_size > 1000
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     assert "Confirme" in smtp[0].to("bia@example.org")[0]["Subject"]
     bodies = [html] + [httpx.get(f"{server}{path}", params={"lang": lang}).text
                        for path in ("/status", f"/status/incidents/{key}", "/status/feed.atom",

@@ -11,10 +11,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from typer.testing import CliRunner
 
-from monitor.api.runtime import Runtime
-from monitor.comms.cli import app as notice_app
+from monitor.cli.notices import app as notice_app
+from monitor.cli.outbox import app as outbox_app
 from monitor.config import load
-from monitor.notify.cli import app as outbox_app
+from monitor.wiring import build_runtime
 from tests.monitor.comms.conftest import open_incident
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -36,7 +36,7 @@ def config(tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPat
 
 
 def test_publish_then_correct_from_the_cli(config: Path, httpserver: HTTPServer) -> None:
-    runtime = Runtime.build(load(config))
+    runtime = build_runtime(load(config))
     incident = open_incident(runtime)
     runtime.engine.dispose()
     httpserver.expect_request("/hook").respond_with_data("ok")
@@ -56,7 +56,7 @@ def test_publish_then_correct_from_the_cli(config: Path, httpserver: HTTPServer)
 
 
 def test_lint_errors_stop_a_cli_publish_and_nothing_is_stored(config: Path) -> None:
-    runtime = Runtime.build(load(config))
+    runtime = build_runtime(load(config))
     incident = open_incident(runtime)
     runtime.engine.dispose()
     bad = runner.invoke(notice_app, ["publish", incident.key,
@@ -72,7 +72,7 @@ def test_lint_errors_stop_a_cli_publish_and_nothing_is_stored(config: Path) -> N
 
 
 def test_dead_letters_are_listed_and_redelivered(config: Path, httpserver: HTTPServer) -> None:
-    runtime = Runtime.build(load(config))
+    runtime = build_runtime(load(config))
     open_incident(runtime)
     runtime.engine.dispose()
     runner.invoke(notice_app, ["publish", "INC-1", str(CORPUS / "pt-BR" / "good-initial.toml"),
@@ -91,7 +91,7 @@ def test_dead_letters_are_listed_and_redelivered(config: Path, httpserver: HTTPS
 
 
 def test_the_affected_share_widens_the_channels_and_must_be_a_share(config: Path) -> None:
-    runtime = Runtime.build(load(config))
+    runtime = build_runtime(load(config))
     incident = open_incident(runtime)
     runtime.engine.dispose()
     notice = str(CORPUS / "en" / "good-initial.toml")

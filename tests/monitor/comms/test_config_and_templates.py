@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ def test_sections_load_with_defaults_and_overrides() -> None:
                      '[[notify.receivers]]\nname = "ops"\nkind = "webhook"\n'
                      'url = "https://hooks.example/x"\nsecret = "env:OPS_SECRET"\n')
     assert settings.comms.default_lang == "en"
-    assert settings.comms.cadence["SEV1"].first_notice == "5m"
-    assert settings.comms.cadence["SEV2"].first_notice == "30m"
+    assert settings.comms.cadence["SEV1"].first_notice == timedelta(minutes=5)
+    assert settings.comms.cadence["SEV2"].first_notice == timedelta(minutes=30)
     assert settings.notify.receivers[0].secret.var == "OPS_SECRET"
     assert settings.notify.max_attempts == 8
 

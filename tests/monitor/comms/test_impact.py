@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from monitor.api.runtime import Runtime
 from monitor.clock import FixedClock
-from monitor.comms.config import ImpactConfig
 from monitor.comms.impact import channels
 from monitor.config import parse
+from monitor.config.comms import ImpactConfig
 from monitor.errors import ConfigError
 from tests.monitor.comms.conftest import open_incident
 from tests.monitor.comms.factories import GOOD

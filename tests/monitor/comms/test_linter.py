@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from monitor.comms.cli import app, lint_file
-from monitor.comms.config import LinterConfig
+from monitor.cli.notices import app, lint_file
 from monitor.comms.linter import lint_text, reading_ease
+from monitor.config.comms import LinterConfig
 
 CORPUS = Path(__file__).parent / "corpus"
 

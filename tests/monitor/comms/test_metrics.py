@@ -8,9 +8,10 @@ from fastapi.testclient import TestClient
 
 from monitor.api.runtime import Runtime
 from monitor.clock import FixedClock
-from monitor.comms import metrics, service
+from monitor.comms import service
 from monitor.comms.models import Kind
 from monitor.incidents.models import Incident
+from monitor.wiring import Candor
 from tests.monitor.comms.conftest import open_incident
 from tests.monitor.comms.factories import content
 
@@ -20,10 +21,9 @@ def value(runtime: Runtime, name: str, **labels: str) -> float | None:
 
 
 def test_first_notice_correction_and_overdue_are_measured(
-    runtime: Runtime, incident: Incident, fixed: FixedClock
+    candor: Candor, incident: Incident, fixed: FixedClock
 ) -> None:
-    metrics.install(runtime)
-    metrics.install(runtime)  # idempotent
+    runtime = candor.runtime  # the assembled service registered the cadence collector
     late = open_incident(runtime, severity="SEV2", title="Sign-in slow")
     fixed.advance(minutes=11)
     assert value(runtime, "candor_notices_overdue", severity="SEV1", due="first_notice") == 1
@@ -53,8 +53,7 @@ def test_first_notice_correction_and_overdue_are_measured(
     assert late.key
 
 
-def test_metrics_endpoint_exposes_cadence_once_installed(runtime: Runtime, client: TestClient) -> None:
-    metrics.install(runtime)
+def test_metrics_endpoint_exposes_cadence(client: TestClient) -> None:
     body = client.get("/metrics").text
     assert "candor_time_to_first_notice_seconds_count 0.0" in body
     assert 'candor_notices_overdue{due="first_notice",severity="SEV1"} 0.0' in body

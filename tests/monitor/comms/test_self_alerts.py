@@ -11,10 +11,10 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from monitor.cli.rules import app as rules_cli
 from monitor.clock import FixedClock
 from monitor.config import Settings
 from monitor.incidents.models import Incident
-from monitor.rules.cli import app as rules_cli
 
 ROOT = Path(__file__).resolve().parents[3]
 RULES = ROOT / "rules" / "candor-self.yml"

@@ -22,8 +22,10 @@ from monitor.comms.subscribers.service import notify_subscribers
 from monitor.config import Settings
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
-from monitor.notify.delivery import deliver_due, verify
+from monitor.notify.delivery import deliver_due
 from monitor.notify.models import OutboxMessage
+from monitor.notify.signing import verify
+from monitor.wiring import Candor
 from tests.monitor.comms.conftest import open_incident
 from tests.monitor.comms.factories import content
 from tests.monitor.comms.mail import Inbox, body, link, mail_settings, smtp
@@ -58,11 +60,11 @@ def publish(runtime: Runtime, incident: Incident, lang: str = "en",
                                        settings=runtime.settings)
 
 
-def subscribe_and_confirm(client: TestClient, runtime: Runtime, inbox: Inbox, email: str = ANA,
+def subscribe_and_confirm(client: TestClient, candor: Candor, inbox: Inbox, email: str = ANA,
                           **extra: object) -> None:
     sent = {"email": email, "lang": "en", **extra}
     assert client.post("/status/subscribe", json=sent).status_code == 202
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     confirm = client.get(link(inbox.to(email)[-1], "/status/subscribe/confirm"))
     assert confirm.status_code == 200, confirm.text
 
@@ -73,15 +75,16 @@ def count(runtime: Runtime, model: type) -> int:
 
 
 def test_double_opt_in_then_notice_then_one_click_unsubscribe(
-    client: TestClient, runtime: Runtime, inbox: Inbox, incident: Incident
+    client: TestClient, candor: Candor, inbox: Inbox, incident: Incident
 ) -> None:
+    runtime = candor.runtime
     response = client.post("/status/subscribe", json={"email": "Ana@Example.org", "lang": "en"})
     assert response.status_code == 202
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     (confirmation,) = inbox.to(ANA)
     assert "Confirm" in confirmation["Subject"]
     publish(runtime, incident)  # not confirmed yet: nothing for Ana
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     assert len(inbox.to(ANA)) == 1
 
     confirm_path = link(confirmation, "/status/subscribe/confirm")
@@ -91,7 +94,7 @@ def test_double_opt_in_then_notice_then_one_click_unsubscribe(
     assert again.status_code == 409 and "already used" in again.json()["detail"]
 
     publish(runtime, incident, kind=Kind.UPDATE)
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     notice = inbox.to(ANA)[-1]
     assert notice["Subject"] == f"[{incident.key}] Short links are not opening"
     assert "Full timeline: http://testserver/status/incidents/" in body(notice)
@@ -102,50 +105,52 @@ def test_double_opt_in_then_notice_then_one_click_unsubscribe(
     assert left.status_code == 200 and "Unsubscribed" in left.text
     publish(runtime, incident, kind=Kind.CORRECTION, what_was_wrong="We said links were safe.",
             what_is_right="Links made between 09:00 and 09:10 must be made again.")
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     assert len(inbox.to(ANA)) == 2  # confirmation + one notice; nothing after unsubscribing
 
 
 def test_repeated_sign_ups_keep_one_subscriber_and_a_confirmed_one_gets_no_more_mail(
-    client: TestClient, runtime: Runtime, inbox: Inbox
+    client: TestClient, candor: Candor, inbox: Inbox
 ) -> None:
-    subscribe_and_confirm(client, runtime, inbox)
+    runtime = candor.runtime
+    subscribe_and_confirm(client, candor, inbox)
     for _ in range(3):
         assert client.post("/status/subscribe", json={"email": ANA}).json()["status"] == "pending"
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     assert count(runtime, Subscriber) == 1
     assert len(inbox.to(ANA)) == 1
 
 
 def test_repeated_sign_ups_of_a_pending_address_mail_a_new_link_only_after_a_pause(
-    client: TestClient, runtime: Runtime, inbox: Inbox, fixed: FixedClock
+    client: TestClient, candor: Candor, inbox: Inbox, fixed: FixedClock
 ) -> None:
+    runtime = candor.runtime
     for _ in range(3):
         client.post("/status/subscribe", json={"email": ANA})
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     assert len(inbox.to(ANA)) == 1
     fixed.advance(minutes=11)
     client.post("/status/subscribe", json={"email": ANA})
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     assert len(inbox.to(ANA)) == 2 and count(runtime, Subscriber) == 1
     assert client.get(link(inbox.to(ANA)[0], "/status/subscribe/confirm")).status_code == 200
 
 
 def test_an_expired_confirmation_link_asks_for_a_new_sign_up(
-    client: TestClient, runtime: Runtime, inbox: Inbox, fixed: FixedClock
+    client: TestClient, candor: Candor, inbox: Inbox, fixed: FixedClock
 ) -> None:
     client.post("/status/subscribe", json={"email": ANA})
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     fixed.advance(hours=49)
     response = client.get(link(inbox.to(ANA)[0], "/status/subscribe/confirm"))
     assert response.status_code == 409 and "expired; sign up again" in response.json()["detail"]
 
 
-def test_an_html_form_signs_up_too(client: TestClient, runtime: Runtime, inbox: Inbox) -> None:
+def test_an_html_form_signs_up_too(client: TestClient, candor: Candor, inbox: Inbox) -> None:
     response = client.post("/status/subscribe", data={"email": ANA, "components": "Links",
                                                        "lang": "pt-BR"})
     assert response.status_code == 202 and "Quase lá" in response.text
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     assert "Confirme" in inbox.to(ANA)[0]["Subject"]
 
 
@@ -199,57 +204,60 @@ def test_broken_links_and_bodies_say_what_to_do(client: TestClient) -> None:
 
 
 def test_sign_up_is_off_until_a_mail_receiver_is_configured(
-    make_settings: Callable[..., Settings], make_runtime: Callable[[Settings], Runtime]
+    make_settings: Callable[..., Settings], make_candor: Callable[[Settings], Candor]
 ) -> None:
-    runtime = make_runtime(make_settings())
-    with TestClient(create_app(runtime)) as client:
+    with TestClient(create_app(make_candor(make_settings()))) as client:
         response = client.post("/status/subscribe", json={"email": ANA})
     assert response.status_code == 503
     assert "set [comms.subscribers] receiver" in response.json()["detail"]
 
 
 def test_subscribers_get_only_their_components_and_language(
-    client: TestClient, runtime: Runtime, inbox: Inbox, incident: Incident
+    client: TestClient, candor: Candor, inbox: Inbox, incident: Incident
 ) -> None:
-    subscribe_and_confirm(client, runtime, inbox, "links@example.org", components=["Links"])
-    subscribe_and_confirm(client, runtime, inbox, "accounts@example.org", components=["Accounts"])
-    subscribe_and_confirm(client, runtime, inbox, "pt@example.org", lang="pt-BR")
+    runtime = candor.runtime
+    subscribe_and_confirm(client, candor, inbox, "links@example.org", components=["Links"])
+    subscribe_and_confirm(client, candor, inbox, "accounts@example.org", components=["Accounts"])
+    subscribe_and_confirm(client, candor, inbox, "pt@example.org", lang="pt-BR")
     publish(runtime, incident, "en")
     publish(runtime, incident, "pt-BR")
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     assert [len(inbox.to(a)) for a in ("links@example.org", "accounts@example.org",
                                        "pt@example.org")] == [2, 1, 2]
     assert inbox.to("pt@example.org")[-1]["Subject"].endswith("Links curtos não estão abrindo")
 
 
 def test_fan_out_is_idempotent_per_event(
-    client: TestClient, runtime: Runtime, inbox: Inbox, incident: Incident
+    client: TestClient, candor: Candor, inbox: Inbox, incident: Incident
 ) -> None:
-    subscribe_and_confirm(client, runtime, inbox)
+    runtime = candor.runtime
+    subscribe_and_confirm(client, candor, inbox)
     publish(runtime, incident)
     with runtime.unit() as s:
         row = incidents.get_by_key_or_raise(s, incident.key)
         event = incidents.events(s, row)[-1]
         assert notify_subscribers(s, row, event, runtime.settings) == []
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     assert len(inbox.to(ANA)) == 2
     assert count(runtime, SubscriberToken) == 3  # confirm + its unsubscribe + the notice's
 
 
 def test_notices_not_sent_to_the_subscribers_channel_reach_no_subscriber(
-    client: TestClient, runtime: Runtime, inbox: Inbox
+    client: TestClient, candor: Candor, inbox: Inbox
 ) -> None:
-    subscribe_and_confirm(client, runtime, inbox)
+    runtime = candor.runtime
+    subscribe_and_confirm(client, candor, inbox)
     minor = open_incident(runtime, severity="SEV3")  # SEV3: status page only
     publish(runtime, minor)
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     assert len(inbox.to(ANA)) == 1
 
 
 def test_webhook_subscribers_get_signed_notices(
-    client: TestClient, runtime: Runtime, admin: dict[str, str], responder: dict[str, str],
+    client: TestClient, candor: Candor, admin: dict[str, str], responder: dict[str, str],
     httpserver: HTTPServer, incident: Incident,
 ) -> None:
+    runtime = candor.runtime
     url = httpserver.url_for("/status-hook")
     assert client.post("/api/v1/subscribers/webhooks", json={"url": url},
                        headers=responder).status_code == 403
@@ -267,7 +275,7 @@ def test_webhook_subscribers_get_signed_notices(
 
     httpserver.expect_request("/status-hook", method="POST").respond_with_data("ok")
     publish(runtime, incident)
-    assert deliver_due(runtime).delivered == 1
+    assert deliver_due(candor.courier).delivered == 1
     (request, _), = httpserver.log
     assert verify(secret, dict(request.headers.items()) | {
         k.lower(): v for k, v in request.headers.items()}, request.get_data())
@@ -278,7 +286,7 @@ def test_webhook_subscribers_get_signed_notices(
     removed = client.delete(f"/api/v1/subscribers/{created.json()['id']}", headers=admin)
     assert removed.json()["state"] == "unsubscribed"
     publish(runtime, incident, kind=Kind.UPDATE)
-    assert deliver_due(runtime).claimed == 0
+    assert deliver_due(candor.courier).claimed == 0
 
 
 @pytest.mark.parametrize(("comms", "message"), [

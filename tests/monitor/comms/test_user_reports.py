@@ -21,6 +21,7 @@ from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import State
 from monitor.incidents.models import Incident
 from monitor.notify.delivery import deliver_due
+from monitor.wiring import Candor
 from tests.monitor.comms.conftest import open_incident
 from tests.monitor.comms.mail import Inbox, body, mail_settings, smtp
 from tests.monitor.comms.test_subscribers import publish
@@ -135,16 +136,17 @@ def test_bad_reports_get_422_with_the_path_and_store_nothing(
 
 
 def test_reporters_hear_back_when_it_is_corrected_and_when_it_is_resolved(
-    client: TestClient, runtime: Runtime, responder: dict[str, str], inbox: Inbox,
+    client: TestClient, candor: Candor, responder: dict[str, str], inbox: Inbox,
     incident: Incident,
 ) -> None:
+    runtime = candor.runtime
     report(client, responder)
     report(client, responder, contact="pt@example.org", lang="pt-BR")
     report(client, responder, channel="none", contact=None)
     publish(runtime, incident, "en")
     publish(runtime, incident, "en", kind=Kind.CORRECTION, what_was_wrong="We said links were safe.",
             what_is_right="Links made between 09:00 and 09:10 must be made again.")
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     (correction,) = inbox.to(BIA)
     assert correction["Subject"].startswith("Correction about the problem you told us about")
     assert "must be made again" in body(correction)
@@ -154,7 +156,7 @@ def test_reporters_hear_back_when_it_is_corrected_and_when_it_is_resolved(
     with runtime.unit() as s:  # running the hook again for the same event adds nothing
         row = incidents.get_by_key_or_raise(s, incident.key)
         assert notify_reporters(s, row, incidents.events(s, row)[-1], runtime.settings) == []
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     fixed = inbox.to(BIA)[-1]
     assert fixed["Subject"] == "Fixed: the problem you told us about — Short links are not opening"
     assert "http://testserver/status/incidents/INC-1?lang=en" in body(fixed)
@@ -163,13 +165,14 @@ def test_reporters_hear_back_when_it_is_corrected_and_when_it_is_resolved(
 
 
 def test_webhook_reporters_hear_back_by_webhook(
-    client: TestClient, runtime: Runtime, responder: dict[str, str], httpserver: HTTPServer,
+    client: TestClient, candor: Candor, responder: dict[str, str], httpserver: HTTPServer,
     incident: Incident,
 ) -> None:
+    runtime = candor.runtime
     httpserver.expect_request("/desk", method="POST").respond_with_data("ok")
     report(client, responder, channel="webhook", contact=httpserver.url_for("/desk"))
     resolve(runtime, incident)
-    assert deliver_due(runtime).delivered == 1
+    assert deliver_due(candor.courier).delivered == 1
     (request, _), = httpserver.log
     assert request.get_json()["type"] == "report.resolved"
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from monitor.config import Settings, load, parse, parse_duration
+from monitor.config import Settings, load, parse
+from monitor.durations import format_duration, parse_duration
 from monitor.errors import ConfigError
+from monitor.promql.lexer import parse_duration_ms
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -59,7 +62,28 @@ def test_bad_durations_are_rejected_with_the_accepted_form(value: str) -> None:
 @pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("5m", 300), ("1h30m", 5400),
                                                ("500ms", 0.5), ("2w", 1209600)])
 def test_good_durations(text: str, seconds: float) -> None:
-    assert parse_duration(text) == seconds
+    assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+def test_durations_are_parsed_once_at_load_and_dumped_in_prometheus_form() -> None:
+    settings = parse("[incidents]\nreopen_window = '90m'\n[verification]\nwindow = '30d'\n")
+    assert settings.incidents.reopen_window == timedelta(minutes=90)
+    dumped = settings.model_dump()
+    assert (dumped["incidents"]["reopen_window"], dumped["verification"]["window"]) == ("1h30m", "30d")
+    assert format_duration(timedelta(days=14)) == "2w"  # weeks and years only when exact
+
+
+def test_one_parser_for_config_and_promql() -> None:
+    for text in ("1h30m", "500ms", "2w", "1y"):
+        assert parse_duration_ms(text) == parse_duration(text) // timedelta(milliseconds=1)
+    for text in ("5 minutes", "30m1h", "1.5h", "", "5"):
+        assert parse_duration_ms(text) is None
+        with pytest.raises(ValueError):
+            parse_duration(text)
+    assert parse_duration_ms("300y") is None  # longer than Go's time.Duration holds
+    assert problems("[incidents]\nreopen_window = '99999999999y'\n") == [
+        "candor.toml:2: incidents.reopen_window: '99999999999y' is too long (the longest is "
+        "999999999d, about 2.7 million years)"]
 
 
 @pytest.mark.parametrize(("key", "section"), [

@@ -121,7 +121,7 @@ def test_sqlite_uses_write_ahead_logging(tmp_path) -> None:
 
 
 @pytest.mark.postgres
-def test_the_api_runs_unchanged_on_postgres(pg_url, make_settings, make_runtime, monkeypatch):
+def test_the_api_runs_unchanged_on_postgres(pg_url, make_settings, make_candor, monkeypatch):
     from fastapi.testclient import TestClient
 
     from monitor.api.app import create_app
@@ -129,10 +129,10 @@ def test_the_api_runs_unchanged_on_postgres(pg_url, make_settings, make_runtime,
     from tests.conftest import bearer
 
     monkeypatch.setenv("CANDOR_TEST_DATABASE_URL", pg_url)
-    runtime = make_runtime(make_settings(storage={"database_url": "env:CANDOR_TEST_DATABASE_URL"}))
-    assert runtime.engine.dialect.name == "postgresql"
-    admin = bearer(runtime, Role.ADMIN)
-    with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
+    candor = make_candor(make_settings(storage={"database_url": "env:CANDOR_TEST_DATABASE_URL"}))
+    assert candor.runtime.engine.dialect.name == "postgresql"
+    admin = bearer(candor.runtime, Role.ADMIN)
+    with TestClient(create_app(candor), raise_server_exceptions=False) as client:
         created = client.post("/api/v1/incidents", json={"title": "Redirects fail"}, headers=admin)
         assert created.status_code == 201
         key = created.json()["key"]

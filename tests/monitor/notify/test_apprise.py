@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 from pytest_httpserver import HTTPServer
 
-from monitor.api.runtime import Runtime
 from monitor.config import Settings
 from monitor.notify.delivery import deliver_due
+from monitor.wiring import Candor
 from tests.monitor.notify.conftest import open_incident
 from tests.monitor.notify.test_delivery import make
 
@@ -18,18 +18,18 @@ CHAT = {"name": "chat", "kind": "apprise", "url": "env:CANDOR_TEST_CHAT_URL"}
 
 
 @pytest.fixture
-def runtime(make_settings: Callable[..., Settings], make_runtime: Callable[[Settings], Runtime],
-            httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+def candor(make_settings: Callable[..., Settings], make_candor: Callable[[Settings], Candor],
+           httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Candor:
     monkeypatch.setenv("CANDOR_TEST_CHAT_URL",
                        f"json://127.0.0.1:{httpserver.port}/chat")
-    return make(make_settings, make_runtime, CHAT)
+    return make(make_settings, make_candor, CHAT)
 
 
-def test_the_chat_gets_title_and_public_text(runtime: Runtime, httpserver: HTTPServer) -> None:
+def test_the_chat_gets_title_and_public_text(candor: Candor, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/chat", method="POST").respond_with_data("ok")
-    incident = open_incident(runtime)  # the runtime's hook writes the outbox row
+    incident = open_incident(candor.runtime)  # the runtime's hook writes the outbox row
 
-    assert deliver_due(runtime).delivered == 1
+    assert deliver_due(candor.courier).delivered == 1
 
     (request, _), = httpserver.log
     sent = request.get_json()
@@ -38,11 +38,11 @@ def test_the_chat_gets_title_and_public_text(runtime: Runtime, httpserver: HTTPS
     assert "redirect-svc" not in request.get_data(as_text=True)  # internal title stays inside
 
 
-def test_a_failing_chat_is_retried_with_the_reason(runtime: Runtime, httpserver: HTTPServer) -> None:
+def test_a_failing_chat_is_retried_with_the_reason(candor: Candor, httpserver: HTTPServer) -> None:
     httpserver.expect_request("/chat", method="POST").respond_with_data("down", status=500)
-    open_incident(runtime)
+    open_incident(candor.runtime)
 
-    stats = deliver_due(runtime)
+    stats = deliver_due(candor.courier)
 
     assert stats.retried == 1
     assert "apprise could not deliver to json:// (from CANDOR_TEST_CHAT_URL)" in (
@@ -50,9 +50,9 @@ def test_a_failing_chat_is_retried_with_the_reason(runtime: Runtime, httpserver:
 
 
 def test_an_unset_or_unknown_url_says_which_variable(
-    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    candor: Candor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    open_incident(runtime)
+    open_incident(candor.runtime)
     monkeypatch.delenv("CANDOR_TEST_CHAT_URL")
     assert "environment variable CANDOR_TEST_CHAT_URL (the apprise URL) is not set" in (
-        next(iter(deliver_due(runtime).errors.values())))
+        next(iter(deliver_due(candor.courier).errors.values())))

@@ -22,18 +22,19 @@ from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import State
 from monitor.incidents.models import Incident
 from monitor.notify import delivery, service
-from monitor.notify.delivery import _claim, deliver_due, verify
+from monitor.notify.delivery import _claim, deliver_due
 from monitor.notify.models import Delivery, OutboxMessage
+from monitor.notify.signing import verify
+from monitor.wiring import Candor
 from tests.monitor.notify.conftest import open_incident
 
 SECRET = "whsec_" + base64.b64encode(b"candor-test-signing-key-32bytes!").decode()
 NO_JITTER = {"jitter": 0, "backoff_initial": "10s", "backoff_max": "1m", "timeout": "2s"}
 
 
-def make(make_settings: Callable[..., Settings], make_runtime: Callable[[Settings], Runtime],
-         *receivers: dict[str, Any], **notify: Any) -> Runtime:
-    return make_runtime(make_settings(notify={**NO_JITTER, **notify,
-                                                    "receivers": list(receivers)}))
+def make(make_settings: Callable[..., Settings], make_candor: Callable[[Settings], Candor],
+         *receivers: dict[str, Any], **notify: Any) -> Candor:
+    return make_candor(make_settings(notify={**NO_JITTER, **notify, "receivers": list(receivers)}))
 
 
 def hook(url: str, name: str = "ops", **extra: Any) -> dict[str, Any]:
@@ -79,9 +80,10 @@ def hanging_port() -> Iterator[int]:
 
 
 def test_a_signed_webhook_arrives_once_with_a_versioned_payload(
-    httpserver: HTTPServer, make_settings, make_runtime
+    httpserver: HTTPServer, make_settings, make_candor
 ) -> None:
-    runtime = make(make_settings, make_runtime, hook(httpserver.url_for("/hook")))
+    candor = make(make_settings, make_candor, hook(httpserver.url_for("/hook")))
+    runtime = candor.runtime
     seen: list[Request] = []
 
     def handler(request: Request) -> Response:
@@ -93,7 +95,7 @@ def test_a_signed_webhook_arrives_once_with_a_versioned_payload(
     assert len(outbox(runtime)) == 1  # written with the event, in the same transaction
     assert enqueue_last_event(runtime, incident) == []  # same event again: nothing new
 
-    stats = deliver_due(runtime)
+    stats = deliver_due(candor.courier)
     assert (stats.claimed, stats.delivered, stats.retried, stats.dead) == (1, 1, 0, 0)
     request = seen[0]
     headers = {k.lower(): v for k, v in request.headers.items()}
@@ -105,26 +107,27 @@ def test_a_signed_webhook_arrives_once_with_a_versioned_payload(
     assert body["data"]["incident"]["key"] == incident.key
     assert outbox(runtime)[0].state == Delivery.DELIVERED
     assert sample(runtime, "candor_notifications_sent_total", "ops") == 1
-    assert deliver_due(runtime).claimed == 0  # delivered messages are not sent again
+    assert deliver_due(candor.courier).claimed == 0  # delivered messages are not sent again
 
 
 def test_a_failing_receiver_is_retried_with_backoff_and_recovers(
-    httpserver: HTTPServer, make_settings, make_runtime, clock: FixedClock
+    httpserver: HTTPServer, make_settings, make_candor, clock: FixedClock
 ) -> None:
-    runtime = make(make_settings, make_runtime, hook(httpserver.url_for("/hook")))
+    candor = make(make_settings, make_candor, hook(httpserver.url_for("/hook")))
+    runtime = candor.runtime
     answers = iter([500, 503, 200])
     httpserver.expect_request("/hook").respond_with_handler(
         lambda request: Response("x", status=next(answers)))
     enqueue_last_event(runtime, open_incident(runtime))
 
-    assert deliver_due(runtime).retried == 1
-    assert deliver_due(runtime).claimed == 0  # not due for 10 s
+    assert deliver_due(candor.courier).retried == 1
+    assert deliver_due(candor.courier).claimed == 0  # not due for 10 s
     clock.advance(seconds=10)
-    assert deliver_due(runtime).retried == 1
+    assert deliver_due(candor.courier).retried == 1
     clock.advance(seconds=19)
-    assert deliver_due(runtime).claimed == 0  # second backoff is 20 s
+    assert deliver_due(candor.courier).claimed == 0  # second backoff is 20 s
     clock.advance(seconds=1)
-    assert deliver_due(runtime).delivered == 1
+    assert deliver_due(candor.courier).delivered == 1
     message = outbox(runtime)[0]
     assert (message.state, message.attempts, message.last_error) == ("delivered", 3, None)
     assert sample(runtime, "candor_notifications_failed_total", "ops") == 2
@@ -134,19 +137,20 @@ def test_a_failing_receiver_is_retried_with_backoff_and_recovers(
 
 
 def test_dead_letter_after_max_attempts_then_manual_redelivery(
-    httpserver: HTTPServer, make_settings, make_runtime, clock: FixedClock
+    httpserver: HTTPServer, make_settings, make_candor, clock: FixedClock
 ) -> None:
-    runtime = make(make_settings, make_runtime, hook(httpserver.url_for("/hook")),
+    candor = make(make_settings, make_candor, hook(httpserver.url_for("/hook")),
                    max_attempts=2)
+    runtime = candor.runtime
     healthy = {"now": False}
     httpserver.expect_request("/hook").respond_with_handler(
         lambda request: Response("ok" if healthy["now"] else "down", status=200 if healthy["now"] else 500))
     enqueue_last_event(runtime, open_incident(runtime))
-    deliver_due(runtime)
+    deliver_due(candor.courier)
     clock.advance(minutes=1)
-    assert deliver_due(runtime).dead == 1
+    assert deliver_due(candor.courier).dead == 1
     clock.advance(hours=1)
-    assert deliver_due(runtime).claimed == 0
+    assert deliver_due(candor.courier).claimed == 0
     dead = outbox(runtime)[0]
     assert (dead.state, dead.attempts) == ("dead", 2)
     assert "HTTP 500: down" in (dead.last_error or "")
@@ -155,25 +159,26 @@ def test_dead_letter_after_max_attempts_then_manual_redelivery(
     healthy["now"] = True
     with runtime.unit() as s:
         service.redeliver(s, service.get_or_raise(s, dead.id), now=clock.now())
-    assert deliver_due(runtime).delivered == 1
+    assert deliver_due(candor.courier).delivered == 1
     assert outbox(runtime)[0].state == "delivered"
 
 
 def test_a_hanging_or_redirecting_receiver_does_not_hold_up_the_others(
-    httpserver: HTTPServer, make_settings, make_runtime, hanging_port: int
+    httpserver: HTTPServer, make_settings, make_candor, hanging_port: int
 ) -> None:
-    runtime = make(
-        make_settings, make_runtime,
+    candor = make(
+        make_settings, make_candor,
         hook(httpserver.url_for("/ok"), name="good"),
         hook(f"http://127.0.0.1:{hanging_port}/hook", name="hangs"),
         hook(httpserver.url_for("/loop"), name="loops"),
         timeout="500ms",
     )
+    runtime = candor.runtime
     httpserver.expect_request("/ok").respond_with_data("ok")
     httpserver.expect_request("/loop").respond_with_response(
         Response(status=302, headers={"Location": httpserver.url_for("/loop")}))
     enqueue_last_event(runtime, open_incident(runtime))
-    stats = deliver_due(runtime)
+    stats = deliver_due(candor.courier)
     assert (stats.delivered, stats.retried) == (1, 2)
     errors = {m.receiver: m.last_error or "" for m in outbox(runtime)}
     assert errors["good"] == ""
@@ -182,25 +187,24 @@ def test_a_hanging_or_redirecting_receiver_does_not_hold_up_the_others(
 
 
 def test_a_crash_after_claiming_delays_but_never_loses_a_message(
-    httpserver: HTTPServer, make_settings, make_runtime, clock: FixedClock
+    httpserver: HTTPServer, make_settings, make_candor, clock: FixedClock
 ) -> None:
-    runtime = make(make_settings, make_runtime, hook(httpserver.url_for("/hook")))
+    candor = make(make_settings, make_candor, hook(httpserver.url_for("/hook")))
+    runtime = candor.runtime
     httpserver.expect_request("/hook").respond_with_data("ok")
     enqueue_last_event(runtime, open_incident(runtime))
-    from monitor.notify.config import of
-
-    assert len(_claim(runtime, clock.now(), of(runtime.settings))) == 1  # then the worker dies
-    assert deliver_due(runtime).claimed == 0  # leased
+    assert len(_claim(runtime.engine, clock.now(), runtime.settings.notify)) == 1  # then the worker dies
+    assert deliver_due(candor.courier).claimed == 0  # leased
     clock.advance(minutes=1)
-    assert deliver_due(runtime).delivered == 1
+    assert deliver_due(candor.courier).delivered == 1
 
 
 def test_matchers_pick_receivers_by_event_severity_service_and_labels(
-    make_settings, make_runtime
+    make_settings, make_candor
 ) -> None:
     url = "http://127.0.0.1:9/x"
-    runtime = make(
-        make_settings, make_runtime,
+    candor = make(
+        make_settings, make_candor,
         hook(url, name="all"),
         hook(url, name="sev1-links", severities=["SEV1"], services=["redirect"],
              labels={"team": "links"}),
@@ -208,6 +212,7 @@ def test_matchers_pick_receivers_by_event_severity_service_and_labels(
         hook(url, name="resolutions", events=["incident.state_changed"]),
         hook(url, name="notices", events=["notice.corrected"]),
     )
+    runtime = candor.runtime
     incident = open_incident(runtime)
     assert sorted(m.receiver for m in written_for_last_event(runtime, incident)) == ["all", "sev1-links"]
     with runtime.unit() as s:
@@ -220,14 +225,15 @@ def test_matchers_pick_receivers_by_event_severity_service_and_labels(
 
 
 def test_corrections_follow_the_notice_to_every_receiver_it_went_to(
-    make_settings, make_runtime
+    make_settings, make_candor
 ) -> None:
     from monitor.comms import service as notices
     from monitor.comms.models import Kind
     from tests.monitor.comms.factories import content
 
-    runtime = make(make_settings, make_runtime,
+    candor = make(make_settings, make_candor,
                    hook("http://127.0.0.1:9/x", name="notices", events=["notice.published"]))
+    runtime = candor.runtime
     incident = open_incident(runtime)
     with runtime.unit() as s:
         notice = notices.draft(s, incident, lang="en", content=content("en"), actor="ana",
@@ -242,14 +248,15 @@ def test_corrections_follow_the_notice_to_every_receiver_it_went_to(
 
 
 def test_alertmanager_receivers_get_version_4_payloads(
-    httpserver: HTTPServer, make_settings, make_runtime
+    httpserver: HTTPServer, make_settings, make_candor
 ) -> None:
-    runtime = make(make_settings, make_runtime,
+    candor = make(make_settings, make_candor,
                    {"name": "am", "kind": "alertmanager", "url": httpserver.url_for("/am")})
+    runtime = candor.runtime
     httpserver.expect_request("/am", method="POST").respond_with_data("ok")
     incident = open_incident(runtime)
     enqueue_last_event(runtime, incident)
-    assert deliver_due(runtime).delivered == 1
+    assert deliver_due(candor.courier).delivered == 1
     body = json.loads(httpserver.log[0][0].get_data())
     assert (body["version"], body["status"], body["receiver"]) == ("4", "firing", "am")
     alert = body["alerts"][0]
@@ -258,23 +265,24 @@ def test_alertmanager_receivers_get_version_4_payloads(
 
 
 def test_an_unset_secret_fails_the_attempt_with_the_variable_name(
-    httpserver: HTTPServer, make_settings, make_runtime, monkeypatch: pytest.MonkeyPatch
+    httpserver: HTTPServer, make_settings, make_candor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("OPS_SECRET")
-    runtime = make(make_settings, make_runtime, hook(httpserver.url_for("/hook")))
+    candor = make(make_settings, make_candor, hook(httpserver.url_for("/hook")))
+    runtime = candor.runtime
     enqueue_last_event(runtime, open_incident(runtime))
-    stats = deliver_due(runtime)
+    stats = deliver_due(candor.courier)
     assert stats.retried == 1
     assert "OPS_SECRET (the signing secret) is not set" in next(iter(stats.errors.values()))
     assert httpserver.log == []
 
 
 def test_queue_depth_and_oldest_age_are_read_at_scrape_time(
-    make_settings, make_runtime, clock: FixedClock
+    make_settings, make_candor, clock: FixedClock
 ) -> None:
-    runtime = make(make_settings, make_runtime, hook("http://127.0.0.1:9/x"))
+    candor = make(make_settings, make_candor, hook("http://127.0.0.1:9/x"))
+    runtime = candor.runtime
     enqueue_last_event(runtime, open_incident(runtime))
-    delivery.NotifyMetrics.of(runtime)
     clock.advance(seconds=90)
     assert runtime.registry.get_sample_value(
         "candor_notification_queue_depth", {"receiver": "ops"}) == 1
@@ -282,7 +290,7 @@ def test_queue_depth_and_oldest_age_are_read_at_scrape_time(
 
 
 def test_backoff_grows_to_the_cap_with_bounded_jitter() -> None:
-    from monitor.notify.config import Notify
+    from monitor.config.notify import Notify
 
     config = Notify(backoff_initial="10s", backoff_max="1m", jitter=0.5)
     assert delivery.backoff(1, config, rand=lambda: 0.0) == 5

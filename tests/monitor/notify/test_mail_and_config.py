@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from pydantic import ValidationError
 
-from monitor.notify.config import Notify
+from monitor.config.notify import Notify
 from monitor.notify.delivery import deliver_due
 from tests.conftest import free_port
 from tests.monitor.notify.conftest import open_incident
@@ -38,16 +38,17 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 def test_mail_goes_out_over_smtp_without_internal_titles(
-    smtp: tuple[Inbox, int], make_settings, make_runtime
+    smtp: tuple[Inbox, int], make_settings, make_candor
 ) -> None:
     inbox, port = smtp
-    runtime = make(make_settings, make_runtime, {
+    candor = make(make_settings, make_candor, {
         "name": "subscribers", "kind": "smtp", "url": f"smtp://127.0.0.1:{port}",
         "sender": "status@everlinks.example", "to": ["ana@example.org", "bo@example.org"],
     })
+    runtime = candor.runtime
     incident = open_incident(runtime)
     enqueue_last_event(runtime, incident)
-    assert deliver_due(runtime).delivered == 1
+    assert deliver_due(candor.courier).delivered == 1
     recipients, mail = inbox.messages[0]
     assert recipients == ["ana@example.org", "bo@example.org"]
     assert mail["Subject"] == f"[{incident.key}] incident.opened"

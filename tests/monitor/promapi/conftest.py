@@ -6,14 +6,15 @@ from __future__ import annotations
 import shutil
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from monitor.api.runtime import Runtime
+from monitor.config import Settings
 from monitor.promql.labels import labels_from
+from monitor.wiring import Candor
 from tests.conftest import START, free_port
 
 T0 = int(START.timestamp())
@@ -22,23 +23,28 @@ T0 = int(START.timestamp())
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 
 
-def put(runtime: Runtime, labels: dict[str, str], points: list[tuple[float, float]]) -> None:
+def put(candor: Candor, labels: dict[str, str], points: list[tuple[float, float]]) -> None:
     """Store ``(unix seconds, value)`` points of one series."""
     key = labels_from(labels)
-    runtime.signals.store.append([(key, round(t * 1000), v) for t, v in points],
+    candor.signals.store.append([(key, round(t * 1000), v) for t, v in points],
                                  now_ms=T0 * 1000)
 
 
 @pytest.fixture
-def stored(runtime: Runtime) -> Iterator[Runtime]:
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    """No rule files: the embedded engine has no rules, like the Prometheus compared with."""
+    return make_settings(engine={"rule_files": []})
+
+
+@pytest.fixture
+def stored(candor: Candor) -> Candor:
     """``up`` of two targets and a counter, sampled every 15 s over the last 10 minutes."""
     times = [T0 - 600 + 15 * i for i in range(41)]
-    put(runtime, {"__name__": "up", "job": "api", "instance": "a:80"}, [(t, 1) for t in times])
-    put(runtime, {"__name__": "up", "job": "web", "instance": "b:80"}, [(t, 0) for t in times])
-    put(runtime, {"__name__": "http_requests_total", "job": "api", "code": "200"},
+    put(candor, {"__name__": "up", "job": "api", "instance": "a:80"}, [(t, 1) for t in times])
+    put(candor, {"__name__": "up", "job": "web", "instance": "b:80"}, [(t, 0) for t in times])
+    put(candor, {"__name__": "http_requests_total", "job": "api", "code": "200"},
         [(t, 10.0 * i) for i, t in enumerate(times)])
-    yield runtime
-    runtime.signals.close()  # the store's segment file (the shared fixture closes only the db)
+    return candor
 
 
 @pytest.fixture(scope="module")

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from monitor.api.app import create_app
-from monitor.api.runtime import Runtime
 from monitor.auth.models import Role
 from monitor.promql.gofmt import go_e, go_f
 from monitor.rules.loader import parse_rules
 from monitor.rules.manager import RuleManager
-from monitor.scheduler import RuleOutput, rule_job
+from monitor.signals.rule_output import RuleOutput
+from monitor.wiring import Candor, jobs
 from tests.conftest import bearer
 from tests.monitor.promapi.conftest import T0, put
 
@@ -32,7 +33,7 @@ def error(response: Any, status: int, kind: str) -> str:
 
 
 def test_an_instant_query_returns_a_vector_in_prometheus_shape(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     body = get(client, "/query", viewer, query="up", time=T0).json()
 
     assert body == {"status": "success", "data": {"resultType": "vector", "result": [
@@ -42,7 +43,7 @@ def test_an_instant_query_returns_a_vector_in_prometheus_shape(
 
 
 def test_time_may_be_rfc3339_or_unix_seconds_and_defaults_to_now(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     expr = "sum(rate(http_requests_total[5m]))"
     by_float = get(client, "/query", viewer, query=expr, time=f"{T0}.000").json()
     by_text = get(client, "/query", viewer, query=expr, time="2026-03-02T09:00:00Z").json()
@@ -54,7 +55,7 @@ def test_time_may_be_rfc3339_or_unix_seconds_and_defaults_to_now(
 
 
 def test_scalars_strings_and_range_vectors_keep_their_result_types(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     scalar = get(client, "/query", viewer, query="1/0", time=T0 + 0.5).json()["data"]
     string = get(client, "/query", viewer, query='"hi"', time=T0).json()["data"]
     matrix = get(client, "/query", viewer, query='up{job="api"}[30s]', time=T0).json()["data"]
@@ -66,7 +67,7 @@ def test_scalars_strings_and_range_vectors_keep_their_result_types(
 
 
 def test_a_range_query_accepts_durations_or_seconds_as_step(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     params = {"query": 'up{job="api"}', "start": T0 - 120, "end": T0}
     by_duration = get(client, "/query_range", viewer, **params, step="1m").json()
     by_seconds = get(client, "/query_range", viewer, **params, step="60").json()
@@ -78,7 +79,7 @@ def test_a_range_query_accepts_durations_or_seconds_as_step(
 
 
 def test_post_with_a_form_body_works_like_get(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     form = {"query": "count(up)", "time": str(T0)}
     posted = client.post(API + "/query", data=form, headers=viewer).json()
 
@@ -87,7 +88,7 @@ def test_post_with_a_form_body_works_like_get(
 
 
 def test_annotations_come_back_as_warnings(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     body = get(client, "/query", viewer, query="quantile(2, up)", time=T0).json()
 
     assert body["warnings"] == ["PromQL warning: quantile value should be between 0 and 1, "
@@ -95,7 +96,7 @@ def test_annotations_come_back_as_warnings(
 
 
 def test_invalid_promql_is_a_400_in_prometheus_error_format(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     response = get(client, "/query", viewer, query="sum(up", time=T0)
 
     assert error(response, 400, "bad_data") == (
@@ -104,14 +105,14 @@ def test_invalid_promql_is_a_400_in_prometheus_error_format(
 
 
 def test_a_query_that_cannot_be_evaluated_is_a_422_execution_error(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     response = get(client, "/query", viewer, query="up + on() vector(1)", time=T0)
 
     assert "many-to-one matching must be explicit" in error(response, 422, "execution")
 
 
 def test_bad_times_steps_and_windows_name_the_parameter(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     def range_error(**params: Any) -> str:
         query = {"query": "up", "start": T0 - 60, "end": T0, "step": "15s", **params}
         return error(get(client, "/query_range", viewer, **query), 400, "bad_data")
@@ -134,7 +135,7 @@ def test_bad_times_steps_and_windows_name_the_parameter(
 
 
 def test_more_than_11000_points_per_series_is_refused(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     ok = get(client, "/query_range", viewer, query="vector(1)", start=0, end=11_000, step=1)
     refused = get(client, "/query_range", viewer, query="vector(1)", start=0, end=11_001,
                   step=1)
@@ -146,7 +147,7 @@ def test_more_than_11000_points_per_series_is_refused(
 
 
 def test_a_query_over_its_timeout_is_a_503(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     response = get(client, "/query", viewer, query="count_over_time(vector(1)[2h:1s])",
                    time=T0, timeout="1ms")
 
@@ -154,7 +155,7 @@ def test_a_query_over_its_timeout_is_a_503(
 
 
 def test_series_labels_and_label_values(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     series = get(client, "/series", viewer, **{"match[]": "up"}).json()
     labels = get(client, "/labels", viewer).json()
     jobs = get(client, "/label/job/values", viewer, **{"match[]": "up"}).json()
@@ -171,7 +172,7 @@ def test_series_labels_and_label_values(
 
 
 def test_series_needs_a_selector_and_label_names_must_be_valid(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     assert error(get(client, "/series", viewer), 400, "bad_data") == (
         "no match[] parameter provided")
     assert error(get(client, "/series", viewer, **{"match[]": "up{"}), 400, "bad_data") == (
@@ -183,7 +184,7 @@ def test_series_needs_a_selector_and_label_names_must_be_valid(
 
 
 def test_a_caller_without_a_token_gets_a_prometheus_style_401(
-        client: TestClient, stored: Runtime) -> None:
+        client: TestClient, stored: Candor) -> None:
     response = get(client, "/query", {}, query="up")
 
     assert "bearer token" in error(response, 401, "unauthorized")
@@ -205,11 +206,11 @@ groups:
 
 
 def test_rules_and_alerts_show_the_embedded_engines_state(
-        client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        stored: Candor, viewer: dict[str, str]) -> None:
     groups = parse_rules(RULES, "rules/availability.yml")[0].groups
     manager = RuleManager(groups, RuleOutput(stored.signals.store))
     manager.evaluate_due(T0)
-    stored.rules = manager  # type: ignore[attr-defined]  # as monitor.scheduler.rule_job does
+    client = TestClient(create_app(replace(stored, rules=manager)))
 
     rules = get(client, "/rules", viewer).json()["data"]["groups"]
     alerts = get(client, "/alerts", viewer).json()["data"]["alerts"]
@@ -252,20 +253,18 @@ def test_buildinfo_answers_for_grafana(client: TestClient, viewer: dict[str, str
 
 
 def test_the_scheduled_engine_with_slos_shows_up_in_rules(
-        make_settings: Any, make_runtime: Any, tmp_path: Any) -> None:
+        make_settings: Any, make_candor: Any, tmp_path: Any) -> None:
     settings = make_settings(
         engine={"rule_files": [str(tmp_path / "none" / "*.yml")]},
         slo=[{"name": "api-availability", "service": "api", "objective": 0.999,
               "sli": {"bad": 'http_requests_total{code="500"}',
                       "total": "http_requests_total"}}])
-    runtime = make_runtime(settings)
-    job = rule_job(runtime)
-    assert job is not None
-    job.run(runtime)
+    candor = make_candor(settings)
+    (job,) = [job for job in jobs(candor) if job.name == "rules"]
+    job.run()
 
-    with TestClient(create_app(runtime)) as client:
-        groups = get(client, "/rules", bearer(runtime, Role.VIEWER)).json()["data"]["groups"]
-    runtime.signals.close()
+    with TestClient(create_app(candor)) as client:
+        groups = get(client, "/rules", bearer(candor.runtime, Role.VIEWER)).json()["data"]["groups"]
 
     assert [(g["name"], g["file"], len(g["rules"])) for g in groups] == [
         ("slo-api-availability", "candor-slo.yml", 15)]
@@ -273,15 +272,14 @@ def test_the_scheduled_engine_with_slos_shows_up_in_rules(
 
 
 def test_a_query_over_engine_max_samples_is_a_422_execution_error(
-        make_settings: Any, make_runtime: Any) -> None:
-    runtime = make_runtime(make_settings(engine={"max_samples": 30}))
-    put(runtime, {"__name__": "up", "job": "api"}, [(T0 - 600 + 15 * i, 1) for i in range(41)])
-    viewer = bearer(runtime, Role.VIEWER)
-    with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
+        make_settings: Any, make_candor: Any) -> None:
+    candor = make_candor(make_settings(engine={"max_samples": 30}))
+    put(candor, {"__name__": "up", "job": "api"}, [(T0 - 600 + 15 * i, 1) for i in range(41)])
+    viewer = bearer(candor.runtime, Role.VIEWER)
+    with TestClient(create_app(candor), raise_server_exceptions=False) as client:
         small = get(client, "/query", viewer, query="count_over_time(up[5m])", time=T0)
         large = get(client, "/query", viewer, query="count_over_time(up[10m])", time=T0)
 
     assert small.status_code == 200
     assert error(large, 422, "execution") == (
         "query processing would load too many samples into memory in query execution")
-    runtime.signals.close()

@@ -17,8 +17,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from monitor.api.runtime import Runtime
 from monitor.promapi.format import rfc3339
+from monitor.wiring import Candor
 from tests.monitor.promapi.conftest import T0
 
 
@@ -67,7 +67,7 @@ SUCCESSES = [
 
 @pytest.mark.parametrize(("path", "params"), SUCCESSES, ids=lambda v: str(v))
 def test_successful_responses_have_prometheus_structure(
-        prometheus: str, client: TestClient, stored: Runtime, viewer: dict[str, str],
+        prometheus: str, client: TestClient, stored: Candor, viewer: dict[str, str],
         path: str, params: dict[str, Any]) -> None:
     now = time.time()
     theirs_params = {k: str(v).format(start=now - 5, end=now, rfc3339=rfc3339(now))
@@ -85,7 +85,7 @@ def test_successful_responses_have_prometheus_structure(
 
 
 def test_a_form_encoded_post_answers_like_prometheus(
-        prometheus: str, client: TestClient, stored: Runtime, viewer: dict[str, str]) -> None:
+        prometheus: str, client: TestClient, stored: Candor, viewer: dict[str, str]) -> None:
     theirs, ours = both(prometheus, client, viewer, "/query", {"query": "vector(2)", "time": 5},
                         method="POST")
 
@@ -114,7 +114,7 @@ ERRORS = [
 
 
 @pytest.mark.parametrize(("path", "params"), ERRORS, ids=lambda v: str(v))
-def test_errors_match_prometheus(prometheus: str, client: TestClient, stored: Runtime,
+def test_errors_match_prometheus(prometheus: str, client: TestClient, stored: Candor,
                                  viewer: dict[str, str], path: str,
                                  params: dict[str, Any]) -> None:
     theirs, ours = both(prometheus, client, viewer, path, params)

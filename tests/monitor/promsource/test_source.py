@@ -1,23 +1,28 @@
-"""``signal_source(runtime)`` in embedded mode: the PromQL engine over Candor's own store."""
+"""``signal_source(settings.engine, store)`` in embedded mode: the PromQL engine over Candor's
+own store."""
 
 from __future__ import annotations
 
 import pytest
 
-from monitor.api.runtime import Runtime
 from monitor.errors import Unprocessable
 from monitor.promql.labels import labels_from
-from monitor.promsource import EmbeddedSource, InstantSample, signal_source
+from monitor.promsource import EmbeddedSource, InstantSample, Queryable, signal_source
+from monitor.wiring import Candor
 from tests.conftest import START
 
 T0 = START.timestamp()
 
 
-def test_embedded_source_reads_the_series_store(runtime: Runtime) -> None:
+def source_of(candor: Candor) -> Queryable:
+    return signal_source(candor.runtime.settings.engine, candor.signals.store)
+
+
+def test_embedded_source_reads_the_series_store(candor: Candor) -> None:
     labels = {"__name__": "candor_app_errors_total", "service": "redirect"}
-    runtime.signals.store.append([(labels_from(labels), round((T0 + i) * 1000), float(i * 3))
-                                  for i in range(11)], now_ms=round((T0 + 10) * 1000))
-    source = signal_source(runtime)
+    candor.signals.store.append([(labels_from(labels), round((T0 + i) * 1000), float(i * 3))
+                                 for i in range(11)], now_ms=round((T0 + 10) * 1000))
+    source = source_of(candor)
 
     assert isinstance(source, EmbeddedSource)
     assert source.query("sum by (service) (candor_app_errors_total)", T0 + 10) == [
@@ -32,12 +37,12 @@ def test_embedded_source_reads_the_series_store(runtime: Runtime) -> None:
     ("sum(", "cannot evaluate 'sum\\('"),
     ("candor_app_errors_total[5m]", "is a matrix; expected an instant vector or scalar"),
 ])
-def test_bad_queries_are_unprocessable_with_the_expression(runtime: Runtime, expr: str,
+def test_bad_queries_are_unprocessable_with_the_expression(candor: Candor, expr: str,
                                                            message: str) -> None:
     with pytest.raises(Unprocessable, match=message):
-        signal_source(runtime).query(expr, T0)
+        source_of(candor).query(expr, T0)
 
 
-def test_a_zero_step_is_refused(runtime: Runtime) -> None:
+def test_a_zero_step_is_refused(candor: Candor) -> None:
     with pytest.raises(Unprocessable, match="step must be positive seconds, got 0"):
-        signal_source(runtime).query_range("up", T0, T0 + 10, 0)
+        source_of(candor).query_range("up", T0, T0 + 10, 0)

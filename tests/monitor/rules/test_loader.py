@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from monitor.rules.cli import app
+from monitor.cli.rules import app
 from monitor.rules.loader import check_rules
 
 BAD = """\

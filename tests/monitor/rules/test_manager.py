@@ -15,7 +15,8 @@ from monitor.config import Settings
 from monitor.incidents.models import Incident
 from monitor.promql.storage import MemoryStorage
 from monitor.rules.loader import RuleFileError
-from monitor.rules.manager import RuleManager, intake_sink
+from monitor.rules.manager import RuleManager
+from monitor.wiring import intake_sink
 
 
 class Store(MemoryStorage):

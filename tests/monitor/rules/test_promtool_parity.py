@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from monitor.rules.cli import app
+from monitor.cli.rules import app
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parents[3]

@@ -11,7 +11,7 @@ from monitor.promql.labels import labels_from
 from monitor.promql.storage import STALE_NAN
 from monitor.rules.loader import parse_rules
 from monitor.rules.manager import RuleManager
-from monitor.scheduler import RuleOutput
+from monitor.signals.rule_output import RuleOutput
 from monitor.signals.store import SeriesStore
 
 RULES = """

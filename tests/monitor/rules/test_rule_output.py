@@ -6,7 +6,7 @@ import pytest
 
 from monitor.errors import Unprocessable
 from monitor.promql.storage import Matcher, MatchType
-from monitor.scheduler import RuleOutput
+from monitor.signals.rule_output import RuleOutput
 from monitor.signals.store import SeriesStore
 
 ALERTS = [Matcher(MatchType.EQUAL, "__name__", "ALERTS")]

@@ -11,22 +11,22 @@ import pytest
 import uvicorn
 
 from monitor.api.app import create_app
-from monitor.api.runtime import Runtime
 from monitor.auth.models import Role
 from monitor.config import Settings
+from monitor.wiring import Candor, assemble, build_runtime
 from tests.conftest import bearer, free_port
 
 
 @dataclass
 class LiveCandor:
     url: str
-    runtime: Runtime
+    service: Candor
     headers: dict[str, str]
 
 
-def _serve(runtime: Runtime) -> tuple[uvicorn.Server, threading.Thread, str]:
+def _serve(candor: Candor) -> tuple[uvicorn.Server, threading.Thread, str]:
     port = free_port()
-    config = uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port,
+    config = uvicorn.Config(create_app(candor), host="127.0.0.1", port=port,
                             log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -43,23 +43,22 @@ def _serve(runtime: Runtime) -> tuple[uvicorn.Server, threading.Thread, str]:
 def live_candor(make_settings: Callable[..., Settings]) -> Iterator[Callable[[], LiveCandor]]:
     """``start()`` a Candor over the test's data dir; call again after the previous one
     stopped (``stop()``) to simulate a restart."""
-    running: list[tuple[uvicorn.Server, threading.Thread, Runtime]] = []
+    running: list[tuple[uvicorn.Server, threading.Thread, Candor]] = []
     settings = make_settings()
 
     def stop() -> None:
         while running:
-            server, thread, runtime = running.pop()
+            server, thread, candor = running.pop()
             server.should_exit = True
             thread.join(10)
-            runtime.signals.close()
-            runtime.engine.dispose()
+            candor.close()
 
     def start() -> LiveCandor:
         stop()
-        runtime = Runtime.build(settings)
-        server, thread, url = _serve(runtime)
-        running.append((server, thread, runtime))
-        return LiveCandor(url, runtime, bearer(runtime, Role.RESPONDER))
+        candor = assemble(build_runtime(settings))
+        server, thread, url = _serve(candor)
+        running.append((server, thread, candor))
+        return LiveCandor(url, candor, bearer(candor.runtime, Role.RESPONDER))
 
     start.stop = stop  # type: ignore[attr-defined]
     yield start

@@ -37,7 +37,7 @@ def test_the_otel_sdk_with_the_standard_otlp_exporter_stores_series(live_candor)
     assert errors == {"__name__": "candor_app_errors_total", "job": "links-api",
                       "service": "links-api", "kind": "timeout", "endpoint": "/links/{id}",
                       "user_visible": "true", "severity": "error"}
-    (stored,) = candor.runtime.signals.store.select(
+    (stored,) = candor.service.signals.store.select(
         _matchers('candor_app_errors_total{kind="timeout"}'), 0, 2**62)
     assert stored.samples[-1][1] == 2.0
     buckets = series(candor.url, candor.headers,

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from monitor.api.app import create_app
-from monitor.api.runtime import Runtime
 from monitor.auth.models import Role
+from monitor.wiring import Candor
 from tests.conftest import START, bearer
 
 NOW = int(START.timestamp() * 1000)
@@ -25,12 +25,12 @@ def sample(kind: str = "timeout", value: Any = 1.0, ts: Any = NOW, **extra: Any)
     return {**out, **extra}
 
 
-def stored(runtime: Runtime) -> dict[str, int]:
-    return runtime.signals.store.stats()
+def stored(candor: Candor) -> dict[str, int]:
+    return candor.signals.store.stats()
 
 
-def rejected(runtime: Runtime, reason: str) -> float | None:
-    return runtime.registry.get_sample_value("candor_ingest_rejected_total", {"reason": reason})
+def rejected(candor: Candor, reason: str) -> float | None:
+    return candor.runtime.registry.get_sample_value("candor_ingest_rejected_total", {"reason": reason})
 
 
 def test_a_batch_is_stored_and_listed_with_label_matchers(client: TestClient,
@@ -48,7 +48,7 @@ def test_a_batch_is_stored_and_listed_with_label_matchers(client: TestClient,
 
 
 def test_series_listing_can_be_limited_to_a_time_range(client: TestClient, responder: dict,
-                                                       runtime: Runtime) -> None:
+                                                       candor: Candor) -> None:
     client.post("/api/v1/signals", headers=responder,
                 json={"samples": [sample("a", ts=NOW - HOUR), sample("b", ts=NOW)]})
     listing = client.get("/api/v1/signals/series", headers=responder, params={
@@ -63,11 +63,11 @@ def test_ingest_needs_a_responder_and_listing_a_viewer(client: TestClient, viewe
                       params={"match[]": "up"}).status_code == 200
 
 
-def test_a_configured_ingest_token_is_accepted(make_settings, make_runtime,  # type: ignore[no-untyped-def]
+def test_a_configured_ingest_token_is_accepted(make_settings, make_candor,  # type: ignore[no-untyped-def]
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CANDOR_INGEST_TOKEN", "ingest-123")
-    runtime = make_runtime(make_settings(signals={"ingest_bearer_token": "env:CANDOR_INGEST_TOKEN"}))
-    with TestClient(create_app(runtime)) as client:
+    candor = make_candor(make_settings(signals={"ingest_bearer_token": "env:CANDOR_INGEST_TOKEN"}))
+    with TestClient(create_app(candor)) as client:
         ok = client.post("/api/v1/signals", json={"samples": [sample()]},
                          headers={"Authorization": "Bearer ingest-123"})
         wrong = client.post("/api/v1/signals", json={"samples": [sample()]},
@@ -121,7 +121,7 @@ BAD = [
 @pytest.mark.parametrize(("body", "status", "reason", "loc", "words"), BAD,
                          ids=[f"{b[2]}-{i}" for i, b in enumerate(BAD)])
 def test_bad_input_is_a_precise_4xx_counted_by_reason_and_stores_nothing(
-        client: TestClient, responder: dict, runtime: Runtime, body: dict | str, status: int,
+        client: TestClient, responder: dict, candor: Candor, body: dict | str, status: int,
         reason: str, loc: str, words: str) -> None:
     first = client.post("/api/v1/signals", headers=responder,
                         json={"samples": [sample("x", value=1)]})
@@ -135,33 +135,33 @@ def test_bad_input_is_a_precise_4xx_counted_by_reason_and_stores_nothing(
     problem = response.json()
     assert response.headers["content-type"] == "application/problem+json"
     assert any(e["loc"] == loc and words in e["msg"] for e in problem["errors"]), problem
-    assert rejected(runtime, reason) == 1.0
-    assert stored(runtime) == {"series": 1, "samples": 1}
+    assert rejected(candor, reason) == 1.0
+    assert stored(candor) == {"series": 1, "samples": 1}
 
 
-def test_too_many_samples_in_one_request_is_a_limit(make_settings, make_runtime) -> None:  # type: ignore[no-untyped-def]
-    runtime = make_runtime(make_settings(signals={"max_samples_per_request": 2}))
-    headers = bearer(runtime, Role.RESPONDER)
-    with TestClient(create_app(runtime)) as client:
+def test_too_many_samples_in_one_request_is_a_limit(make_settings, make_candor) -> None:  # type: ignore[no-untyped-def]
+    candor = make_candor(make_settings(signals={"max_samples_per_request": 2}))
+    headers = bearer(candor.runtime, Role.RESPONDER)
+    with TestClient(create_app(candor)) as client:
         response = client.post("/api/v1/signals", headers=headers, json={
             "samples": [sample(str(i)) for i in range(3)]})
     assert response.status_code == 422
     assert response.json()["title"] == "Limit exceeded"
     assert "signals.max_samples_per_request" in response.json()["detail"]
-    assert rejected(runtime, "samples_per_request") == 1.0
+    assert rejected(candor, "samples_per_request") == 1.0
 
 
-def test_the_cardinality_cap_is_a_4xx_naming_the_limit(make_settings, make_runtime) -> None:  # type: ignore[no-untyped-def]
-    runtime = make_runtime(make_settings(signals={"max_series_per_metric": 2}))
-    headers = bearer(runtime, Role.RESPONDER)
-    with TestClient(create_app(runtime)) as client:
+def test_the_cardinality_cap_is_a_4xx_naming_the_limit(make_settings, make_candor) -> None:  # type: ignore[no-untyped-def]
+    candor = make_candor(make_settings(signals={"max_series_per_metric": 2}))
+    headers = bearer(candor.runtime, Role.RESPONDER)
+    with TestClient(create_app(candor)) as client:
         client.post("/api/v1/signals", headers=headers, json={"samples": [sample("a")]})
         response = client.post("/api/v1/signals", headers=headers, json={
             "samples": [sample("b"), sample("c")]})
     assert response.status_code == 422
     assert response.json()["limit"] == "signals.max_series_per_metric"
-    assert rejected(runtime, "series_per_metric") == 1.0
-    assert stored(runtime)["series"] == 1
+    assert rejected(candor, "series_per_metric") == 1.0
+    assert stored(candor)["series"] == 1
 
 
 @pytest.mark.parametrize(("selector", "words"), [

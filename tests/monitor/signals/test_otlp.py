@@ -12,8 +12,8 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceResponse,
 )
 
-from monitor.api.runtime import Runtime
 from monitor.promql.storage import Matcher, MatchType, is_stale
+from monitor.wiring import Candor
 from tests.conftest import START
 
 NOW_NS = int(START.timestamp()) * 1_000_000_000
@@ -41,13 +41,13 @@ def post(client: TestClient, headers: dict, body: bytes | dict, content_type: st
                        headers={**headers, "Content-Type": content_type, **extra})
 
 
-def values(runtime: Runtime, name: str) -> list[tuple[dict, list]]:
-    found = runtime.signals.store.select([Matcher(MatchType.EQUAL, "__name__", name)], 0, 2**62)
+def values(candor: Candor, name: str) -> list[tuple[dict, list]]:
+    found = candor.signals.store.select([Matcher(MatchType.EQUAL, "__name__", name)], 0, 2**62)
     return [(dict(s.labels), list(s.samples)) for s in found]
 
 
 def test_otlp_json_is_stored_under_prometheus_names(client: TestClient, responder: dict,
-                                                    runtime: Runtime) -> None:
+                                                    candor: Candor) -> None:
     response = post(client, responder, otlp([counter(3), {
         "name": "http.server.request.duration", "unit": "s", "histogram": {
             "aggregationTemporality": 2, "dataPoints": [{
@@ -55,13 +55,13 @@ def test_otlp_json_is_stored_under_prometheus_names(client: TestClient, responde
                 "bucketCounts": ["1", "2", "0"], "explicitBounds": [0.1, 1]}]}}]))
     assert response.status_code == 200, response.text
     assert response.json() == {}
-    assert values(runtime, "candor_app_errors_total") == [(
+    assert values(candor, "candor_app_errors_total") == [(
         {"__name__": "candor_app_errors_total", "job": "links-api", "kind": "timeout",
          "user_visible": "true"}, [(NOW_NS // 1_000_000, 3.0)])]
     buckets = {s[0]["le"]: s[1][0][1] for s in
-               values(runtime, "http_server_request_duration_seconds_bucket")}
+               values(candor, "http_server_request_duration_seconds_bucket")}
     assert buckets == {"0.1": 1.0, "1.0": 3.0, "+Inf": 3.0}
-    assert values(runtime, "http_server_request_duration_seconds_count")[0][1][0][1] == 3.0
+    assert values(candor, "http_server_request_duration_seconds_count")[0][1][0][1] == 3.0
 
 
 def test_gzip_protobuf_is_accepted_and_answered_in_protobuf(client: TestClient,
@@ -81,19 +81,19 @@ def test_gzip_protobuf_is_accepted_and_answered_in_protobuf(client: TestClient,
 
 def test_delta_sums_come_back_as_a_partial_success_with_the_fix(client: TestClient,
                                                                 responder: dict,
-                                                                runtime: Runtime) -> None:
+                                                                candor: Candor) -> None:
     response = post(client, responder, otlp([counter(1, temporality=1)]))
     assert response.status_code == 200
     partial = response.json()["partialSuccess"]
     assert partial["rejectedDataPoints"] == "1"
     assert "cumulative temporality" in partial["errorMessage"]
-    assert values(runtime, "candor_app_errors_total") == []
+    assert values(candor, "candor_app_errors_total") == []
 
 
 def test_a_point_with_no_recorded_value_is_a_stale_marker(client: TestClient, responder: dict,
-                                                          runtime: Runtime) -> None:
+                                                          candor: Candor) -> None:
     assert post(client, responder, otlp([counter(0, flags=1)])).status_code == 200
-    assert is_stale(values(runtime, "candor_app_errors_total")[0][1][0][1])
+    assert is_stale(values(candor, "candor_app_errors_total")[0][1][0][1])
 
 
 @pytest.mark.parametrize(("body", "content_type", "extra", "status", "words"), [
@@ -105,14 +105,14 @@ def test_a_point_with_no_recorded_value_is_a_stale_marker(client: TestClient, re
     (b"x", "application/x-protobuf", {"Content-Encoding": "br"}, 400, "not supported"),
 ])
 def test_undecodable_otlp_is_a_400_counted_and_nothing_is_stored(
-        client: TestClient, responder: dict, runtime: Runtime, body: bytes, content_type: str,
+        client: TestClient, responder: dict, candor: Candor, body: bytes, content_type: str,
         extra: dict, status: int, words: str) -> None:
     post(client, responder, otlp([counter(1)]))
     response = post(client, responder, body, content_type, **extra)
     assert response.status_code == status and words in response.json()["detail"]
-    assert runtime.registry.get_sample_value("candor_ingest_rejected_total",
+    assert candor.runtime.registry.get_sample_value("candor_ingest_rejected_total",
                                              {"reason": "otlp_undecodable"}) == 1.0
-    assert runtime.signals.store.stats() == {"series": 1, "samples": 1}
+    assert candor.signals.store.stats() == {"series": 1, "samples": 1}
 
 
 def test_invalid_otlp_samples_are_a_422_with_the_otlp_path(client: TestClient,

@@ -11,10 +11,10 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from monitor.api.runtime import Runtime
 from monitor.config import Settings
 from monitor.promql.storage import Matcher, MatchType, is_stale
 from monitor.signals.scrape import Scraper, start_scraping
+from monitor.wiring import Candor
 
 TEXT = """# HELP candor_app_errors_total Errors.
 # TYPE candor_app_errors_total counter
@@ -23,65 +23,65 @@ candor_app_errors_total{kind="db"} 1
 """
 
 
-def scraper(make_settings: Callable[..., Settings], make_runtime: Callable, url: str,
-            **target: object) -> tuple[Scraper, Runtime]:
-    runtime = make_runtime(make_settings(scrape=[{"job": "links", "url": url, "interval": "1s",
-                                                  "timeout": "1s", **target}]))
-    return Scraper(runtime.signals, runtime.settings.scrape), runtime
+def scraper(make_settings: Callable[..., Settings], make_candor: Callable, url: str,
+            **target: object) -> tuple[Scraper, Candor]:
+    candor = make_candor(make_settings(scrape=[{"job": "links", "url": url, "interval": "1s",
+                                                "timeout": "1s", **target}]))
+    return Scraper(candor.signals, candor.runtime.settings.scrape), candor
 
 
-def latest(runtime: Runtime, name: str, **labels: str) -> dict[str, float]:
+def latest(candor: Candor, name: str, **labels: str) -> dict[str, float]:
     matchers = [Matcher(MatchType.EQUAL, "__name__", name)] + [
         Matcher(MatchType.EQUAL, k, v) for k, v in labels.items()]
     return {s.labels.get("kind", s.labels["job"]): s.samples[-1][1]
-            for s in runtime.signals.store.select(matchers, 0, 2**62)}
+            for s in candor.signals.store.select(matchers, 0, 2**62)}
 
 
 def test_a_prometheus_text_target_is_stored_with_job_instance_and_up(
-        httpserver: HTTPServer, make_settings, make_runtime) -> None:  # type: ignore[no-untyped-def]
+        httpserver: HTTPServer, make_settings, make_candor) -> None:  # type: ignore[no-untyped-def]
     httpserver.expect_request("/metrics").respond_with_data(TEXT, content_type="text/plain")
-    scrape, runtime = scraper(make_settings, make_runtime, httpserver.url_for("/metrics"),
+    scrape, candor = scraper(make_settings, make_candor, httpserver.url_for("/metrics"),
                               labels={"env": "prod"})
     outcome = scrape.scrape_once(0)
     assert outcome.up and outcome.samples == 2
-    (timeout,) = runtime.signals.store.select(
+    (timeout,) = candor.signals.store.select(
         [Matcher(MatchType.EQUAL, "kind", "timeout")], 0, 2**62)
     assert timeout.labels == {"__name__": "candor_app_errors_total", "kind": "timeout",
                               "job": "links", "exported_job": "app-job", "env": "prod",
                               "instance": f"localhost:{httpserver.port}"}
-    assert latest(runtime, "up") == {"links": 1.0}
-    assert latest(runtime, "scrape_samples_scraped") == {"links": 2.0}
-    assert latest(runtime, "scrape_duration_seconds")["links"] > 0
+    assert latest(candor, "up") == {"links": 1.0}
+    assert latest(candor, "scrape_samples_scraped") == {"links": 2.0}
+    assert latest(candor, "scrape_duration_seconds")["links"] > 0
 
 
 def test_honor_labels_keeps_the_targets_own_values(httpserver: HTTPServer, make_settings,  # type: ignore[no-untyped-def]
-                                                   make_runtime) -> None:
+                                                   make_candor) -> None:
     httpserver.expect_request("/metrics").respond_with_data(TEXT)
-    scrape, runtime = scraper(make_settings, make_runtime, httpserver.url_for("/metrics"),
+    scrape, candor = scraper(make_settings, make_candor, httpserver.url_for("/metrics"),
                               honor_labels=True)
     scrape.scrape_once(0)
-    assert latest(runtime, "candor_app_errors_total", job="app-job") == {"timeout": 3.0}
+    assert latest(candor, "candor_app_errors_total", job="app-job") == {"timeout": 3.0}
 
 
-def test_openmetrics_is_understood(httpserver: HTTPServer, make_settings, make_runtime) -> None:  # type: ignore[no-untyped-def]
+def test_openmetrics_is_understood(httpserver: HTTPServer, make_settings, make_candor) -> None:  # type: ignore[no-untyped-def]
     httpserver.expect_request("/metrics").respond_with_data(
         "# TYPE jobs counter\njobs_total 7\n# EOF\n",
         content_type="application/openmetrics-text; version=1.0.0; charset=utf-8")
-    scrape, runtime = scraper(make_settings, make_runtime, httpserver.url_for("/metrics"))
+    scrape, candor = scraper(make_settings, make_candor, httpserver.url_for("/metrics"))
     assert scrape.scrape_once(0).up
-    assert latest(runtime, "jobs_total") == {"links": 7.0}
+    assert latest(candor, "jobs_total") == {"links": 7.0}
 
 
 def test_a_series_that_disappears_gets_a_stale_marker(httpserver: HTTPServer, make_settings,  # type: ignore[no-untyped-def]
-                                                      make_runtime, clock) -> None:
+                                                      make_candor, clock) -> None:
     bodies = iter([TEXT, 'candor_app_errors_total{kind="db"} 2\n'])
     httpserver.expect_request("/metrics").respond_with_handler(
         lambda _: Response(next(bodies)))
-    scrape, runtime = scraper(make_settings, make_runtime, httpserver.url_for("/metrics"))
+    scrape, candor = scraper(make_settings, make_candor, httpserver.url_for("/metrics"))
     scrape.scrape_once(0)
     clock.advance(seconds=15)
     scrape.scrape_once(0)
-    values = latest(runtime, "candor_app_errors_total")
+    values = latest(candor, "candor_app_errors_total")
     assert is_stale(values["timeout"]) and values["db"] == 2.0
 
 
@@ -95,28 +95,28 @@ def test_a_series_that_disappears_gets_a_stale_marker(httpserver: HTTPServer, ma
      "invalid_value"),
 ])
 def test_a_bad_target_is_up_0_and_its_old_series_go_stale(
-        httpserver: HTTPServer, make_settings, make_runtime, clock, respond, words,  # type: ignore[no-untyped-def]
+        httpserver: HTTPServer, make_settings, make_candor, clock, respond, words,  # type: ignore[no-untyped-def]
         reason) -> None:
     answers = iter([lambda _: Response(TEXT), respond])
     httpserver.expect_request("/metrics").respond_with_handler(
         lambda request: next(answers)(request))
-    scrape, runtime = scraper(make_settings, make_runtime, httpserver.url_for("/metrics"),
+    scrape, candor = scraper(make_settings, make_candor, httpserver.url_for("/metrics"),
                               sample_limit=10)
     scrape.scrape_once(0)
     clock.advance(seconds=15)
     outcome = scrape.scrape_once(0)
     assert not outcome.up and words in outcome.error
-    assert latest(runtime, "up") == {"links": 0.0}
-    assert is_stale(latest(runtime, "candor_app_errors_total")["timeout"])
-    assert runtime.registry.get_sample_value("candor_ingest_rejected_total",
+    assert latest(candor, "up") == {"links": 0.0}
+    assert is_stale(latest(candor, "candor_app_errors_total")["timeout"])
+    assert candor.runtime.registry.get_sample_value("candor_ingest_rejected_total",
                                              {"reason": reason}) == 1.0
-    (series,) = runtime.signals.store.select([Matcher(MatchType.EQUAL, "kind", "timeout")],
+    (series,) = candor.signals.store.select([Matcher(MatchType.EQUAL, "kind", "timeout")],
                                              0, 2**62)
     assert series.samples[0][1] == 3.0  # what was stored before is kept
 
 
 def test_a_hung_target_times_out_as_up_0(httpserver: HTTPServer, make_settings,  # type: ignore[no-untyped-def]
-                                         make_runtime) -> None:
+                                         make_candor) -> None:
     release = threading.Event()
 
     def hang(_: Request) -> Response:
@@ -124,16 +124,16 @@ def test_a_hung_target_times_out_as_up_0(httpserver: HTTPServer, make_settings, 
         return Response(TEXT)
 
     httpserver.expect_request("/metrics").respond_with_handler(hang)
-    scrape, runtime = scraper(make_settings, make_runtime, httpserver.url_for("/metrics"),
+    scrape, candor = scraper(make_settings, make_candor, httpserver.url_for("/metrics"),
                               interval="1s", timeout="200ms")
     outcome = scrape.scrape_once(0)
     release.set()
     assert not outcome.up and "within 0.2s" in outcome.error
-    assert latest(runtime, "up") == {"links": 0.0}
+    assert latest(candor, "up") == {"links": 0.0}
 
 
 def test_start_scraping_runs_in_the_background(httpserver: HTTPServer, make_settings,  # type: ignore[no-untyped-def]
-                                               make_runtime) -> None:
+                                               make_candor) -> None:
     scraped = threading.Event()
 
     def serve(_: Request) -> Response:
@@ -141,14 +141,14 @@ def test_start_scraping_runs_in_the_background(httpserver: HTTPServer, make_sett
         return Response(TEXT)
 
     httpserver.expect_request("/metrics").respond_with_handler(serve)
-    runtime = make_runtime(make_settings(scrape=[{
+    candor = make_candor(make_settings(scrape=[{
         "job": "links", "url": httpserver.url_for("/metrics"), "interval": "1s"}]))
-    scraping = start_scraping(runtime)
+    scraping = start_scraping(candor.signals, candor.runtime.settings.scrape)
     try:
         assert scraped.wait(10)
     finally:
         scraping.stop()
-    assert latest(runtime, "up") == {"links": 1.0}
+    assert latest(candor, "up") == {"links": 1.0}
 
 
 @pytest.mark.parametrize(("target", "words"), [

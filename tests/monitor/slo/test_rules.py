@@ -21,11 +21,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from monitor.cli.rules import app as rules_cli
 from monitor.config.loader import parse
-from monitor.rules.cli import app as rules_cli
 from monitor.rules.manager import RuleManager
 from monitor.rules.models import AlertingRule
-from monitor.scheduler import RuleOutput
+from monitor.signals.rule_output import RuleOutput
 from monitor.signals.store import SeriesStore
 from monitor.slo import SLO, generate, render, slo_groups
 

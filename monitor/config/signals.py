@@ -17,45 +17,15 @@ honor_labels = false
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-# monitor.config.schema imports this module to build Settings, so nothing from
-# monitor.config is imported at module level here (the validators import lazily).
+from monitor.config.types import Duration, LabelName, Secret, Section
+from monitor.durations import format_duration, parse_duration
 
-
-def _duration(value: str) -> str:
-    from monitor.config.durations import parse_duration
-
-    parse_duration(value)
-    return value
-
-
-def _secret(value: str) -> Any:
-    from pydantic import TypeAdapter
-
-    from monitor.config.schema import Secret
-
-    return TypeAdapter(Secret).validate_python(value)
-
-
-def parse_duration(value: str) -> float:
-    from monitor.config.durations import parse_duration as parse
-
-    return parse(value)
-
-
-Duration = Annotated[str, AfterValidator(_duration)]
-Secret = Annotated[str, AfterValidator(_secret), PlainSerializer(lambda v: str(v))]
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-LabelName = Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
 LabelValue = Annotated[str, Field(min_length=1, max_length=1024)]
 
 
@@ -63,13 +33,13 @@ class Signals(Section):
     """The embedded series store and the limits every ingest path applies."""
 
     # Samples older than this are dropped from memory and disk.
-    retention: Duration = "24h"
+    retention: Duration = parse_duration("24h")
     # Keep the store on disk under <storage.data_dir>/series/ (false: memory only).
     persist: bool = True
     # A new segment file starts this often; whole old segments are deleted.
-    segment_duration: Duration = "1h"
+    segment_duration: Duration = parse_duration("1h")
     # Samples stamped further ahead than this are rejected (clock skew allowance).
-    max_future: Duration = "10m"
+    max_future: Duration = parse_duration("10m")
     max_samples_per_request: int = Field(50_000, ge=1, le=10_000_000)
     max_labels_per_series: int = Field(32, ge=2, le=1024)
     max_label_name_length: int = Field(128, ge=1, le=4096)
@@ -95,7 +65,7 @@ class ScrapeTarget(Section):
     # The job label of every series from this target.
     job: LabelValue
     url: Annotated[str, AfterValidator(_http_url)]
-    interval: Duration = "15s"
+    interval: Duration = parse_duration("15s")
     # Empty: 10s, or the interval if that is shorter (as Prometheus does).
     timeout: Duration | None = None
     labels: dict[LabelName, str] = {}
@@ -107,12 +77,12 @@ class ScrapeTarget(Section):
 
     @model_validator(mode="after")
     def _timeout_within_interval(self) -> ScrapeTarget:
-        if self.timeout and parse_duration(self.timeout) > parse_duration(self.interval):
-            raise ValueError(f"timeout {self.timeout} is longer than interval {self.interval}; "
-                             "make it at most the interval")
+        if self.timeout and self.timeout > self.interval:
+            raise ValueError(f"timeout {format_duration(self.timeout)} is longer than interval "
+                             f"{format_duration(self.interval)}; make it at most the interval")
         return self
 
     @property
-    def timeout_s(self) -> float:
-        interval = parse_duration(self.interval)
-        return parse_duration(self.timeout) if self.timeout else min(10.0, interval)
+    def effective_timeout(self) -> timedelta:
+        """``timeout``, else 10s or the interval if that is shorter (as Prometheus does)."""
+        return self.timeout if self.timeout is not None else min(timedelta(seconds=10), self.interval)

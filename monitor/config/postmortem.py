@@ -1,7 +1,8 @@
 """The ``[postmortem]`` section of ``config.toml``.
 
-``monitor.config.Settings`` mounts this class as its ``postmortem`` field, so
-nothing from ``monitor.config`` is imported here (that would be a cycle).
+It lives with the other sections, not in the ``postmortem`` package: ``Settings``
+validates the whole file at once (every problem with its line, ``candor check-config``),
+and ``monitor`` never imports ``postmortem`` (that package builds on ``monitor``).
 
     [postmortem]
     auto_draft_severities = ["SEV1", "SEV2"]   # drafted when such an incident resolves
@@ -17,13 +18,12 @@ nothing from ``monitor.config`` is imported here (that would be a cycle).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import Field, field_validator
 
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from monitor.config.types import Section
 
 Lang = Literal["en", "pt-BR"]
 LANGS: tuple[str, ...] = ("en", "pt-BR")
@@ -49,19 +49,11 @@ class PostmortemSettings(Section):
         return value
 
 
-def cron_trigger(expression: str) -> Any:
+def cron_trigger(expression: str) -> CronTrigger:
     """APScheduler's ``CronTrigger`` (UTC) for a 5-field crontab line; ``ValueError`` says why not."""
-    from apscheduler.triggers.cron import CronTrigger
-
     try:
         return CronTrigger.from_crontab(expression, timezone="UTC")
     except ValueError as exc:
         raise ValueError(f"{expression!r} is not a cron schedule ({exc}); give five fields "
                          '"minute hour day month weekday" in UTC, e.g. "0 8 * * MON", '
                          'or "" to turn the scheduled digest off') from None
-
-
-def of(settings: Any) -> PostmortemSettings:
-    """The postmortem section of ``settings``."""
-    section: PostmortemSettings = settings.postmortem
-    return section

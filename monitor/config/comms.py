@@ -34,7 +34,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
-from monitor.notify.config import Duration, Section
+from monitor.config.types import Duration, Section
+from monitor.durations import parse_duration
 
 Channel = Literal["status_page", "banner", "subscribers", "press"]
 Sev = Literal["SEV1", "SEV2", "SEV3", "SEV4"]
@@ -90,14 +91,14 @@ class SubscribersConfig(Section):
     # Name of an smtp receiver in [[notify.receivers]] that carries subscriber and reporter
     # mail (its url and sender are used; give it no `to`). Empty: e-mail sign-up is off.
     receiver: str = ""
-    confirm_ttl: Duration = "48h"   # how long a confirmation link works
-    resend_after: Duration = "10m"  # a repeated sign-up mails a new link only after this
+    confirm_ttl: Duration = parse_duration("48h")   # how long a confirmation link works
+    resend_after: Duration = parse_duration("10m")  # a repeated sign-up mails a new link only after this
 
 
 class ReportsConfig(Section):
     # A user report attaches to an open incident of its service detected no later than
     # this after the report's time (users often notice before the alerts do).
-    match_window: Duration = "1h"
+    match_window: Duration = parse_duration("1h")
 
 
 class Comms(Section):
@@ -130,9 +131,3 @@ class Comms(Section):
     @classmethod
     def _channels_over_defaults(cls, value: object) -> object:
         return {**_default_channels(), **value} if isinstance(value, dict) else value
-
-
-def of(settings: object) -> Comms:
-    """The ``[comms]`` section of ``settings`` (defaults until Settings mounts it)."""
-    section = getattr(settings, "comms", None)
-    return section if isinstance(section, Comms) else Comms()

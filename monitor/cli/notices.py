@@ -1,6 +1,6 @@
-"""``candor notice …``: lint a notice file before anyone publishes it.
+"""``candor notice …``: lint a notice file before anyone publishes it, or publish it.
 
-The lead mounts ``app`` as ``candor notice``. A notice file is either
+A notice file is either
 
 * TOML: ``lang = "pt-BR" | "en"``, optional ``kind`` (initial, update,
   correction, retraction) and a ``[content]`` table with the notice parts
@@ -25,8 +25,12 @@ from typing import Annotated, Any, NoReturn
 import typer
 from pydantic import ValidationError
 
+from monitor.cli.common import runtime_from
+from monitor.comms import service
 from monitor.comms.linter import NoticeFinding, lint_content, lint_text
 from monitor.comms.models import LANGS, Content, Kind
+from monitor.errors import CandorError
+from monitor.incidents import service as incidents
 from monitor.textlint import Finding
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Public notices.")
@@ -164,11 +168,6 @@ def publish_file(
     config: ConfigOpt = None,
 ) -> None:
     """Publish a new notice for an incident, or a new version of one (a single action)."""
-    from monitor.cli.common import runtime_from
-    from monitor.comms import service
-    from monitor.errors import CandorError
-    from monitor.incidents import service as incidents
-
     try:
         lang, kind, content = _content_from(file)
     except NoticeFileError as exc:

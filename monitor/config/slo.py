@@ -21,18 +21,22 @@ Each is parsed when the config loads, so a typo fails there, not at evaluation.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-# monitor.config.schema imports this module: nothing from monitor.config at import time.
+from monitor.config.types import Duration, LabelName, Section
+from monitor.durations import format_duration, parse_duration
+from monitor.promql import ast
+from monitor.promql.errors import ParseError
+from monitor.promql.parser import parse_expr
 
 __all__ = ["SLI", "SLO", "SLOList", "WINDOW_PLACEHOLDER", "expand"]
 
 WINDOW_PLACEHOLDER = "$window"
 RESERVED_LABELS = frozenset({"slo", "service", "severity", "long_window", "short_window",
                              "burn_rate", "__name__"})
-LabelName = Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
 
 
 def expand(expr: str, window: str) -> str:
@@ -43,10 +47,6 @@ def expand(expr: str, window: str) -> str:
 
 
 def _sli_expr(text: str) -> str:
-    from monitor.promql import ast
-    from monitor.promql.errors import ParseError
-    from monitor.promql.parser import parse_expr
-
     if not text.strip():
         raise ValueError("must not be empty: write a counter selector such as "
                          "'http_requests_total{job=\"api\"}' or an expression with $window")
@@ -72,9 +72,7 @@ def _sli_expr(text: str) -> str:
 SLIExpr = Annotated[str, AfterValidator(_sli_expr)]
 
 
-class SLI(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class SLI(Section):
     bad: SLIExpr | None = None
     good: SLIExpr | None = None
     total: SLIExpr
@@ -87,12 +85,11 @@ class SLI(BaseModel):
         return self
 
 
-def _window(value: str) -> str:
-    from monitor.config.durations import parse_duration
-
-    if parse_duration(value) < 3 * 86400:
-        raise ValueError(f"{value!r} is shorter than 3d, the longest burn-rate alert window; "
-                         "use the budget period you report on, typically '28d' or '30d'")
+def _window(value: timedelta) -> timedelta:
+    if value < timedelta(days=3):
+        raise ValueError(f"{format_duration(value)!r} is shorter than 3d, the longest burn-rate "
+                         "alert window; use the budget period you report on, typically '28d' or "
+                         "'30d'")
     return value
 
 
@@ -104,13 +101,11 @@ def _labels(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-class SLO(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class SLO(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
     service: str = Field(min_length=1, max_length=200)
     objective: float = Field(gt=0, lt=1)
-    window: Annotated[str, AfterValidator(_window)] = "28d"
+    window: Annotated[Duration, AfterValidator(_window)] = parse_duration("28d")
     description: str = ""
     labels: Annotated[dict[LabelName, str], AfterValidator(_labels)] = {}
     sli: SLI

@@ -1,11 +1,4 @@
-"""``candor postmortem …`` and ``candor digest``.
-
-Mount in ``monitor/cli/main.py``::
-
-    from postmortem import cli as postmortem_cli
-    app.add_typer(postmortem_cli.app, name="postmortem", help="Postmortem reports.")
-    app.command("digest")(postmortem_cli.digest)
-"""
+"""``candor postmortem …`` and ``candor digest`` (mounted in ``monitor.cli.main``)."""
 
 from __future__ import annotations
 
@@ -19,7 +12,7 @@ import typer
 
 from monitor.cli.common import ConfigOpt, runtime_from
 from monitor.cli.output import fail, out, reported
-from postmortem import config, report, service, signal
+from postmortem import report, service, signal
 from postmortem.digest import load_digest
 from postmortem.render import render
 
@@ -79,7 +72,7 @@ def render_command(
 ) -> None:
     """Render an incident's postmortem to Markdown, HTML or PDF."""
     runtime = runtime_from(config_path)
-    section = config.of(runtime.settings)
+    section = runtime.settings.postmortem
     with reported():
         with runtime.unit() as s:
             source = signal.from_settings(runtime.settings)
@@ -110,7 +103,7 @@ def digest(
 ) -> None:
     """Leadership digest: incidents, response times and trends, action items."""
     runtime = runtime_from(config_path)
-    section = config.of(runtime.settings)
+    section = runtime.settings.postmortem
     with reported():
         with runtime.unit() as s:
             signals = signal.queryable(runtime.settings) if runtime.settings.slo else None

@@ -18,36 +18,23 @@ prometheus_url = ""            # mode = "prometheus": where Candor reads series 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-# monitor.config.schema imports this module, so nothing from monitor.config at import time.
-
-
-def _duration(value: str) -> str:
-    from monitor.config.durations import parse_duration
-
-    if parse_duration(value) <= 0:
-        raise ValueError(f"{value!r} must be longer than 0s")
-    return value
+from monitor.config.types import LabelName, PositiveDuration, Section
+from monitor.durations import parse_duration
 
 
-Duration = Annotated[str, AfterValidator(_duration)]
-LabelName = Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
-
-
-class EngineSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class EngineSettings(Section):
     mode: Literal["embedded", "prometheus"] = "embedded"
     rule_files: list[str] = ["rules/*.yml"]
-    evaluation_interval: Duration = "5s"
-    lookback: Duration = "5m"
+    evaluation_interval: PositiveDuration = parse_duration("5s")
+    lookback: PositiveDuration = parse_duration("5m")
     max_samples: int = Field(50_000_000, gt=0)
     delayed_name_removal: bool = False
-    for_outage_tolerance: Duration = "1h"
-    for_grace_period: Duration = "10m"
+    for_outage_tolerance: PositiveDuration = parse_duration("1h")
+    for_grace_period: PositiveDuration = parse_duration("10m")
     external_labels: dict[LabelName, str] = {}
     prometheus_url: str = ""
 

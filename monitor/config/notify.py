@@ -24,39 +24,14 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, model_validator
+from pydantic import Field, model_validator
 
+from monitor.config.types import Duration, Secret, Section
+from monitor.durations import parse_duration
 from monitor.event_types import Notification
 
-# monitor.config.schema imports this module to build Settings, so nothing from
-# monitor.config is imported at module level here (the validators import lazily).
-
-
-def _duration(value: str) -> str:
-    from monitor.config.durations import parse_duration
-
-    parse_duration(value)
-    return value
-
-
-def _secret(value: str) -> Any:
-    from pydantic import TypeAdapter
-
-    from monitor.config.schema import Secret as CoreSecret
-
-    return TypeAdapter(CoreSecret).validate_python(value)
-
-
-Duration = Annotated[str, AfterValidator(_duration)]
-"""A duration string such as ``"5m"``, as in ``monitor.config.schema``."""
-Secret = Annotated[str, AfterValidator(_secret), PlainSerializer(lambda v: str(v))]
-"""An ``env:NAME`` reference (a ``SecretRef``), as in ``monitor.config.schema``."""
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 class ReceiverConfig(Section):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")
@@ -91,11 +66,11 @@ class ReceiverConfig(Section):
 
 class Notify(Section):
     max_attempts: int = Field(8, ge=1, le=100)
-    backoff_initial: Duration = "10s"
-    backoff_max: Duration = "1h"
+    backoff_initial: Duration = parse_duration("10s")
+    backoff_max: Duration = parse_duration("1h")
     jitter: float = Field(0.2, ge=0, le=1)
-    timeout: Duration = "5s"
-    interval: Duration = "5s"
+    timeout: Duration = parse_duration("5s")
+    interval: Duration = parse_duration("5s")
     batch_size: int = Field(50, ge=1, le=1000)
     receivers: list[ReceiverConfig] = []
 
@@ -106,9 +81,3 @@ class Notify(Section):
         if dupes:
             raise ValueError(f"receiver names must be unique; repeated: {', '.join(dupes)}")
         return self
-
-
-def of(settings: object) -> Notify:
-    """The ``[notify]`` section of ``settings`` (defaults until Settings mounts it)."""
-    section = getattr(settings, "notify", None)
-    return section if isinstance(section, Notify) else Notify()

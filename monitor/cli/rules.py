@@ -11,8 +11,14 @@ from typing import Annotated
 
 import typer
 
+from monitor.cli.common import settings_from
 from monitor.cli.output import fail
+from monitor.promql.promqltest import main as promqltest_main
+from monitor.rules.export import export
 from monitor.rules.loader import RuleFileError, check_rules
+from monitor.rules.manager import load_groups
+from monitor.rules.unittest import TestFileError, run_test_file
+from monitor.slo.rules import slo_groups
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Prometheus rule files: check, unit-test, export.")
@@ -43,8 +49,6 @@ def check(files: Files) -> None:
 @app.command("test")
 def test(files: Files) -> None:
     """Run promtool unit-test files (`promtool test rules` format)."""
-    from monitor.rules.unittest import TestFileError, run_test_file
-
     worst = 0
     for path in files:
         try:
@@ -68,11 +72,6 @@ def export_cmd(
 ) -> None:
     """Write the configured rule files and the [[slo]] rules, normalised, for an external
     Prometheus."""
-    from monitor.cli.common import settings_from
-    from monitor.rules.export import export
-    from monitor.rules.manager import load_groups
-    from monitor.slo.rules import slo_groups
-
     settings = settings_from(config)
     try:
         groups = load_groups(settings.engine.rule_files) + slo_groups(settings)
@@ -91,8 +90,6 @@ def promql_test(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show each failure")] = False,
 ) -> None:
     """Run promqltest files; exit 1 if any case fails."""
-    from monitor.promql.promqltest import main
-
-    code = main((["-v"] if verbose else []) + [str(f) for f in files])
+    code = promqltest_main((["-v"] if verbose else []) + [str(f) for f in files])
     if code:
         raise typer.Exit(code)

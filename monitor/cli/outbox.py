@@ -1,7 +1,4 @@
-"""``candor outbox …``: see stuck notifications, send them again, run one delivery pass.
-
-The lead mounts ``app`` as ``candor outbox``.
-"""
+"""``candor outbox …``: see stuck notifications, send them again, run one delivery pass."""
 
 from __future__ import annotations
 
@@ -10,6 +7,11 @@ from typing import Annotated
 
 import typer
 
+from monitor.cli.common import runtime_from
+from monitor.errors import CandorError
+from monitor.notify import service
+from monitor.notify.delivery import Courier, deliver_due
+from monitor.notify.metrics import NotifyMetrics
 from monitor.notify.models import Delivery
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Outbound notifications.")
@@ -24,9 +26,6 @@ def list_(
     config: ConfigOpt = None,
 ) -> None:
     """Newest messages first, with their state, attempts and last error."""
-    from monitor.cli.common import runtime_from
-    from monitor.notify import service
-
     if state is not None and state not in set(Delivery):
         typer.echo(f"--state {state!r}: expected one of {', '.join(Delivery)}", err=True)
         raise typer.Exit(2)
@@ -43,10 +42,6 @@ def redeliver(
     config: ConfigOpt = None,
 ) -> None:
     """Put a dead-lettered message back in the queue with fresh attempts."""
-    from monitor.cli.common import runtime_from
-    from monitor.errors import CandorError
-    from monitor.notify import service
-
     runtime = runtime_from(config)
     try:
         with runtime.unit() as s:
@@ -61,10 +56,9 @@ def redeliver(
 @app.command("deliver")
 def deliver(config: ConfigOpt = None) -> None:
     """Run one delivery pass now and print what happened."""
-    from monitor.cli.common import runtime_from
-    from monitor.notify.delivery import deliver_due
-
-    stats = deliver_due(runtime_from(config))
+    runtime = runtime_from(config)
+    metrics = NotifyMetrics(runtime.registry, runtime.engine, runtime.clock)
+    stats = deliver_due(Courier(runtime.engine, runtime.settings.notify, metrics, runtime.clock))
     typer.echo(f"claimed {stats.claimed}: delivered {stats.delivered}, retried {stats.retried}, "
                f"dead {stats.dead}")
     for key, error in stats.errors.items():

@@ -1,0 +1,207 @@
+"""How Candor is put together: the composition root.
+
+Every part of a running Candor is built here, from ``Settings``, in this order::
+
+    settings ─▶ build_runtime ─▶ Runtime(settings, engine, clock, registry, hooks)
+                   │               hooks: run, in this order, in the transaction of every
+                   │               incident event written in runtime.unit():
+                   │                 1. notification outbox  notify.service.enqueue_for_event
+                   │                 2. subscribers          comms.subscribers.service.notify_subscribers
+                   │                 3. reporters            comms.user_reports.service.notify_reporters
+                   ▼
+             assemble(runtime) ─▶ Candor
+                   ├─ signals   SignalHub: the series store (loaded from disk), ingest limits
+                   ├─ metrics   every metric, registered once on runtime.registry
+                   ├─ rules     RuleManager over the store (embedded mode), alerts → the intake
+                   └─ courier   delivers the outbox
+                   │
+                   ├─▶ monitor.api.app.create_app(candor)   routers mounted; parts provided
+                   ├─▶ jobs(candor) ─▶ monitor.scheduler.start(jobs)
+                   └─▶ monitor.signals.scrape.start_scraping(candor.signals, settings.scrape)
+
+``candor serve`` and ``candor demo`` do all of it; CLI commands need only
+``build_runtime``. Tests build theirs the same way, with their own parts::
+
+    runtime = build_runtime(settings, clock=FixedClock(START), registry=CollectorRegistry())
+    candor = assemble(runtime)        # then create_app(candor), deliver_due(candor.courier), …
+
+This module (with ``monitor.api.app`` and ``monitor.cli``) is the only place that
+imports every room and ``postmortem``; no room imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from prometheus_client import CollectorRegistry
+
+from monitor import db
+from monitor.alerting import service as alerting
+from monitor.alerting.identity import Alert
+from monitor.alerting.metrics import AlertMetrics
+from monitor.api.runtime import Runtime
+from monitor.clock import Clock, SystemClock
+from monitor.comms.metrics import CadenceCollector
+from monitor.comms.subscribers.service import notify_subscribers
+from monitor.comms.user_reports.metrics import ReportMetrics
+from monitor.comms.user_reports.service import notify_reporters
+from monitor.config import Settings
+from monitor.incidents.service import EventHook
+from monitor.notify.delivery import Courier, deliver_due
+from monitor.notify.metrics import NotifyMetrics
+from monitor.notify.service import enqueue_for_event
+from monitor.ops.metrics import FromStore, ServiceMetrics
+from monitor.promsource import Queryable, signal_source
+from monitor.rules.manager import AlertSink, RuleManager
+from monitor.scheduler import Job
+from monitor.signals.rule_output import RuleOutput
+from monitor.signals.service import IngestMetrics, Policy, SignalHub, open_store
+from monitor.signals.store import SeriesStore
+from monitor.verification.service import sweep
+from postmortem import metrics as action_item_metrics
+from postmortem import schedule as digest_schedule
+from postmortem.service import draft_due
+from postmortem.signal import SignalSource, live_source
+
+__all__ = ["Candor", "Metrics", "assemble", "build_runtime", "event_hooks", "jobs"]
+
+
+# ---- the runtime and its event hooks --------------------------------------------------
+
+
+def event_hooks(settings: Settings) -> tuple[EventHook, ...]:
+    """What runs, in this order, in the transaction of every incident event."""
+    return (
+        partial(enqueue_for_event, settings=settings),   # 1. the notification outbox
+        partial(notify_subscribers, settings=settings),  # 2. subscribers (notice versions)
+        partial(notify_reporters, settings=settings),    # 3. users who reported the problem
+    )
+
+
+def build_runtime(settings: Settings, *, clock: Clock | None = None,
+                  registry: CollectorRegistry | None = None, migrate: bool = True) -> Runtime:
+    """The database (migrated unless ``migrate=False``), the clock, the registry, the hooks."""
+    engine = db.make_engine(db.database_url(settings))
+    if migrate:
+        db.upgrade(engine)
+    return Runtime(settings=settings, engine=engine, clock=clock or SystemClock(),
+                   registry=registry or CollectorRegistry(), hooks=event_hooks(settings))
+
+
+# ---- metrics ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """Every metric Candor exports, on one registry. Counters and histograms live here;
+    gauges read from the database at scrape time (open incidents, notice cadence, outbox
+    depth, overdue action items) are collectors registered beside them."""
+
+    alerts: AlertMetrics     # alerts received, by source and outcome
+    service: ServiceMetrics  # HTTP durations; open incidents and transitions read from the store
+    notify: NotifyMetrics    # deliveries; queue depth read from the outbox
+    reports: ReportMetrics   # user reports
+    ingest: IngestMetrics    # samples stored and rejected; series in the store
+    # The rule manager registers its own (candor_rule_group_*) on the same registry.
+
+
+def register_metrics(runtime: Runtime, store: SeriesStore) -> Metrics:
+    """Register every metric once on ``runtime.registry`` (a second call would clash)."""
+    registry, engine, clock = runtime.registry, runtime.engine, runtime.clock
+    alerts = AlertMetrics(registry)
+    service = ServiceMetrics(registry)
+    service.watch_store(engine)
+    notify = NotifyMetrics(registry, engine, clock)
+    action_item_metrics.register(registry, engine, clock)
+    registry.register(FromStore(CadenceCollector(engine, clock, runtime.settings.comms.cadence)))
+    return Metrics(alerts=alerts, service=service, notify=notify, reports=ReportMetrics(registry),
+                   ingest=IngestMetrics(registry, store))
+
+
+# ---- the assembled service ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candor:
+    """One running Candor: the runtime and the parts built on it (see the module docstring)."""
+
+    runtime: Runtime
+    metrics: Metrics
+    signals: SignalHub
+    rules: RuleManager | None
+    """The embedded rule manager; ``None`` in prometheus mode (Prometheus evaluates rules)."""
+    courier: Courier
+
+    def signal_source(self) -> Queryable:
+        """PromQL over the live store, or a client of Prometheus in prometheus mode (close it)."""
+        return signal_source(self.runtime.settings.engine, self.signals.store)
+
+    def chart_source(self) -> SignalSource:
+        """Finds an incident's triggering signal for its chart (``close()`` it when done)."""
+        return live_source(self.runtime.settings, self.signals.store, self.rules)
+
+    def close(self) -> None:
+        self.signals.close()
+        self.runtime.close()
+
+
+def assemble(runtime: Runtime) -> Candor:
+    """Open the series store, register every metric, load the rules (embedded mode).
+
+    Raises ``RuleFileError`` (``FILE:LINE:COL`` problems) on a broken rule file."""
+    settings, clock = runtime.settings, runtime.clock
+    store = open_store(settings, clock)
+    metrics = register_metrics(runtime, store)
+    hub = SignalHub(store, Policy.from_settings(settings.signals), metrics.ingest, clock)
+    rules = None
+    if settings.engine.mode == "embedded":
+        rules = RuleManager.from_settings(settings, RuleOutput(store), registry=runtime.registry)
+    courier = Courier(runtime.engine, settings.notify, metrics.notify, clock)
+    return Candor(runtime=runtime, metrics=metrics, signals=hub, rules=rules, courier=courier)
+
+
+def intake_sink(runtime: Runtime) -> AlertSink:
+    """Alerts from the rule engine go into Candor's own intake, in one transaction each batch."""
+
+    def sink(alerts: list[Alert]) -> None:
+        with runtime.unit() as session:
+            alerting.receive(session, alerts, settings=runtime.settings, clock=runtime.clock,
+                             source="engine")
+
+    return sink
+
+
+# ---- background jobs ------------------------------------------------------------------------
+
+
+def jobs(candor: Candor) -> list[Job]:
+    """Every background job, in order. Raises ``ConfigError`` when ``[postmortem]
+    digest_receivers`` names a receiver that cannot carry the digest."""
+    runtime = candor.runtime
+    settings, clock = runtime.settings, runtime.clock
+
+    def verify() -> object:
+        with runtime.unit() as session:
+            return sweep(session, settings=settings, clock=clock)
+
+    def draft_postmortems() -> object:
+        with runtime.unit() as session:
+            return draft_due(session, clock=clock, settings=settings)
+
+    found = [
+        Job("verification", settings.verification.sweep_interval.total_seconds(), verify),
+        Job("notify", settings.notify.interval.total_seconds(), partial(deliver_due, candor.courier)),
+        Job("postmortem-drafts", 30.0, draft_postmortems),
+    ]
+    if candor.rules is not None:
+        found.append(Job("rules", 1.0, _evaluate_rules(candor.rules, intake_sink(runtime), clock)))
+    if digest_schedule.scheduled(settings):
+        found.append(Job("postmortem-digest", 60.0, lambda: digest_schedule.send_due(
+            runtime.engine, settings, now=clock.now(), signals=candor.signal_source)))
+    return found
+
+
+def _evaluate_rules(manager: RuleManager, sink: AlertSink, clock: Clock) -> Callable[[], object]:
+    return lambda: manager.evaluate_due(clock.now().timestamp(), sink)
