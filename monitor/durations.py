@@ -40,11 +40,10 @@ def parse_duration(text: str) -> timedelta:
 
 
 def format_duration(duration: timedelta | float) -> str:
-    """``duration`` (a ``timedelta`` or seconds) as Prometheus prints it: years and weeks
-    only when they divide it exactly (``90d``, not ``12w6d``), then days down to ms.
+    """The shortest form of ``duration`` (a ``timedelta`` or seconds), largest unit first.
 
-    >>> format_duration(5400), format_duration(timedelta(days=14)), format_duration(30 * 86400)
-    ('1h30m', '2w', '30d')
+    >>> format_duration(5400), format_duration(timedelta(days=14)), format_duration(0.5)
+    ('1h30m', '2w', '500ms')
     """
     if isinstance(duration, timedelta):
         ms = (duration.days * 86_400 + duration.seconds) * 1000 + round(duration.microseconds / 1000)
@@ -54,7 +53,7 @@ def format_duration(duration: timedelta | float) -> str:
         return "0s"
     out = []
     for unit, size in _UNITS_MS.items():
-        if ms >= size and (unit not in ("y", "w") or ms % size == 0):
+        if ms >= size:
             out.append(f"{ms // size}{unit}")
             ms %= size
     return "".join(out)

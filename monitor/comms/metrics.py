@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from monitor.clock import Clock, utc
 from monitor.comms.models import Kind, NoticeVersion
-from monitor.config.comms import Cadence
+from monitor.config.comms import Cadence, Sev
 from monitor.incidents.lifecycle import OPEN, SEVERITIES
 from monitor.incidents.models import Incident
 
@@ -41,12 +41,12 @@ def histogram(name: str, doc: str, values: Sequence[float], buckets: Sequence[fl
 
 
 def overdue(incidents: list[Incident], last_published: dict[int, tuple[datetime, datetime | None]],
-            now: datetime, cadence: Mapping[str, Cadence]) -> dict[tuple[str, str], int]:
+            now: datetime, cadence: Mapping[Sev, Cadence]) -> dict[tuple[str, str], int]:
     """``(severity, due) -> count`` of open incidents past a cadence deadline at ``now``
     (``cadence``: ``[comms.cadence]``)."""
     out: dict[tuple[str, str], int] = {}
     for incident in incidents:
-        rule = cadence.get(incident.severity)
+        rule = cadence.get(incident.severity)  # type: ignore[call-overload]
         if rule is None or incident.detected_at is None:
             continue
         last = last_published.get(incident.id or 0)
@@ -66,7 +66,7 @@ def overdue(incidents: list[Incident], last_published: dict[int, tuple[datetime,
 
 
 class CadenceCollector(Collector):
-    def __init__(self, engine: Engine, clock: Clock, cadence: Mapping[str, Cadence]) -> None:
+    def __init__(self, engine: Engine, clock: Clock, cadence: Mapping[Sev, Cadence]) -> None:
         self.engine = engine
         self.clock = clock
         self.cadence = cadence

@@ -24,10 +24,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
-from monitor.config.types import Duration, LabelName, Section
-from monitor.durations import format_duration, parse_duration
+from monitor.config.types import LabelName, Section, config_duration
 from monitor.promql import ast
 from monitor.promql.errors import ParseError
 from monitor.promql.parser import parse_expr
@@ -85,11 +84,10 @@ class SLI(Section):
         return self
 
 
-def _window(value: timedelta) -> timedelta:
-    if value < timedelta(days=3):
-        raise ValueError(f"{format_duration(value)!r} is shorter than 3d, the longest burn-rate "
-                         "alert window; use the budget period you report on, typically '28d' or "
-                         "'30d'")
+def _window(value: str) -> str:
+    if config_duration(value) < timedelta(days=3):
+        raise ValueError(f"{value!r} is shorter than 3d, the longest burn-rate alert window; "
+                         "use the budget period you report on, typically '28d' or '30d'")
     return value
 
 
@@ -105,10 +103,23 @@ class SLO(Section):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
     service: str = Field(min_length=1, max_length=200)
     objective: float = Field(gt=0, lt=1)
-    window: Annotated[Duration, AfterValidator(_window)] = parse_duration("28d")
+    window: Annotated[str, AfterValidator(_window)] = "28d"
+    """The error-budget period as written: the generated rules say ``[28d]`` and "over 28d"
+    in the user's own words, so the text is kept; ``period`` is its length."""
     description: str = ""
     labels: Annotated[dict[LabelName, str], AfterValidator(_labels)] = {}
     sli: SLI
+    _period: timedelta = PrivateAttr(default=timedelta(days=28))
+
+    @model_validator(mode="after")
+    def _measure(self) -> SLO:
+        self._period = config_duration(self.window)
+        return self
+
+    @property
+    def period(self) -> timedelta:
+        """``window`` as a ``timedelta``, parsed once at load."""
+        return self._period
 
 
 def _unique(slos: list[SLO]) -> list[SLO]:

@@ -20,7 +20,17 @@ from pydantic_core import PydanticCustomError
 
 from monitor.durations import format_duration, parse_duration
 
-__all__ = ["Duration", "LabelName", "PositiveDuration", "Secret", "SecretRef", "Section"]
+__all__ = ["Duration", "LabelName", "PositiveDuration", "Secret", "SecretRef", "Section",
+           "config_duration"]
+
+
+def config_duration(text: str) -> timedelta:
+    """``parse_duration`` for a config value: every failure is a ``ValueError`` naming the fix."""
+    try:
+        return parse_duration(text)
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long (the longest is 999999999d, about 2.7 million "
+                         "years)") from None
 
 
 def _duration(value: object) -> timedelta:
@@ -28,11 +38,7 @@ def _duration(value: object) -> timedelta:
         return value
     if not isinstance(value, str):
         raise PydanticCustomError("string_type", "Input should be a valid string")
-    try:
-        return parse_duration(value)
-    except OverflowError:
-        raise ValueError(f"{value!r} is too long (the longest is 999999999d, about 2.7 million "
-                         "years)") from None
+    return config_duration(value)
 
 
 Duration = Annotated[timedelta, PlainValidator(_duration),

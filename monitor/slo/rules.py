@@ -91,18 +91,11 @@ def _seconds(duration: timedelta) -> Decimal:
     return Decimal(int(duration.total_seconds()))
 
 
-def _window(period: timedelta) -> str:
-    """The budget period as the rules write it: whole days stay days (``28d``, not ``4w``)."""
-    if period % timedelta(days=1) == timedelta(0):
-        return f"{period.days}d"
-    return format_duration(period)
-
-
 def _group(slo: SLO) -> dict[str, Any]:
     labels = {**slo.labels, "service": slo.service, "slo": slo.name}
     budget = Decimal(1) - Decimal(repr(slo.objective))
-    window = _window(slo.window)
-    period_s = _seconds(slo.window)
+    window = slo.window
+    period_s = _seconds(slo.period)
     sel = f'{{slo="{slo.name}"}}'
     what = slo.description or slo.name
     rules: list[dict[str, Any]] = [

@@ -31,7 +31,8 @@ def test_an_slo_entry_loads_with_defaults() -> None:
     (slo,) = parse(GOOD).slo
 
     assert (slo.name, slo.service, slo.objective, slo.window) == (
-        "redirects-available", "redirector", 0.999, timedelta(days=28))
+        "redirects-available", "redirector", 0.999, "28d")
+    assert slo.period == timedelta(days=28)
     assert slo.sli.good is None and slo.labels == {"team": "links"}
     assert parse("").slo == []
 
