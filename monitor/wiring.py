@@ -65,7 +65,8 @@ from postmortem import schedule as digest_schedule
 from postmortem.service import draft_due
 from postmortem.signal import SignalSource, live_source
 
-__all__ = ["Candor", "Metrics", "assemble", "build_runtime", "event_hooks", "jobs"]
+__all__ = ["Candor", "Metrics", "assemble", "build_runtime", "event_hooks", "intake_sink", "jobs",
+           "register_metrics"]
 
 
 # ---- the runtime and its event hooks --------------------------------------------------

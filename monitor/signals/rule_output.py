@@ -14,7 +14,7 @@ from monitor.signals.store import SeriesStore
 
 
 class RuleOutput:
-    """The series store as the rule engine sees it: recording rules and ALERTS are samples too."""
+    """A ``monitor.rules.manager.WritableStorage`` over the series store."""
 
     def __init__(self, store: SeriesStore) -> None:
         self.store = store
