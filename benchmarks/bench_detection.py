@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from _realstack import ALERTMANAGER, PROMETHEUS, binary, free_port, serve, wait_for
+import _repo  # noqa: F401  (puts tests.support on the path)
 from prometheus_client import start_http_server
 from sqlmodel import select
 
@@ -46,6 +46,7 @@ from monitor.config import Settings
 from monitor.incidents.models import Incident
 from monitor.promsource.configs import alertmanager_yml, prometheus_yml
 from monitor.wiring import Candor, assemble, build_runtime, jobs
+from tests.support.processes import ALERTMANAGER, PROMETHEUS, free_port, run_binary, serve_candor, wait_for
 
 TRIALS = 10
 WARMUP_S = 4.0      # healthy traffic before the first spike (fills the 5s rate window)
@@ -146,7 +147,7 @@ def embedded(directory: Path, rules: Path) -> list[float]:
                                            "evaluation_interval": "1s"})
     runtime = candor.runtime
     exporters = [Exporter(f"svc-{i}") for i in range(TRIALS)]
-    with serve(candor) as url:
+    with serve_candor(candor) as url:
         background = scheduler.start(jobs(candor))
         try:
             for exporter in exporters:
@@ -174,23 +175,23 @@ def through_prometheus(directory: Path, rules: Path, group_wait: str) -> list[fl
             stack.callback(server.server_close)
             stack.callback(server.shutdown)
             ports.append(port)
-        url = stack.enter_context(serve(candor))
+        url = stack.enter_context(serve_candor(candor))
         stack.callback(candor.close)
         am_config = directory / "alertmanager.yml"
         am_config.write_text(alertmanager_yml(candor_url=url, token=token, group_wait=group_wait))
-        am = stack.enter_context(binary(
+        am = stack.enter_context(run_binary(
             ALERTMANAGER, [f"--config.file={am_config}", f"--storage.path={directory / 'am'}",
                            f"--web.listen-address=127.0.0.1:{am_port}",
                            "--cluster.listen-address="],
-            directory / "alertmanager.log", f"http://127.0.0.1:{am_port}"))
+            log=directory / "alertmanager.log", url=f"http://127.0.0.1:{am_port}"))
         prom_config = directory / "prometheus.yml"
         prom_config.write_text(prometheus_yml(
             targets=[f"127.0.0.1:{p}" for p in ports], rule_files=[str(rules)],
             alertmanagers=[am.removeprefix("http://")]))
-        stack.enter_context(binary(
+        stack.enter_context(run_binary(
             PROMETHEUS, [f"--config.file={prom_config}", f"--storage.tsdb.path={directory / 'tsdb'}",
                          f"--web.listen-address=127.0.0.1:{prom_port}"],
-            directory / "prometheus.log", f"http://127.0.0.1:{prom_port}"))
+            log=directory / "prometheus.log", url=f"http://127.0.0.1:{prom_port}"))
         with Traffic(exporters).running() as traffic:
             return latencies(candor.runtime, traffic, timeout=120)
 

@@ -17,12 +17,12 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-import threading
 import time
 from pathlib import Path
 
+import _repo  # noqa: F401  (puts tests.support on the path)
 import httpx
-import uvicorn
+from fastapi import FastAPI
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
 )
@@ -32,13 +32,14 @@ from monitor.auth import service as auth
 from monitor.auth.models import Role
 from monitor.config import Settings
 from monitor.wiring import assemble, build_runtime
+from tests.support.processes import serve
 
 BATCH = 5_000
 REQUESTS = 20
 SERIES = 1_000
 
 
-def _server(data_dir: str) -> tuple[uvicorn.Server, str, str]:
+def _app(data_dir: str) -> tuple[FastAPI, str]:
     settings = Settings.model_validate({"storage": {"data_dir": data_dir},
                                         "server": {"max_body_bytes": 64 * 1_048_576}})
     candor = assemble(build_runtime(settings))
@@ -52,16 +53,7 @@ def _server(data_dir: str) -> tuple[uvicorn.Server, str, str]:
     def empty() -> dict[str, int]:
         return {}
 
-    import socket
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.01)
-    return server, f"http://127.0.0.1:{port}", token
+    return app, token
 
 
 def _json_body(step: int, start_ms: int) -> bytes:
@@ -95,18 +87,22 @@ def _rate(client: httpx.Client, url: str, bodies: list[bytes], content_type: str
 
 def throughput() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as data_dir:
-        server, base, token = _server(data_dir)
-        now_ms = int(time.time() * 1000) - 60_000
-        json_bodies = [_json_body(i, now_ms) for i in range(REQUESTS)]
-        otlp_bodies = [_otlp_body(i, now_ms * 1_000_000) for i in range(REQUESTS)]
-        with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
-            _rate(client, f"{base}/bench/empty", json_bodies[:2], "application/json")  # warm up
-            empty_json = _rate(client, f"{base}/bench/empty", json_bodies, "application/json")
-            signals = _rate(client, f"{base}/api/v1/signals", json_bodies, "application/json")
-            empty_pb = _rate(client, f"{base}/bench/empty", otlp_bodies,
-                             "application/x-protobuf")
-            otlp = _rate(client, f"{base}/v1/metrics", otlp_bodies, "application/x-protobuf")
-        server.should_exit = True
+        app, token = _app(data_dir)
+        with serve(app) as base:
+            return _throughput(base, token)
+
+
+def _throughput(base: str, token: str) -> dict[str, float]:
+    now_ms = int(time.time() * 1000) - 60_000
+    json_bodies = [_json_body(i, now_ms) for i in range(REQUESTS)]
+    otlp_bodies = [_otlp_body(i, now_ms * 1_000_000) for i in range(REQUESTS)]
+    with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
+        _rate(client, f"{base}/bench/empty", json_bodies[:2], "application/json")  # warm up
+        empty_json = _rate(client, f"{base}/bench/empty", json_bodies, "application/json")
+        signals = _rate(client, f"{base}/api/v1/signals", json_bodies, "application/json")
+        empty_pb = _rate(client, f"{base}/bench/empty", otlp_bodies,
+                         "application/x-protobuf")
+        otlp = _rate(client, f"{base}/v1/metrics", otlp_bodies, "application/x-protobuf")
     return {"signals_samples_per_s": round(signals), "otlp_samples_per_s": round(otlp),
             "empty_handler_json_samples_per_s": round(empty_json),
             "empty_handler_otlp_samples_per_s": round(empty_pb),

@@ -33,8 +33,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import _repo  # noqa: F401  (puts tests.support on the path)
 import httpx
-from _realstack import PROMETHEUS, binary, free_port, wait_for
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -44,6 +44,7 @@ from monitor.rules.manager import RuleManager
 from monitor.scheduler import settle_heap
 from monitor.signals.rule_output import RuleOutput
 from monitor.signals.store import SeriesStore, StoreLimits
+from tests.support.processes import PROMETHEUS, free_port, run_binary, wait_for
 
 SERVICES, INSTANCES = 1_000, 10
 WINDOW_S = 20
@@ -196,10 +197,10 @@ scrape_configs:
     url = f"http://127.0.0.1:{port}"
     group_key = f"{rule_file};bench"
     try:
-        with binary(PROMETHEUS, [f"--config.file={config}",
-                                 f"--storage.tsdb.path={directory / 'tsdb'}",
-                                 f"--web.listen-address=127.0.0.1:{port}"],
-                    directory / "prometheus.log", url):
+        with run_binary(PROMETHEUS, [f"--config.file={config}",
+                                     f"--storage.tsdb.path={directory / 'tsdb'}",
+                                     f"--web.listen-address=127.0.0.1:{port}"],
+                        log=directory / "prometheus.log", url=url):
             def full_window() -> bool:
                 up = httpx.get(f"{url}/api/v1/query", timeout=5, params={
                     "query": f"min(count_over_time({METRIC}[{WINDOW_S}s]))"}).json()

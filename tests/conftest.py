@@ -1,5 +1,6 @@
 """Shared fixtures: settings, a fixed clock, a migrated runtime, the assembled service, an
-HTTP client, tokens, and a real PostgreSQL server started by the tests themselves.
+HTTP client, tokens, and real servers started by the tests themselves (PostgreSQL, SMTP; see
+``tests/support``).
 
     def test_something(client, responder):
         response = client.post("/api/v1/incidents", json={"title": "Redirects fail"},
@@ -15,11 +16,6 @@ build variants (e.g. ``make_settings(incidents={"on_alerts_resolved": "resolve"}
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -40,6 +36,8 @@ from monitor.auth.models import Role
 from monitor.clock import FixedClock
 from monitor.config import Settings
 from monitor.wiring import Candor, assemble, build_runtime
+from tests.support.processes import postgres_cluster
+from tests.support.smtp import Inbox, smtp_server
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for httpx2 (a UserWarning, so pyproject's DeprecationWarning filter
@@ -49,15 +47,6 @@ with warnings.catch_warnings():
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 """The fixed "now" every test starts at (a Monday morning, UTC)."""
-
-PG_BIN = Path(os.environ.get("CANDOR_PG_BIN", "/usr/lib/postgresql/15/bin"))
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
@@ -165,52 +154,14 @@ def viewer(runtime: Runtime) -> dict[str, str]:
     return bearer(runtime, Role.VIEWER)
 
 
-# ---- a real PostgreSQL server ------------------------------------------------
-
-
-def _as_postgres() -> list[str]:
-    """PostgreSQL refuses to run as root: when we are root, run its binaries as ``postgres``."""
-    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+# ---- real servers: PostgreSQL, SMTP -------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[dict[str, Any]]:
-    """A throwaway PostgreSQL cluster (initdb + pg_ctl) on a free port, for the whole session.
-
-    The data directory lives under the system temp dir (pytest's own is private to
-    root, and the server runs as ``postgres`` when the tests run as root).
-    """
-    pg_ctl = PG_BIN / "pg_ctl"
-    if not pg_ctl.exists():
-        pytest.fail(f"{pg_ctl} not found: install the Debian package postgresql "
-                    "(or set CANDOR_PG_BIN to the directory holding pg_ctl)")
-    base = Path(tempfile.mkdtemp(prefix="candor-pg-"))
-    prefix = _as_postgres()
-    if prefix:
-        shutil.chown(base, "postgres", "postgres")
-    data, port = base / "data", free_port()
-
-    def run(*args: str) -> None:
-        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=60, cwd=base)
-
-    try:
-        run(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-            "-E", "UTF8", "--locale=C", "--no-sync")
-        options = (f"-p {port} -h 127.0.0.1 -k {base} -F -c fsync=off "
-                   "-c full_page_writes=off -c synchronous_commit=off")
-        run(str(pg_ctl), "-D", str(data), "-o", options, "-l", str(base / "server.log"),
-            "-w", "-t", "30", "start")
-    except subprocess.CalledProcessError as exc:
-        log = base / "server.log"
-        shutil.rmtree(base, ignore_errors=True)
-        pytest.fail(f"could not start PostgreSQL: {exc.stderr.decode(errors='replace')}"
-                    f"{log.read_text() if log.exists() else ''}")
-    try:
-        yield {"host": "127.0.0.1", "port": port, "user": "postgres"}
-    finally:
-        subprocess.run([*prefix, str(pg_ctl), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=60, cwd=base)
-        shutil.rmtree(base, ignore_errors=True)
+    """A throwaway PostgreSQL cluster on a free port, for the whole session."""
+    with postgres_cluster() as server:
+        yield server
 
 
 @pytest.fixture
@@ -241,3 +192,10 @@ def store(store_url: str) -> Iterator[Engine]:
     db.upgrade(engine)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def smtp() -> Iterator[Inbox]:
+    """A real SMTP server for one test; its ``Inbox`` has the ``port`` and what arrived."""
+    with smtp_server() as inbox:
+        yield inbox

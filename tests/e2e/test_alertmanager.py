@@ -8,7 +8,6 @@ the fingerprints Alertmanager shows. The alerts are then resolved with ``amtool
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -23,21 +22,22 @@ from monitor.api.runtime import Runtime
 from monitor.auth.models import Role
 from monitor.incidents.models import Incident
 from monitor.wiring import assemble, build_runtime
-from tests.conftest import bearer, free_port
-from tests.e2e.stack import run_binary, serve_candor, wait_for
+from tests.conftest import bearer
+from tests.support.processes import ALERTMANAGER, AMTOOL, free_port, run_binary, serve_candor, wait_for
 
 pytestmark = pytest.mark.slow
 
-ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
-AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
 
 
 @pytest.fixture
 def candor(make_settings) -> Iterator[tuple[str, Runtime]]:
     """Candor served by uvicorn on a free port (system clock: Alertmanager's times are real)."""
     candor = assemble(build_runtime(make_settings()))
-    with serve_candor(candor) as url:
-        yield url, candor.runtime
+    try:
+        with serve_candor(candor) as url:
+            yield url, candor.runtime
+    finally:
+        candor.close()
 
 
 @pytest.fixture
@@ -62,11 +62,12 @@ receivers:
             credentials: {token}
 """)
     port = free_port()
-    yield from run_binary(
-        "prometheus-alertmanager", ALERTMANAGER,
-        [f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=", "--log.level=debug"],
-        tmp_path / "alertmanager.log", f"http://127.0.0.1:{port}")
+    with run_binary(ALERTMANAGER, [
+            f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
+            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address=",
+            "--log.level=debug"],
+            log=tmp_path / "alertmanager.log", url=f"http://127.0.0.1:{port}") as am_url:
+        yield am_url
 
 
 def amtool(am_url: str, *args: str) -> None:

@@ -10,7 +10,6 @@ Prometheus's HTTP API with ``Candor.signal_source()``.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import threading
 import time
@@ -36,14 +35,19 @@ from monitor.promsource.configs import alertmanager_yml, prometheus_yml
 from monitor.rules.export import dump_groups
 from monitor.rules.loader import load_rules
 from monitor.wiring import Candor, assemble, build_runtime, jobs
-from tests.conftest import bearer, free_port
-from tests.e2e.stack import run_binary, serve_candor, wait_for
+from tests.conftest import bearer
+from tests.support.processes import (
+    ALERTMANAGER,
+    PROMETHEUS,
+    PROMTOOL,
+    free_port,
+    run_binary,
+    serve_candor,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
-PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
-ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
-PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 DEMO_RULES = Path(__file__).resolve().parents[2] / "monitor" / "demo" / "rules.yml"
 
 
@@ -94,8 +98,11 @@ def candor(make_settings: Callable[..., Any], prometheus_port: int
     settings = make_settings(engine={"mode": "prometheus",
                                      "prometheus_url": f"http://127.0.0.1:{prometheus_port}"})
     service = assemble(build_runtime(settings))
-    with serve_candor(service) as url:
-        yield url, service
+    try:
+        with serve_candor(service) as url:
+            yield url, service
+    finally:
+        service.close()
 
 
 @pytest.fixture
@@ -106,11 +113,11 @@ def alertmanager(candor: tuple[str, Candor], tmp_path: Path) -> Iterator[str]:
     config.write_text(alertmanager_yml(candor_url=url, token=token, group_wait="1s",
                                        group_interval="1s", repeat_interval="1h"))
     port = free_port()
-    yield from run_binary(
-        "prometheus-alertmanager", ALERTMANAGER,
-        [f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
-         f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
-        tmp_path / "alertmanager.log", f"http://127.0.0.1:{port}")
+    with run_binary(ALERTMANAGER, [
+            f"--config.file={config}", f"--storage.path={tmp_path / 'am-data'}",
+            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="],
+            log=tmp_path / "alertmanager.log", url=f"http://127.0.0.1:{port}") as am_url:
+        yield am_url
 
 
 @pytest.fixture
@@ -126,12 +133,11 @@ def prometheus(app: App, alertmanager: str, prometheus_port: int, tmp_path: Path
     config = tmp_path / "prometheus.yml"
     config.write_text(prometheus_yml(targets=[f"127.0.0.1:{app.port}"], rule_files=[str(rules)],
                                      alertmanagers=[alertmanager.removeprefix("http://")]))
-    url = f"http://127.0.0.1:{prometheus_port}"
-    yield from run_binary(
-        "prometheus", PROMETHEUS,
-        [f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
-         f"--web.listen-address=127.0.0.1:{prometheus_port}"],
-        tmp_path / "prometheus.log", url)
+    with run_binary(PROMETHEUS, [
+            f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{prometheus_port}"],
+            log=tmp_path / "prometheus.log", url=f"http://127.0.0.1:{prometheus_port}") as url:
+        yield url
 
 
 def incident_with_alert(runtime: Runtime) -> tuple[Incident, AlertRecord] | None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from monitor.config import parse
@@ -93,34 +91,17 @@ def test_last_fire_finds_the_latest_cron_time_within_the_grace():
     assert schedule.last_fire("0 8 * * MON", datetime(2026, 3, 9, 15, 0, tzinfo=UTC)) is None
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.mails: list = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.mails.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-
-def test_the_digest_arrives_as_mail_and_as_a_webhook(make_settings, make_candor, clock, httpserver):
-    from tests.conftest import free_port
-
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
-        receivers = [{**RECEIVERS[0], "url": f"smtp://127.0.0.1:{port}"},
-                     {**RECEIVERS[1], "url": httpserver.url_for("/hook")}]
-        candor = make_candor(make_settings(notify={"receivers": receivers, "jitter": 0},
-                                           postmortem={"digest_receivers": ["leaders", "wiki"]}))
-        clock.set(MONDAY_8)
-        assert len(send_due(candor)) == 2
-        stats = deliver_due(candor.courier)
-    finally:
-        controller.stop()
+def test_the_digest_arrives_as_mail_and_as_a_webhook(make_settings, make_candor, clock, httpserver, smtp):
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    receivers = [{**RECEIVERS[0], "url": f"smtp://127.0.0.1:{smtp.port}"},
+                 {**RECEIVERS[1], "url": httpserver.url_for("/hook")}]
+    candor = make_candor(make_settings(notify={"receivers": receivers, "jitter": 0},
+                                       postmortem={"digest_receivers": ["leaders", "wiki"]}))
+    clock.set(MONDAY_8)
+    assert len(send_due(candor)) == 2
+    stats = deliver_due(candor.courier)
     assert stats.delivered == 2, stats.errors
-    (mail,) = inbox.mails
+    (mail,) = smtp.mails
     assert mail["Subject"].startswith("Incident digest: week") and mail["To"] == "vp@everlinks.io"
     assert "No incidents in this period." in mail.get_content()
     (request, _), = httpserver.log

@@ -10,6 +10,7 @@ import pytest
 from monitor.promql.labels import labels_from
 from postmortem import examples, signal
 from postmortem.report import load
+from tests.support.processes import free_port
 
 RULES = """
 groups:
@@ -158,8 +159,6 @@ def test_in_prometheus_mode_the_chart_comes_from_prometheus(make_settings, make_
 
 def test_an_unreachable_prometheus_means_no_chart_not_an_error(make_settings, make_candor, clock,
                                                                rules_file):
-    from tests.conftest import free_port
-
     url = f"http://127.0.0.1:{free_port()}"
     candor = make_candor(make_settings(engine={"mode": "prometheus", "rule_files": [rules_file],
                                                "prometheus_url": url}))

@@ -1,44 +1,16 @@
-"""A real SMTP server on 127.0.0.1 (aiosmtpd) and settings that send subscriber mail to it."""
+"""Settings that send subscriber mail to the test's SMTP server (the ``smtp`` fixture), and
+reading what arrived."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from email import message_from_bytes, policy
+from collections.abc import Callable
 from email.message import Message
 from typing import Any
 
-import pytest
-from aiosmtpd.controller import Controller
-
 from monitor.config import Settings
-from tests.conftest import free_port
 
 PUBLIC_URL = "http://testserver"
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content,
-                                                                          policy=policy.default)))
-        return "250 OK"
-
-    def to(self, address: str) -> list[Message]:
-        return [m for rcpt, m in self.messages if address in rcpt]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def body(mail: Message) -> str:

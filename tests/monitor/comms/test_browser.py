@@ -8,54 +8,41 @@ to the test's tmp dir.
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
-from monitor.api.app import create_app
 from monitor.config import Settings
 from monitor.notify.delivery import deliver_due
 from monitor.wiring import Candor
-from tests.conftest import free_port
-from tests.monitor.comms.mail import Inbox, mail_settings, smtp  # noqa: F401  (fixture)
+from tests.monitor.comms.mail import mail_settings
 from tests.monitor.comms.test_api import INTERNAL, story  # noqa: F401  (fixture)
+from tests.support.processes import serve_candor
+from tests.support.smtp import Inbox
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings], smtp: tuple[Inbox, int]) -> Settings:  # noqa: F811
-    return mail_settings(make_settings, smtp[1])
+def settings(make_settings: Callable[..., Settings], smtp: Inbox) -> Settings:
+    return mail_settings(make_settings, smtp.port)
 
 
 @pytest.fixture
 def server(candor: Candor) -> Iterator[str]:
-    port = free_port()
-    app_server = uvicorn.Server(uvicorn.Config(create_app(candor), host="127.0.0.1", port=port,
-                                               log_level="warning"))
-    thread = threading.Thread(target=app_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not app_server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    app_server.should_exit = True
-    thread.join(10)
+    with serve_candor(candor) as url:
+        yield url
 
 
 def test_status_pages_in_chromium(
     client: TestClient, candor: Candor, story: dict[str, Any], server: str,  # noqa: F811
-    smtp: tuple[Inbox, int], tmp_path: Path,  # noqa: F811
+    smtp: Inbox, tmp_path: Path,
 ) -> None:
     assert CHROMIUM.exists(), "install the Debian package chromium"
     key = story["key"]
@@ -99,7 +86,7 @@ def test_status_pages_in_chromium(
             browser.close()
     assert (tmp_path / "incident.png").stat().st_size > 1000
     deliver_due(candor.courier)
-    assert "Confirme" in smtp[0].to("bia@example.org")[0]["Subject"]
+    assert "Confirme" in smtp.to("bia@example.org")[0]["Subject"]
     bodies = [html] + [httpx.get(f"{server}{path}", params={"lang": lang}).text
                        for path in ("/status", f"/status/incidents/{key}", "/status/feed.atom",
                                     "/status.json", "/api/v1/banner")

@@ -28,21 +28,20 @@ from monitor.notify.signing import verify
 from monitor.wiring import Candor
 from tests.monitor.comms.conftest import open_incident
 from tests.monitor.comms.factories import content
-from tests.monitor.comms.mail import Inbox, body, link, mail_settings, smtp
-
-__all__ = ["smtp"]
+from tests.monitor.comms.mail import body, link, mail_settings
+from tests.support.smtp import Inbox
 
 ANA = "ana@example.org"
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings], smtp: tuple[Inbox, int]) -> Settings:
-    return mail_settings(make_settings, smtp[1])
+def settings(make_settings: Callable[..., Settings], smtp: Inbox) -> Settings:
+    return mail_settings(make_settings, smtp.port)
 
 
 @pytest.fixture
-def inbox(smtp: tuple[Inbox, int]) -> Inbox:
-    return smtp[0]
+def inbox(smtp: Inbox) -> Inbox:
+    return smtp
 
 
 def publish(runtime: Runtime, incident: Incident, lang: str = "en",

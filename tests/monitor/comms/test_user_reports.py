@@ -23,22 +23,21 @@ from monitor.incidents.models import Incident
 from monitor.notify.delivery import deliver_due
 from monitor.wiring import Candor
 from tests.monitor.comms.conftest import open_incident
-from tests.monitor.comms.mail import Inbox, body, mail_settings, smtp
+from tests.monitor.comms.mail import body, mail_settings
 from tests.monitor.comms.test_subscribers import publish
-
-__all__ = ["smtp"]
+from tests.support.smtp import Inbox
 
 BIA = "bia.personal@example.org"
 
 
 @pytest.fixture
-def settings(make_settings: Callable[..., Settings], smtp: tuple[Inbox, int]) -> Settings:
-    return mail_settings(make_settings, smtp[1])
+def settings(make_settings: Callable[..., Settings], smtp: Inbox) -> Settings:
+    return mail_settings(make_settings, smtp.port)
 
 
 @pytest.fixture
-def inbox(smtp: tuple[Inbox, int]) -> Inbox:
-    return smtp[0]
+def inbox(smtp: Inbox) -> Inbox:
+    return smtp
 
 
 def report(client: TestClient, headers: dict[str, str], **values: Any) -> dict[str, Any]:
@@ -161,7 +160,7 @@ def test_reporters_hear_back_when_it_is_corrected_and_when_it_is_resolved(
     assert fixed["Subject"] == "Fixed: the problem you told us about — Short links are not opening"
     assert "http://testserver/status/incidents/INC-1?lang=en" in body(fixed)
     assert inbox.to("pt@example.org")[-1]["Subject"].startswith("Resolvido")
-    assert len(inbox.messages) == 3
+    assert len(inbox.received) == 3
 
 
 def test_webhook_reporters_hear_back_by_webhook(

@@ -2,57 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from email import message_from_bytes
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from pydantic import ValidationError
 
 from monitor.config.notify import Notify
 from monitor.notify.delivery import deliver_due
-from tests.conftest import free_port
 from tests.monitor.notify.conftest import open_incident
 from tests.monitor.notify.test_delivery import enqueue_last_event, make
+from tests.support.smtp import Inbox
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
-def test_mail_goes_out_over_smtp_without_internal_titles(
-    smtp: tuple[Inbox, int], make_settings, make_candor
-) -> None:
-    inbox, port = smtp
+def test_mail_goes_out_over_smtp_without_internal_titles(smtp: Inbox, make_settings, make_candor) -> None:
     candor = make(make_settings, make_candor, {
-        "name": "subscribers", "kind": "smtp", "url": f"smtp://127.0.0.1:{port}",
+        "name": "subscribers", "kind": "smtp", "url": f"smtp://127.0.0.1:{smtp.port}",
         "sender": "status@everlinks.example", "to": ["ana@example.org", "bo@example.org"],
     })
     runtime = candor.runtime
     incident = open_incident(runtime)
     enqueue_last_event(runtime, incident)
     assert deliver_due(candor.courier).delivered == 1
-    recipients, mail = inbox.messages[0]
-    assert recipients == ["ana@example.org", "bo@example.org"]
-    assert mail["Subject"] == f"[{incident.key}] incident.opened"
-    assert "redirect-svc" not in mail.get_payload()  # the internal title stays inside
+    (received,) = smtp.received
+    assert received.recipients == ["ana@example.org", "bo@example.org"]
+    assert received.mail["Subject"] == f"[{incident.key}] incident.opened"
+    assert "redirect-svc" not in received.mail.get_content()  # the internal title stays inside
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,7 @@ Prometheus (Debian's ``prometheus`` binary) scraping itself, to compare answers 
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,12 +11,11 @@ import pytest
 from monitor.config import Settings
 from monitor.promql.labels import labels_from
 from monitor.wiring import Candor
-from tests.conftest import START, free_port
+from tests.conftest import START
+from tests.support.processes import PROMETHEUS, free_port, run_binary, wait_for
 
 T0 = int(START.timestamp())
 """The tests' "now" in Unix seconds; the stored samples end here."""
-
-PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 
 
 def put(candor: Candor, labels: dict[str, str], points: list[tuple[float, float]]) -> None:
@@ -50,35 +45,23 @@ def stored(candor: Candor) -> Candor:
 @pytest.fixture(scope="module")
 def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a real Prometheus that scrapes itself every second (so ``up`` exists)."""
-    if not Path(PROMETHEUS).exists():
-        pytest.fail("prometheus not found: install Debian's `prometheus` package")
     base = tmp_path_factory.mktemp("prometheus")
     port = free_port()
     (base / "prometheus.yml").write_text(
         "global:\n  scrape_interval: 1s\n"
         f"scrape_configs:\n  - job_name: self\n    static_configs:\n"
         f"      - targets: ['127.0.0.1:{port}']\n")
-    log = (base / "log").open("w")
-    proc = subprocess.Popen(
-        [PROMETHEUS, f"--config.file={base / 'prometheus.yml'}",
-         f"--storage.tsdb.path={base / 'data'}", f"--web.listen-address=127.0.0.1:{port}"],
-        stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 15
-        while True:
+    with run_binary(PROMETHEUS, [
+            f"--config.file={base / 'prometheus.yml'}", f"--storage.tsdb.path={base / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}"],
+            log=base / "log", url=f"http://127.0.0.1:{port}") as url:
+
+        def scraped() -> bool:
             try:
                 body = httpx.get(f"{url}/api/v1/query", params={"query": "up"}, timeout=1).json()
-                if body["data"]["result"]:
-                    break
-            except (httpx.HTTPError, KeyError, ValueError):
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"prometheus did not scrape itself in 15 s: "
-                            f"{(base / 'log').read_text()[-2000:]}")
-            time.sleep(0.2)
+            except httpx.HTTPError:
+                return False
+            return bool(body["data"]["result"])
+
+        wait_for("prometheus to scrape itself", scraped, timeout=15)
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
