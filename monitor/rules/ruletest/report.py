@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 from monitor.durations import format_duration
+from monitor.promql.gofmt import go_e
 from monitor.rules.ruletest.compare import AlertMismatch, SampleMismatch
 from monitor.rules.ruletest.parse import BadLabels, ExpectedAlert, Labels, Sample
 from monitor.rules.ruletest.simulate import RuleFailure
@@ -63,18 +62,12 @@ def _indent(text: str) -> str:
     return text.replace("\n", "\n        ")
 
 
-def float_e(v: float) -> str:
-    """Go's ``strconv.FormatFloat(v, 'E', -1, 64)``: ``1E+00``, ``2.5E-01``."""
-    if math.isnan(v):
-        return "NaN"
-    if math.isinf(v):
-        return "+Inf" if v > 0 else "-Inf"
-    text = next(t for p in range(17) if float(t := f"{v:.{p}E}") == v)
-    m, _, e = text.partition("E")
-    return f"{m}E{e[0]}{int(e[1:]):02d}"
+def _float_e(v: float) -> str:
+    """Go's ``strconv.FormatFloat(v, 'E', -1, 64)``: ``1E+00``, ``2.5E-01``, ``NaN``, ``+Inf``."""
+    return go_e(v).replace("e", "E")
 
 
 def _samples(items: list[Sample]) -> str:
     if not items:
         return "nil"
-    return ",\n              ".join(f"{_labels(lb)} {float_e(v)}" for lb, v in items)
+    return ",\n              ".join(f"{_labels(lb)} {_float_e(v)}" for lb, v in items)
