@@ -12,6 +12,7 @@ import glob
 from pathlib import Path
 from typing import Any
 
+from monitor.promql.errors import PromQLError
 from monitor.rules.loader import RuleFileError, load_rules
 from monitor.rules.models import RuleGroup
 from monitor.rules.ruletest import compare, parse
@@ -48,7 +49,7 @@ def run_test(file: TestFile, raw: Any) -> list[str]:
         return errors + [text.rule_failure(f) for f in run.failures]
     for case in expr_cases:
         got = query(run.engine, case.expr, case.eval_time)
-        if isinstance(got, Exception):
+        if isinstance(got, PromQLError):
             errors.append(text.expr_error(case.expr, case.eval_time, got))
             continue
         expected = parse.expected_samples(case.exp_samples)
