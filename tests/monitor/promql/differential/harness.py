@@ -32,15 +32,11 @@ from monitor.promapi import service
 from monitor.promapi.params import ApiError
 from monitor.promql.engine import Engine
 from monitor.promql.storage import MemoryStorage, Storage
-from tests.conftest import free_port
-from tests.e2e.stack import run_binary
 from tests.monitor.promql.differential import justified
 from tests.monitor.promql.differential.compare import Answer, Difference, answer, differences
 from tests.monitor.promql.differential.data import T0, dataset, openmetrics, series_store
 from tests.monitor.promql.differential.generator import Generator
-
-PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
-PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
+from tests.support.processes import PROMETHEUS, PROMTOOL, free_port, run_binary
 
 #: Instant-query times (seconds after T0), off the 250 ms sample grid: near the start,
 #: inside, at the end, and after the data (lookback running out).
@@ -77,11 +73,11 @@ class Prometheus:
         config.write_text("global:\n  evaluation_interval: 1m\n")
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        serving = contextmanager(run_binary)(
-            "prometheus", PROMETHEUS,
+        serving = run_binary(
+            PROMETHEUS,
             [f"--config.file={config}", f"--storage.tsdb.path={tsdb}",
              f"--web.listen-address=127.0.0.1:{port}", "--storage.tsdb.retention.time=100y"],
-            workdir / "prometheus.log", url)
+            log=workdir / "prometheus.log", url=url)
         with serving:
             prom = cls(url)
             try:
