@@ -101,20 +101,21 @@ class Engine:
 
     def query_instant(self, expr: str | ast.Expr | QueryPlan, t: float) -> QueryResult:
         """Evaluate at time ``t`` (Unix seconds), returning the value and annotations."""
-        try:
-            return self._query_instant(expr, t)
-        except RecursionError:
-            raise EvalError("expression is nested too deeply to evaluate") from None
-
-    def _query_instant(self, expr: str | ast.Expr | QueryPlan, t: float) -> QueryResult:
         plan = expr if type(expr) is QueryPlan else QueryPlan.of(expr)
-        t_ms = round(t * 1000)
         storage = self.window_storage
         if storage is not None and plan.fast is not None and (
                 plan.fast.named or self.delayed_name_removal):
             # A rule's usual shape: see monitor.promql.fastpath. Without delayed name
             # removal, a selector without a fixed name could collide after the rate.
-            return QueryResult(fastpath.run(plan.fast, storage, self.max_samples, t_ms))
+            t_ms = round(t * 1000)
+            return QueryResult(fastpath.run(plan.fast, storage, self.max_samples, t_ms), [], [])
+        try:
+            return self._query_instant(plan, t)
+        except RecursionError:
+            raise EvalError("expression is nested too deeply to evaluate") from None
+
+    def _query_instant(self, plan: QueryPlan, t: float) -> QueryResult:
+        t_ms = round(t * 1000)
         node = plan.node
         ev = Evaluator(self, plan, t_ms, t_ms, 0)
         ev.prefetch(node, t_ms, t_ms)
@@ -175,8 +176,13 @@ class Engine:
         return [(reads.selectors[k].matchers, lo, hi) for k, (lo, hi) in reads.windows.items()]
 
     def instant(self, expr: str | ast.Expr | QueryPlan, t: float) -> Value:
-        """Evaluate at time ``t`` (Unix seconds)."""
-        return self.query_instant(expr, t).value
+        """Evaluate at time ``t`` (Unix seconds), annotations left out."""
+        plan = expr if type(expr) is QueryPlan else QueryPlan.of(expr)
+        storage = self.window_storage
+        if storage is not None and plan.fast is not None and (
+                plan.fast.named or self.delayed_name_removal):  # as query_instant, minus a frame
+            return fastpath.run(plan.fast, storage, self.max_samples, round(t * 1000))
+        return self.query_instant(plan, t).value
 
     def range(self, expr: str | ast.Expr | QueryPlan, start: float, end: float,
               step: float) -> Matrix:

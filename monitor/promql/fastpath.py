@@ -37,14 +37,16 @@ def run(query: FastQuery, storage: WindowStorage, max_samples: int, t: int) -> V
     aggregation = query.aggregation
     groups = window_rates(windows, start, ref, query.range_ms, query.is_counter, query.is_rate,
                           aggregation.grouping() if aggregation is not None else None)
+    compare, threshold = query.compare, query.threshold
+    out = Vector()
     if aggregation is not None:
         reduce = reducer(aggregation.op)
-        values = [(key, reduce(vals)) for key, vals in groups.items()]
+        for key, vals in groups.items():
+            v = reduce(vals)
+            if compare is None or compare(v, threshold):
+                out.append(Sample(key, v, t, True))
     else:
-        values = [(labels, v) for labels, (v,) in groups.items()]
-    compare, threshold = query.compare, query.threshold
-    if compare is not None:
-        values = [(labels, v) for labels, v in values if compare(v, threshold)]
-        if not values:  # the usual answer of an alert rule
-            return Vector()
-    return finish_vector(Vector([Sample(labels, v, t, True) for labels, v in values]), t)
+        for labels, (v,) in groups.items():
+            if compare is None or compare(v, threshold):
+                out.append(Sample(labels, v, t, True))
+    return finish_vector(out, t) if out else out  # empty: the usual answer of an alert rule

@@ -132,20 +132,23 @@ class _Overlay:
         by_name = self.extra.setdefault(label_get(sample.labels, NAME), {})
         by_name.setdefault(sample.labels, []).append((sample.t_ms, sample.value))
 
-    def _candidates(self, matchers: list[Matcher]) -> Iterable[tuple[Labels, list[tuple[int, float]]]]:
-        for m in matchers:
-            if m.name == NAME and m.type is MatchType.EQUAL:
-                by_name = self.extra.get(m.value)
-                return by_name.items() if by_name else ()
-        return [item for by_name in self.extra.values() for item in by_name.items()]
-
     def _produced(self, matchers: list[Matcher], start_ms: int,
                   end_ms: int) -> list[tuple[Labels, dict[str, str], list[tuple[int, float]]]]:
         """This evaluation's samples matching ``matchers`` within the window, per series."""
         mine: list[tuple[Labels, dict[str, str], list[tuple[int, float]]]] = []
         if not self.extra:
             return mine
-        for key, points in self._candidates(matchers):
+        candidates: Iterable[tuple[Labels, list[tuple[int, float]]]]
+        for m in matchers:
+            if m.name == NAME and m.type is MatchType.EQUAL:
+                by_name = self.extra.get(m.value)
+                if not by_name:
+                    return mine
+                candidates = by_name.items()
+                break
+        else:
+            candidates = [item for by_name in self.extra.values() for item in by_name.items()]
+        for key, points in candidates:
             labels = dict(key)
             if not all(m.matches(labels.get(m.name, "")) for m in matchers):
                 continue
@@ -198,11 +201,11 @@ def _merge(base: Iterable[Series], mine: list[tuple[Labels, dict[str, str],
 
 
 def _query(engine: Engine, rule: Rule, t: float) -> list[tuple[dict[str, str], float]]:
-    value = engine.query_instant(rule.plan, t).value
+    value = engine.instant(rule.plan, t)
+    if isinstance(value, Vector):
+        return [(dict(s.labels), s.value) for s in value] if value else []
     if isinstance(value, Scalar):
         return [({}, value.value)]
-    if isinstance(value, Vector):
-        return [(dict(s.labels), s.value) for s in value]
     raise PromQLError("rule result is not a vector or scalar")
 
 

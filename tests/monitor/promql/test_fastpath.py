@@ -13,7 +13,7 @@ from monitor.promql import EvalError, parse_expr
 from monitor.promql.engine import Engine
 from monitor.promql.labels import labels_from
 from monitor.promql.plan import QueryPlan
-from monitor.promql.storage import STALE_NAN, MemoryStorage
+from monitor.promql.storage import STALE_NAN, MemoryStorage, WindowStorage
 from monitor.signals.store import SeriesStore
 
 SERIES = [{"__name__": name, "job": job, "instance": inst}
@@ -101,3 +101,17 @@ def test_the_fast_path_keeps_the_sample_limit() -> None:
     assert Engine(store, max_samples=30).instant(query, 59.0)  # 30 samples in (29s, 59s]
     with pytest.raises(EvalError, match="too many samples"):
         Engine(store, max_samples=29).instant(query, 59.0)
+
+
+def test_storages_with_window_summaries_are_recognised_once_by_shape() -> None:
+    """The engine takes the fast paths for any storage shaped like a WindowStorage (the
+    series store, the rule group's overlay on it), and reads others through ``select``."""
+    store = SeriesStore(retention_ms=10_000_000)
+    store.append([(labels_from({"__name__": "req_total"}), t * 1_000, float(t))
+                  for t in range(60)], now_ms=60_000)
+    query = "sum(rate(req_total[30s])) > 0"
+
+    assert isinstance(store, WindowStorage) and Engine(store).window_storage is store
+    assert not isinstance(MemoryStorage(), WindowStorage)
+    assert Engine(MemoryStorage()).window_storage is None
+    assert [s.value for s in Engine(store).instant(query, 59.0)] == [1.0]

@@ -5,11 +5,15 @@ from __future__ import annotations
 import pytest
 
 from monitor.errors import Unprocessable
-from monitor.promql.storage import Matcher, MatchType
+from monitor.promql.storage import Matcher, MatchType, WindowStorage
 from monitor.signals.rule_output import RuleOutput
 from monitor.signals.store import SeriesStore
 
 ALERTS = [Matcher(MatchType.EQUAL, "__name__", "ALERTS")]
+
+
+def test_rule_output_offers_the_store_s_window_summaries() -> None:
+    assert isinstance(RuleOutput(SeriesStore(retention_ms=3_600_000)), WindowStorage)
 
 
 def test_a_batch_of_samples_is_stored_at_once() -> None:
