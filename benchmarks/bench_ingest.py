@@ -27,7 +27,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
 )
 
-from monitor.api.app import create_app
+from monitor.app import create_app
 from monitor.auth import service as auth
 from monitor.auth.models import Role
 from monitor.config import Settings

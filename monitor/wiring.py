@@ -15,7 +15,7 @@ Every part of a running Candor is built here, from ``Settings``, in this order::
                    ├─ rules     RuleManager over the store (embedded mode), alerts → the intake
                    └─ courier   delivers the outbox
                    │
-                   ├─▶ monitor.api.app.create_app(candor)   routers mounted; parts provided
+                   ├─▶ monitor.app.create_app(candor)       routers mounted; parts provided
                    ├─▶ jobs(candor) ─▶ monitor.scheduler.start(jobs)
                    └─▶ monitor.signals.scrape.start_scraping(candor.signals, settings.scrape)
 
@@ -25,7 +25,7 @@ Every part of a running Candor is built here, from ``Settings``, in this order::
     runtime = build_runtime(settings, clock=FixedClock(START), registry=CollectorRegistry())
     candor = assemble(runtime)        # then create_app(candor), deliver_due(candor.courier), …
 
-This module (with ``monitor.api.app`` and ``monitor.cli``) is the only place that
+This module (with ``monitor.app`` and ``monitor.cli``) is the only place that
 imports every room and ``postmortem``; no room imports it.
 """
 

@@ -16,7 +16,7 @@
 
 Dependencies point one way: this package imports ``monitor``; only monitor's composition
 layer imports it back (``monitor.wiring`` runs its jobs and registers its metrics,
-``monitor.api.app`` mounts ``api.router``, ``monitor.cli.postmortem`` holds
+``monitor.app`` mounts ``api.router``, ``monitor.cli.postmortem`` holds
 ``candor postmortem …`` / ``candor digest``). Its config section is
 ``monitor.config.postmortem``.
 """

@@ -29,8 +29,8 @@ from pytest_postgresql.janitor import DatabaseJanitor
 from sqlalchemy.engine import Engine
 
 from monitor import db
-from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
+from monitor.app import create_app
 from monitor.auth import service as auth
 from monitor.auth.models import Role
 from monitor.clock import FixedClock

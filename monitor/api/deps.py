@@ -5,11 +5,11 @@ authenticate and authorize; handlers never check permissions themselves.
 
 A handler that needs a part of the running service (the signal hub, the rule manager)
 declares a ``Provided`` dependency in its own module; the composition root
-(``monitor.api.app.create_app``) provides the value, so no room imports the wiring::
+(``monitor.app.create_app``) provides the value, so no room imports the wiring::
 
     signal_hub = Provided[SignalHub]("signal_hub")       # monitor/signals/api.py
     HubDep = Annotated[SignalHub, Depends(signal_hub)]
-    signal_hub.provide(app, candor.signals)              # monitor/api/app.py
+    signal_hub.provide(app, candor.signals)              # monitor/app.py
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Provided(Generic[T]):
             value: T = getattr(request.app.state, self.name)
         except AttributeError:
             raise LookupError(f"{self.name} was not provided; build the app with "
-                              "monitor.api.app.create_app") from None
+                              "monitor.app.create_app") from None
         return value
 
 

@@ -30,7 +30,7 @@ import uvicorn
 
 from exporters import Exporter
 from monitor import scheduler
-from monitor.api.app import create_app
+from monitor.app import create_app
 from monitor.auth import service as auth
 from monitor.auth.models import Role
 from monitor.cli.output import fail, out

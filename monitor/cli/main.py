@@ -16,7 +16,7 @@ import typer
 import uvicorn
 
 from monitor import db, scheduler
-from monitor.api.app import create_app
+from monitor.app import create_app
 from monitor.cli import demo, incidents, silences, tokens
 from monitor.cli import notices as notice_cli
 from monitor.cli import outbox as outbox_cli

@@ -2,7 +2,7 @@
 
 Handlers gather parameters (query string and form body), call one service function and
 return its body. Errors, including authentication, leave in Prometheus's error format.
-The series store and the rule manager are provided by ``monitor.api.app.create_app``.
+The series store and the rule manager are provided by ``monitor.app.create_app``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Signals in (Candor JSON, OTLP/HTTP) and the series listing.
 
 Handlers reach the service's one ``SignalHub`` through ``HubDep`` (provided by
-``monitor.api.app.create_app``).
+``monitor.app.create_app``).
 """
 
 from __future__ import annotations

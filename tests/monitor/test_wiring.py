@@ -9,7 +9,7 @@ from monitor.config import Settings
 from monitor.wiring import Candor, event_hooks, jobs
 
 ROOT = Path(__file__).resolve().parents[2]
-COMPOSITION = ("monitor.wiring", "monitor.api.app", "monitor.cli")
+COMPOSITION = ("monitor.wiring", "monitor.app", "monitor.cli")
 LAZY_ALLOWED = {("postmortem.report", "postmortem.charts"), ("postmortem.digest", "postmortem.charts"),
                 ("exporters._exporter", "exporters._push")}  # matplotlib; the push thread
 

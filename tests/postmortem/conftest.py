@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
+from monitor.app import create_app
 from monitor.clock import FixedClock
 from monitor.incidents.models import Incident
 from monitor.wiring import Candor

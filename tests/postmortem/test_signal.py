@@ -63,7 +63,7 @@ def test_the_chart_is_the_firing_rules_expression_without_its_threshold(signal_c
 def test_the_render_route_draws_it_by_default(signal_candor, clock, viewer):
     from fastapi.testclient import TestClient
 
-    from monitor.api.app import create_app
+    from monitor.app import create_app
 
     spike(signal_candor.signals.store, service="redirector")
     with signal_candor.runtime.unit() as session:

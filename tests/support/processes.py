@@ -36,7 +36,7 @@ import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
-from monitor.api.app import create_app
+from monitor.app import create_app
 from monitor.wiring import Candor
 
 __all__ = ["ALERTMANAGER", "AMTOOL", "PROMETHEUS", "PROMTOOL", "StartError", "free_port",

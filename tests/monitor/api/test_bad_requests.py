@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
-from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
+from monitor.app import create_app
 from monitor.auth.models import Role
 from monitor.clock import FixedClock
 from monitor.config import Settings

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitor import db
-from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
+from monitor.app import create_app
 from monitor.wiring import assemble, build_runtime
 
 

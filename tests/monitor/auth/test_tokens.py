@@ -87,7 +87,7 @@ def test_bad_token_requests_are_422_and_create_nothing(client, admin, body) -> N
 
 
 def test_anonymous_viewer_mode_opens_reads_only(make_settings, make_candor) -> None:
-    from monitor.api.app import create_app
+    from monitor.app import create_app
 
     candor = make_candor(make_settings(auth={"anonymous_role": "viewer"}))
     with TestClient(create_app(candor)) as client:

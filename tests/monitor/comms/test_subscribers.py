@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
 from sqlmodel import func, select
 
-from monitor.api.app import create_app
 from monitor.api.runtime import Runtime
+from monitor.app import create_app
 from monitor.clock import FixedClock
 from monitor.comms import service as notices
 from monitor.comms.models import Kind, NoticeVersion

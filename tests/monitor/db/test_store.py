@@ -124,7 +124,7 @@ def test_sqlite_uses_write_ahead_logging(tmp_path) -> None:
 def test_the_api_runs_unchanged_on_postgres(pg_url, make_settings, make_candor, monkeypatch):
     from fastapi.testclient import TestClient
 
-    from monitor.api.app import create_app
+    from monitor.app import create_app
     from monitor.auth.models import Role
     from tests.conftest import bearer
 

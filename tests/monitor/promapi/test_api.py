@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from monitor.api.app import create_app
+from monitor.app import create_app
 from monitor.auth.models import Role
 from monitor.promql.gofmt import go_e, go_f
 from monitor.rules.loader import parse_rules

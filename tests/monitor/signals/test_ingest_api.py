@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from monitor.api.app import create_app
+from monitor.app import create_app
 from monitor.auth.models import Role
 from monitor.wiring import Candor
 from tests.conftest import START, bearer
