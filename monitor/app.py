@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from monitor.alerting import api as alerting
 from monitor.api import problems
 from monitor.api.deps import get_runtime
-from monitor.auth.api import router as tokens
+from monitor.api.tokens import router as tokens
 from monitor.comms.api import public_router as status_page
 from monitor.comms.api import router as notices
 from monitor.comms.subscribers.api import public_router as subscribe

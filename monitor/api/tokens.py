@@ -1,4 +1,5 @@
-"""Token administration (admin role)."""
+"""Token administration (admin role): the HTTP side of ``monitor.auth``, here beside the
+authentication dependencies because ``monitor.api`` builds on ``monitor.auth``, not the reverse."""
 
 from __future__ import annotations
 
