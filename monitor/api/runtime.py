@@ -7,9 +7,10 @@ the signal hub, the rule manager and the metrics are parts of ``monitor.wiring.C
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
@@ -18,7 +19,11 @@ from sqlmodel import Session
 from monitor import db
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
-from monitor.incidents.service import EVENT_HOOKS, EventHook
+
+EventHook = Callable[[Session, Any, Any], object]
+"""``(session, incident, event)``. The wiring declares each hook as
+``monitor.incidents.service.EventHook`` (typed with the incident tables); the runtime only
+carries them, and sits below the rooms, so it names neither table."""
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,7 @@ class Runtime:
         notification outbox, subscribers, reporters: see ``monitor.wiring.event_hooks``), so
         nothing owed to anyone is lost between "the incident changed" and "they were told"."""
         with db.session(self.engine) as session:
-            session.info[EVENT_HOOKS] = self.hooks
+            session.info[db.EVENT_HOOKS] = self.hooks
             yield session
 
     def close(self) -> None:

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
+EVENT_HOOKS = "candor.event_hooks"
+"""``session.info`` key: the hooks ``monitor.incidents.service.record`` runs, in order, after
+writing an incident event (``Runtime.unit`` puts the ones ``monitor.wiring.event_hooks``
+declares here)."""
+
 
 def database_url(settings: Settings) -> str:
     """The URL to connect to: the configured env reference, or SQLite in the data dir."""

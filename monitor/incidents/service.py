@@ -18,6 +18,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from monitor.clock import Clock, utc
+from monitor.db import EVENT_HOOKS
 from monitor.errors import Conflict, InvalidTransition, NotFound, Unprocessable
 from monitor.event_types import EventType
 from monitor.incidents.lifecycle import (
@@ -34,11 +35,8 @@ from monitor.incidents.models import Incident, IncidentEvent
 _VIEW_FIELDS = [f.name for f in fields(IncidentView)]
 
 EventHook = Callable[[Session, Incident, IncidentEvent], object]
-"""Runs right after an event is written, in its transaction (e.g. the notification outbox)."""
-
-EVENT_HOOKS = "candor.event_hooks"
-"""``session.info`` key: the ``EventHook``s ``record`` runs, in order (``Runtime.unit`` puts
-the ones ``monitor.wiring.event_hooks`` declares here)."""
+"""Runs right after an event is written, in its transaction (e.g. the notification outbox);
+``record`` runs the ones in ``session.info[monitor.db.EVENT_HOOKS]``, in order."""
 
 
 def _jsonable(payload: dict[str, Any]) -> dict[str, Any]:
