@@ -31,9 +31,9 @@ from monitor.signals import api as signals
 from monitor.wiring import Candor
 from postmortem import api as postmortems
 
-ROUTERS = [ops, incidents, alerting.router, tokens, signals.router, signals.otlp_router, notices,
-           status_page, outbox, postmortems.router, prometheus_api.router, subscribe, subscribers,
-           user_reports.router]
+ROUTERS = [ops, incidents, alerting.incident_router, alerting.router, tokens, signals.router,
+           signals.otlp_router, notices, status_page, outbox, postmortems.router, prometheus_api.router,
+           subscribe, subscribers, user_reports.router]
 
 
 class RouteTimer:

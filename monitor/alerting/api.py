@@ -1,4 +1,6 @@
-"""Alert intake (Alertmanager webhook, Prometheus-shaped alerts) and silences."""
+"""Alert intake (Alertmanager webhook, Prometheus-shaped alerts), silences, and an incident
+with its alerts (``GET /api/v1/incidents/{key}``: alerting builds on incidents, so the view
+that joins them lives here, not in ``monitor.incidents.api``)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from monitor.alerting.matchers import Matcher, MatchOp
 from monitor.alerting.metrics import AlertMetrics
 from monitor.alerting.models import (
     AlertmanagerWebhook,
+    AlertPublic,
     IntakeResult,
     PrometheusAlert,
     SilenceCreate,
@@ -20,8 +23,12 @@ from monitor.alerting.models import (
 from monitor.api.deps import Provided, Responder, RuntimeDep, Viewer, receiver
 from monitor.api.runtime import Runtime
 from monitor.auth.service import Principal
+from monitor.incidents import service as incidents
+from monitor.incidents.api import Key, public
+from monitor.incidents.models import IncidentPublic
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
+incident_router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 alert_metrics = Provided[AlertMetrics]("alert_metrics")
 Metrics = Annotated[AlertMetrics, Depends(alert_metrics)]
 
@@ -95,3 +102,15 @@ def create_silence(runtime: RuntimeDep, who: Responder, body: SilenceCreate) -> 
 def expire_silence(runtime: RuntimeDep, _: Responder, silence_id: str) -> SilencePublic:
     with runtime.unit() as s:
         return _public(service.expire_silence(s, silence_id, clock=runtime.clock), runtime.clock.now())
+
+
+class IncidentDetail(IncidentPublic):
+    alerts: list[AlertPublic]
+
+
+@incident_router.get("/{key}", response_model=IncidentDetail)
+def show(runtime: RuntimeDep, _: Viewer, key: Key) -> IncidentDetail:
+    with runtime.unit() as s:
+        incident = incidents.get_by_key_or_raise(s, key)
+        alerts = [AlertPublic.model_validate(a) for a in service.alerts_of(s, incident)]
+        return IncidentDetail(**public(incident).model_dump(), alerts=alerts)

@@ -58,24 +58,6 @@ def check_limits(alerts: list[Alert], settings: Settings, where: str = "$") -> N
         raise LimitExceeded("alert labels over the configured limits (see [limits] in config.toml)", problems)
 
 
-def check_label_set(labels: dict[str, str], settings: Settings, loc: str = "$.labels") -> None:
-    """Raise ``LimitExceeded`` when one label set (of an incident, say) is over the limits."""
-    limits = settings.limits
-    problems = []
-    if len(labels) > limits.max_labels:
-        problems.append(FieldProblem(loc, f"{len(labels)} labels; the limit is {limits.max_labels}"))
-    for name, value in labels.items():
-        if len(name) > limits.max_label_name_length:
-            problems.append(FieldProblem(f"{loc}.{name[:40]}…",
-                                         f"name longer than {limits.max_label_name_length}"))
-        if len(value) > limits.max_label_value_length:
-            problems.append(FieldProblem(f"{loc}.{name[:40]}",
-                                         f"value longer than {limits.max_label_value_length}"))
-    if problems:
-        raise LimitExceeded("labels over the configured limits (see [limits] in config.toml)",
-                            problems[:20])
-
-
 def active_silences(session: Session, now: datetime) -> list[Silence]:
     query = select(Silence).where(col(Silence.starts_at) <= now, col(Silence.ends_at) > now)
     return list(session.exec(query))

@@ -1,4 +1,6 @@
-"""Incident routes: thin handlers over ``monitor.incidents.service``."""
+"""Incident routes: thin handlers over ``monitor.incidents.service``. The incident with its
+alerts (``GET /api/v1/incidents/{key}``) is served by ``monitor.alerting.api``, which builds on
+this room."""
 
 from __future__ import annotations
 
@@ -7,8 +9,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel
 
-from monitor.alerting.models import AlertPublic
-from monitor.alerting.service import alerts_of, check_label_set
 from monitor.api.deps import Responder, RuntimeDep, Viewer
 from monitor.incidents import service
 from monitor.incidents.lifecycle import State, allowed
@@ -32,10 +32,6 @@ Key = Annotated[str, "incident key, e.g. INC-42"]
 class IncidentPage(BaseModel):
     data: list[IncidentPublic]
     next_cursor: str | None
-
-
-class IncidentDetail(IncidentPublic):
-    alerts: list[AlertPublic]
 
 
 def public(incident: Incident) -> IncidentPublic:
@@ -66,21 +62,13 @@ def list_incidents(
 
 @router.post("", response_model=IncidentPublic, status_code=201)
 def create(runtime: RuntimeDep, who: Responder, body: IncidentCreate) -> IncidentPublic:
-    check_label_set(body.labels, runtime.settings)
+    service.check_label_set(body.labels, runtime.settings)
     with runtime.unit() as s:
         incident = service.open_incident(
             s, clock=runtime.clock, key_prefix=runtime.settings.incidents.key_prefix, actor=who.name,
             **body.model_dump(),
         )
         return public(incident)
-
-
-@router.get("/{key}", response_model=IncidentDetail)
-def show(runtime: RuntimeDep, _: Viewer, key: Key) -> IncidentDetail:
-    with runtime.unit() as s:
-        incident = service.get_by_key_or_raise(s, key)
-        alerts = [AlertPublic.model_validate(a) for a in alerts_of(s, incident)]
-        return IncidentDetail(**public(incident).model_dump(), alerts=alerts)
 
 
 @router.get("/{key}/events", response_model=list[EventPublic])

@@ -18,8 +18,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from monitor.clock import Clock, utc
+from monitor.config import Settings
 from monitor.db import EVENT_HOOKS
-from monitor.errors import Conflict, InvalidTransition, NotFound, Unprocessable
+from monitor.errors import Conflict, FieldProblem, InvalidTransition, LimitExceeded, NotFound, Unprocessable
 from monitor.event_types import EventType
 from monitor.incidents.lifecycle import (
     OPEN,
@@ -86,6 +87,24 @@ def record(
     for hook in session.info.get(EVENT_HOOKS, ()):
         hook(session, incident, event)
     return event
+
+
+def check_label_set(labels: dict[str, str], settings: Settings, loc: str = "$.labels") -> None:
+    """Raise ``LimitExceeded`` when one label set (of an incident, say) is over the limits."""
+    limits = settings.limits
+    problems = []
+    if len(labels) > limits.max_labels:
+        problems.append(FieldProblem(loc, f"{len(labels)} labels; the limit is {limits.max_labels}"))
+    for name, value in labels.items():
+        if len(name) > limits.max_label_name_length:
+            problems.append(FieldProblem(f"{loc}.{name[:40]}…",
+                                         f"name longer than {limits.max_label_name_length}"))
+        if len(value) > limits.max_label_value_length:
+            problems.append(FieldProblem(f"{loc}.{name[:40]}",
+                                         f"value longer than {limits.max_label_value_length}"))
+    if problems:
+        raise LimitExceeded("labels over the configured limits (see [limits] in config.toml)",
+                            problems[:20])
 
 
 def open_incident(
