@@ -43,10 +43,9 @@ from monitor.promql import MemoryStorage, PromQLError, ast
 from monitor.promql.parser import COMPARISON_OPS, parse_expr
 from monitor.promql.storage import Storage
 from monitor.promsource import EmbeddedSource, PrometheusClient, Queryable, RangeSeries, signal_source
-from monitor.rules.manager import RuleManager, load_groups
+from monitor.rules.manager import RuleManager, load_groups, slo_groups
 from monitor.rules.models import RuleGroup
 from monitor.signals.store import read_snapshot
-from monitor.slo.rules import slo_groups
 from postmortem.timeline import key_figures
 
 log = logging.getLogger("candor.postmortem.signal")

@@ -16,9 +16,8 @@ from monitor.cli.output import fail
 from monitor.promql.promqltest import main as promqltest_main
 from monitor.rules.export import export
 from monitor.rules.loader import RuleFileError, check_rules
-from monitor.rules.manager import load_groups
+from monitor.rules.manager import load_groups, slo_groups
 from monitor.rules.ruletest import TestFileError, run_test_file
-from monitor.slo.rules import slo_groups
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Prometheus rule files: check, unit-test, export.")

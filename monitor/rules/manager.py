@@ -27,10 +27,10 @@ from monitor.config import Settings
 from monitor.promql.engine import MAX_SAMPLES, Engine
 from monitor.promql.storage import Matcher, Series
 from monitor.rules.evaluate import GroupState, RuleFailure, evaluate_group, notifications
-from monitor.rules.loader import RuleFileError, load_rules
+from monitor.rules.loader import RuleFileError, load_rules, parse_rules
 from monitor.rules.models import RuleGroup
 from monitor.rules.restore import needs_restore, restore_for_state
-from monitor.slo.rules import slo_groups
+from monitor.slo import rules as slo
 
 __all__ = ["AlertSink", "RuleManager", "WritableStorage", "load_groups"]
 
@@ -227,3 +227,16 @@ def load_groups(patterns: Iterable[str]) -> list[RuleGroup]:
     if problems:
         raise RuleFileError(problems)
     return groups
+
+
+def slo_groups(settings: Settings) -> list[RuleGroup]:
+    """The configured SLOs' rule groups (``monitor.slo`` writes them), parsed like any rule
+    file (``file`` is ``monitor.slo.rules.SOURCE``). Add them to the groups of the rule files."""
+    slos = list(settings.slo)
+    if not slos:
+        return []
+    rule_file, problems = parse_rules(slo.render(slos), slo.SOURCE)
+    errors = [p for p in problems if not p.warning]
+    if errors:  # the config validators should make this impossible
+        raise RuleFileError(errors)
+    return rule_file.groups

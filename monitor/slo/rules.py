@@ -3,7 +3,7 @@ chapter 5, "Alerting on SLOs"), as Prometheus rule-file groups.
 
     groups = generate(settings.slo)            # [{"name": "slo-redirects", "rules": [...]}]
     yaml_text = render(settings.slo)           # a rule file promtool accepts
-    rule_groups = slo_groups(settings)         # parsed RuleGroups for the engine / export
+    rule_groups = slo_groups(settings)         # monitor.rules.manager: parsed, for the engine / export
 
 Per SLO, one group (recording rules first, so the alerts in the same group read this
 evaluation's values):
@@ -41,14 +41,10 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from monitor.config import Settings
 from monitor.config.slo import SLO, expand
 from monitor.durations import format_duration, parse_duration
-from monitor.rules.loader import RuleFileError, parse_rules
-from monitor.rules.models import RuleGroup
 
-__all__ = ["ALERT", "BURN_RATES", "RATE_WINDOWS", "SOURCE", "BurnRate", "generate", "render",
-           "slo_groups"]
+__all__ = ["ALERT", "BURN_RATES", "RATE_WINDOWS", "SOURCE", "BurnRate", "generate", "render"]
 
 SOURCE = "candor-slo.yml"
 """The ``file`` the generated groups report, and the name ``candor rules export`` writes."""
@@ -149,15 +145,3 @@ def render(slos: Iterable[SLO]) -> str:
     return yaml.dump({"groups": generate(slos)}, Dumper=_NoAliases, sort_keys=False,
                      allow_unicode=True, width=100)
 
-
-def slo_groups(settings: Settings) -> list[RuleGroup]:
-    """The configured SLOs' rule groups, parsed like any rule file (``file`` is
-    :data:`SOURCE`). Add them to the groups the rule manager runs and export writes."""
-    slos = list(settings.slo)
-    if not slos:
-        return []
-    rule_file, problems = parse_rules(render(slos), SOURCE)
-    errors = [p for p in problems if not p.warning]
-    if errors:  # the config validators should make this impossible
-        raise RuleFileError(errors)
-    return rule_file.groups

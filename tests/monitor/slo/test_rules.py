@@ -23,11 +23,11 @@ from typer.testing import CliRunner
 
 from monitor.cli.rules import app as rules_cli
 from monitor.config.loader import parse
-from monitor.rules.manager import RuleManager
+from monitor.rules.manager import RuleManager, slo_groups
 from monitor.rules.models import AlertingRule
 from monitor.signals.rule_output import RuleOutput
 from monitor.signals.store import SeriesStore
-from monitor.slo import SLO, generate, render, slo_groups
+from monitor.slo import SLO, generate, render
 
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 
