@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from exporters._push import Pusher
+
 if TYPE_CHECKING:
     from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation
-
-    from exporters._push import Pusher
 
 SEVERITIES = ("critical", "error", "warning", "info")
 """Accepted ``severity`` values of :meth:`Exporter.error` (Candor maps them to SEV levels)."""
@@ -223,8 +223,6 @@ class Exporter:
         >>> pusher = Exporter("api").push_to("http://127.0.0.1:9", interval=60)
         >>> pusher.close(timeout=0)
         """
-        from exporters._push import Pusher
-
         pusher = Pusher(url, registry=self.registry, token=token, interval=interval, **options)
         pusher.start()
         self._pushers.append(pusher)

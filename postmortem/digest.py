@@ -31,6 +31,7 @@ from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import SEVERITIES
 from monitor.promsource import Queryable
 from postmortem import service
+from postmortem.charts import bar_chart, line_chart
 from postmortem.timeline import EventLike, key_figures
 
 log = logging.getLogger("candor.postmortem.digest")
@@ -253,8 +254,6 @@ def compute_digest(
 
 
 def trend_charts(days: list[dict[str, Any]], weeks: list[dict[str, Any]]) -> dict[str, str]:
-    from postmortem.charts import bar_chart, line_chart
-
     return {"per_day": bar_chart([d["day"] for d in days], [d["count"] for d in days]),
             "mttr_per_week": line_chart([w["week"] for w in weeks], [w["minutes"] for w in weeks])}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlmodel import Session
 
@@ -19,6 +19,7 @@ from monitor.event_types import EventType
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
 from postmortem import service
+from postmortem.charts import Marker, signal_chart
 from postmortem.models import ActionItem, Content, Postmortem
 from postmortem.timeline import (
     AnnotationLike,
@@ -28,9 +29,6 @@ from postmortem.timeline import (
     build_timeline,
     key_figures,
 )
-
-if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn
-    from postmortem.charts import Marker
 
 Signal = Sequence[tuple[datetime, float]]
 MAX_MARKERS = 8
@@ -87,8 +85,6 @@ def for_print(report: Report, limit: int) -> Report:
 
 def markers(figures: KeyFigures, timeline: Sequence[Entry]) -> list[Marker]:
     """Chart markers: impact start, detection, notices, fixes, verification, resolution."""
-    from postmortem.charts import Marker
-
     out = []
     for at, label, kind in (
         (figures.impact_started_at, "impact", "impact"),
@@ -142,8 +138,6 @@ def assemble(
     ]
     chart = None
     if signal:
-        from postmortem.charts import signal_chart
-
         chart = signal_chart(signal, markers(figures, entries), title=signal_name or incident.title,
                              threshold=threshold)
     base = content if content is not None else (postmortem.content if postmortem else {})
