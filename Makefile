@@ -1,4 +1,4 @@
-# Candor: `make demo` runs the story, `make test` runs the whole suite.
+# Candor: `make demo` runs the story, `make test` runs `make lint` and the whole suite.
 # Each target bootstraps what it needs: Debian packages, the virtual
 # environment and the Python packages pinned in pyproject.toml.
 
@@ -16,7 +16,7 @@ PYTEST_ARGS ?=
 demo: $(STAMP)
 	$(BIN)/candor demo
 
-test: $(STAMP) test-deps
+test: lint test-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(STAMP) test-deps
@@ -30,8 +30,10 @@ SEED ?= 1
 promql-diff: $(STAMP) test-deps
 	$(BIN)/python -m tests.monitor.promql.differential --count $(N) --seed $(SEED) $(if $(GRID),--grid)
 
+# ruff; the import contracts in pyproject.toml (layers, who may import what, no cycles)
 lint: $(STAMP)
 	$(BIN)/ruff check monitor exporters postmortem dashboards tests benchmarks
+	$(BIN)/lint-imports --no-cache --no-logo
 
 deps: $(STAMP)
 
