@@ -16,7 +16,8 @@ read back from the database compare equal to it).
                                                  reporters, digests), not chosen by ``events``
 
 ``monitor.notify.service.event_name`` maps an ``EventType`` to its
-``Notification``; ``postmortem.i18n`` words each ``EventType`` in en and pt-BR.
+``Notification``; ``postmortem.sentences`` words each ``EventType`` in en and pt-BR
+(from the catalogue, ``monitor.i18n.reports``).
 This module imports nothing of Candor's, so every room can use it.
 
 >>> EventType.NOTICE_CORRECTED == "notice.corrected"

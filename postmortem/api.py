@@ -104,7 +104,8 @@ def show(runtime: RuntimeDep, _: Viewer, key: Key) -> PostmortemPublic:
 def create(runtime: RuntimeDep, who: Responder, key: Key) -> PostmortemPublic:
     with runtime.unit() as s:
         incident = incidents.get_by_key_or_raise(s, key)
-        return _public(s, incident, service.create(s, incident, actor=who.name, clock=runtime.clock))
+        return _public(s, incident, service.create(s, incident, actor=who.name, clock=runtime.clock,
+                                                   lang=runtime.settings.postmortem.default_lang))
 
 
 @router.patch("/incidents/{key}/postmortem", response_model=PostmortemPublic)

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from statistics import fmean
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session
 
@@ -90,7 +90,7 @@ class Digest:
     per_day: list[dict[str, Any]] = field(default_factory=list)
     mttr_per_week: list[dict[str, Any]] = field(default_factory=list)
     slos: list[dict[str, Any]] | None = None  # None: no SLOs configured
-    charts: dict[str, str] = field(default_factory=dict)  # SVG, for HTML/PDF only
+    mttr_target: float | None = None  # minutes ([postmortem] mttr_target); a line on the chart
 
     @property
     def empty(self) -> bool:
@@ -98,7 +98,6 @@ class Digest:
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        out.pop("charts")
         out["trends"] = {name: {"current": t.current, "previous": t.previous, "change": t.change}
                          for name, t in self.trends.items()}
         out["empty"] = self.empty
@@ -187,7 +186,7 @@ def compute_digest(
     postmortems_published: Sequence[str] = (),
     owner_teams: Mapping[str, str] = {},  # noqa: B006  (read only)
     slos: list[dict[str, Any]] | None = None,
-    charts: bool = True,
+    mttr_target: float | None = None,
 ) -> Digest:
     previous_start, start, end = window(period, now)
     current: list[tuple[Any, Sequence[EventLike]]] = []
@@ -249,13 +248,26 @@ def compute_digest(
         retractions=retractions, items_opened=opened, items_closed=closed, items_overdue=overdue,
         repeats=repeats, postmortems_published=sorted(postmortems_published),
         teams=teams(action_items, end, owner_teams), per_day=days, mttr_per_week=weeks, slos=slos,
-        charts=trend_charts(days, weeks) if charts else {},
+        mttr_target=mttr_target,
     )
 
 
-def trend_charts(days: list[dict[str, Any]], weeks: list[dict[str, Any]]) -> dict[str, str]:
-    return {"per_day": bar_chart([d["day"] for d in days], [d["count"] for d in days]),
-            "mttr_per_week": line_chart([w["week"] for w in weeks], [w["minutes"] for w in weeks])}
+def trend_charts(days: list[dict[str, Any]], weeks: list[dict[str, Any]], *, lang: str = "en",
+                 since: date | None = None, target: float | None = None,
+                 fmt: Literal["svg", "png"] = "svg") -> dict[str, Any]:
+    """The digest's two trend charts in ``lang``: incidents per day (per week for long
+    periods; days before ``since`` lighter) and mean time to restore per week (``target``
+    minutes as a line). SVG text, or PNG bytes for mail."""
+    return {"per_day": bar_chart([d["day"] for d in days], [d["count"] for d in days], lang=lang,
+                                 since=since, fmt=fmt),
+            "mttr_per_week": line_chart([w["week"] for w in weeks], [w["minutes"] for w in weeks],
+                                        lang=lang, target=target, fmt=fmt)}
+
+
+def charts_of(digest: Digest, lang: str, fmt: Literal["svg", "png"] = "svg") -> dict[str, Any]:
+    """``trend_charts`` for one digest."""
+    return trend_charts(digest.per_day, digest.mttr_per_week, lang=lang, since=digest.start.date(),
+                        target=digest.mttr_target, fmt=fmt)
 
 
 SLO_REMAINING = "slo:error_budget_remaining:ratio"
@@ -302,6 +314,8 @@ def load_digest(session: Session, period: str, now: datetime, *, settings: Setti
     published = [keys.get(p.incident_id, str(p.incident_id))
                  for p in service.published_between(session, start, end)]
     owner_teams = settings.postmortem.owner_teams if settings is not None else {}
+    target = settings.postmortem.mttr_target if settings is not None else None
     return compute_digest(pairs, period, now, action_items=service.items(session),
                           postmortems_published=published, owner_teams=owner_teams,
-                          slos=slo_status(settings, signals, now) if settings is not None else None)
+                          slos=slo_status(settings, signals, now) if settings is not None else None,
+                          mttr_target=target.total_seconds() / 60 if target else None)

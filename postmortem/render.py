@@ -26,15 +26,20 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
+    pass_context,
     select_autoescape,
 )
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import escape
 
 from monitor.config.postmortem import LANGS
 from monitor.errors import Unprocessable
-from postmortem import i18n
-from postmortem.report import Report, for_print
+from monitor.i18n import duration, labels, number
+from monitor.i18n.reports import Reports, Words
+from postmortem.digest import Digest, charts_of
+from postmortem.report import Report, draw_chart, for_print
+from postmortem.sentences import describe
 
 Format = Literal["md", "html", "pdf"]
 FORMATS: tuple[str, ...] = ("md", "html", "pdf")
@@ -50,12 +55,17 @@ def _md(value: Any) -> str:
     return _mdtext(value).replace("|", "\\|").replace("\n", "<br>")
 
 
-def _dt(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+@pass_context
+def _dt(context: Context, value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A date or time as the reader writes it: ``2026-03-02`` in English, ``02/03/2026`` in
+    Portuguese (the format's ``%Y-%m-%d`` is swapped; times stay ``%H:%M:%S``)."""
     if value is None:
         return "—"
+    if context.get("lang") == "pt-BR":
+        fmt = fmt.replace("%Y-%m-%d", "%d/%m/%Y")
     if isinstance(value, datetime):
         return value.strftime(fmt)
-    return value.isoformat()
+    return value.strftime("%d/%m/%Y" if context.get("lang") == "pt-BR" else "%Y-%m-%d")
 
 
 def _pct(change: float | None) -> str:
@@ -77,8 +87,8 @@ def environment(templates_dir: str | Path = "") -> SandboxedEnvironment:
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(md=_md, mdtext=_mdtext, dt=_dt, dur=i18n.duration)
-    env.globals.update(describe=i18n.describe, word=i18n.word, pct=_pct)
+    env.filters.update(md=_md, mdtext=_mdtext, dt=_dt, dur=duration, num=number)
+    env.globals.update(describe=describe, pct=_pct)
     return env
 
 
@@ -122,16 +132,24 @@ def to_pdf(html: str) -> bytes:
 
 
 def render(report: Any, fmt: str, lang: str, *, templates_dir: str | Path = "",
-           template: str = "postmortem", pdf_timeline_limit: int = 0) -> str | bytes:
+           template: str = "postmortem", pdf_timeline_limit: int = 0,
+           cid: dict[str, str] | None = None) -> str | bytes:
     """``report`` (a ``Report`` or ``Digest``) as Markdown/HTML text or PDF bytes.
 
     ``pdf_timeline_limit`` caps the timeline entries in a PDF (key moments always
-    stay; see ``report.for_print``); Markdown and HTML always carry every entry.
+    stay; see ``report.for_print``); Markdown and HTML always carry every entry. ``cid``
+    (chart name → Content-ID) makes a digest's HTML point at images attached to a mail
+    instead of inlining SVG (mail readers do not show SVG).
     """
     _check(fmt, lang)
     if fmt == "pdf" and isinstance(report, Report):
         report = for_print(report, pdf_timeline_limit)
-    context = {"r": report, "lang": lang, "L": i18n.LABELS[lang], "print": fmt == "pdf"}
+    context = {"r": report, "lang": lang, "L": labels(Reports, lang), "W": labels(Words, lang),
+               "print": fmt == "pdf", "chart_svg": None, "charts": {}, "cid": cid}
+    if fmt != "md" and isinstance(report, Report):
+        context["chart_svg"] = draw_chart(report, lang)
+    if fmt != "md" and isinstance(report, Digest):
+        context["charts"] = cid or charts_of(report, lang)
     ext = "md" if fmt == "md" else "html"
     text = render_template(f"{template}.{ext}.j2", context, templates_dir=templates_dir)
     if fmt == "md":

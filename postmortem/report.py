@@ -19,7 +19,8 @@ from monitor.event_types import EventType
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
 from postmortem import service
-from postmortem.charts import Marker, signal_chart
+from postmortem.chartdata import Marker, SignalChart, unit_of
+from postmortem.charts import signal_chart
 from postmortem.models import ActionItem, Content, Postmortem
 from postmortem.timeline import (
     AnnotationLike,
@@ -56,7 +57,7 @@ class Report:
     completion: dict[str, Any]
     communications: list[Entry]
     impact: dict[str, Any]
-    chart_svg: str | None
+    chart: SignalChart | None  # drawn in the reader's language by the renderer
     generated_at: datetime
     signal_name: str = ""
     approvals: list[str] = field(default_factory=list)
@@ -83,22 +84,43 @@ def for_print(report: Report, limit: int) -> Report:
     return replace(report, timeline=kept, timeline_omitted=len(report.timeline) - len(kept))
 
 
+def draw_chart(report: Report, lang: str, fmt: str = "svg") -> Any:
+    """The report's signal chart in ``lang`` (SVG text or PNG bytes); ``None`` without one."""
+    if report.chart is None:
+        return None
+    return signal_chart(report.chart, lang, "png" if fmt == "png" else "svg")
+
+
 def markers(figures: KeyFigures, timeline: Sequence[Entry]) -> list[Marker]:
     """Chart markers: impact start, detection, notices, fixes, verification, resolution."""
     out = []
-    for at, label, kind in (
-        (figures.impact_started_at, "impact", "impact"),
-        (figures.detected_at, "detected", "detection"),
-        (figures.verified_at, "verified", "verification"),
-        (figures.resolved_at, "resolved", "resolved"),
+    for at, kind in (
+        (figures.impact_started_at, "impact"),
+        (figures.detected_at, "detection"),
+        (figures.verified_at, "verification"),
+        (figures.resolved_at, "resolved"),
     ):
         if at is not None and (kind != "verification" or at != figures.resolved_at):
-            out.append(Marker(at, label, kind))
+            out.append(Marker(at, kind))
     notices = [e for e in timeline if e.category == "communication"][:MAX_MARKERS]
     fixes = [e for e in timeline if e.type == EventType.FIX_DEPLOYED][:MAX_MARKERS]
-    out += [Marker(e.at, e.type.removeprefix("notice."), "communication") for e in notices]
-    out += [Marker(e.at, "fix", "fix") for e in fixes]
+    out += [Marker(e.at, "communication", e.type.removeprefix("notice.")) for e in notices]
+    out += [Marker(e.at, "fix") for e in fixes]
     return out
+
+
+def chart_of(points: Signal, figures: KeyFigures, timeline: Sequence[Entry], *, name: str,
+                 threshold: float | None = None, titles: dict[str, str] | None = None,
+                 unit: str | None = None) -> SignalChart:
+    """The chart of the triggering signal: the points, the milestones, the incident window."""
+    marks = markers(figures, timeline)
+    ends = [m.at for m in marks if m.kind != "communication"]
+    return SignalChart(
+        points=list(points), markers=marks, unit=unit or unit_of(name), threshold=threshold,
+        titles=dict(titles or {}), name=name,
+        impact_started_at=figures.impact_started_at or figures.detected_at,
+        ended_at=figures.resolved_at or figures.restored_at or (max(ends) if ends else None),
+    )
 
 
 def _impact(events: Sequence[EventLike]) -> dict[str, Any]:
@@ -123,6 +145,8 @@ def assemble(
     signal: Signal | None = None,
     signal_name: str = "",
     threshold: float | None = None,
+    signal_titles: dict[str, str] | None = None,
+    signal_unit: str | None = None,
     now: datetime,
     content: dict[str, Any] | None = None,
 ) -> Report:
@@ -138,8 +162,8 @@ def assemble(
     ]
     chart = None
     if signal:
-        chart = signal_chart(signal, markers(figures, entries), title=signal_name or incident.title,
-                             threshold=threshold)
+        chart = chart_of(signal, figures, entries, name=signal_name, threshold=threshold,
+                             titles=signal_titles or {"": incident.title}, unit=signal_unit)
     base = content if content is not None else (postmortem.content if postmortem else {})
     return Report(
         key=incident.key, title=incident.title, severity=incident.severity, state=incident.state,
@@ -152,7 +176,7 @@ def assemble(
         content=Content.model_validate(base).model_dump(), action_items=item_rows,
         completion=service.completion(list(items)),
         communications=[e for e in entries if e.category == "communication"],
-        impact=_impact(events), chart_svg=chart, generated_at=now, signal_name=signal_name,
+        impact=_impact(events), chart=chart, generated_at=now, signal_name=signal_name,
         approvals=list(approvals),
     )
 
@@ -167,11 +191,12 @@ def load(session: Session, key: str, *, now: datetime, signal: Signal | None = N
     finds the triggering signal when ``signal`` is not given.
     """
     incident: Incident = incidents.get_by_key_or_raise(session, key)
-    threshold = None
+    threshold, titles, unit = None, None, None
     if signal is None and source is not None:
         found = source.find(session, incident, now=now)
         if found is not None:
             signal, signal_name, threshold = found.points, found.name, found.threshold
+            titles, unit = found.titles, found.unit
     pm = service.get(session, incident)
     content = None
     if version is not None:
@@ -184,5 +209,6 @@ def load(session: Session, key: str, *, now: datetime, signal: Signal | None = N
         annotations=service.overlays(session, incident), postmortem=pm,
         items=service.items(session, incident),
         approvals=service.approvals(session, pm) if pm else [],
-        signal=signal, signal_name=signal_name, threshold=threshold, now=now, content=content,
+        signal=signal, signal_name=signal_name, threshold=threshold, signal_titles=titles,
+        signal_unit=unit, now=now, content=content,
     )

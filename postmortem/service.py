@@ -21,6 +21,8 @@ from monitor.clock import Clock
 from monitor.config import Settings
 from monitor.errors import Conflict, FieldProblem, NotFound, Unprocessable
 from monitor.event_types import EventType, PostmortemEventType
+from monitor.i18n import duration, when
+from monitor.i18n.reports import Drafts
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import State
 from monitor.incidents.models import Incident, IncidentEvent
@@ -39,7 +41,7 @@ from postmortem.models import (
     Status,
     TimelineAnnotation,
 )
-from postmortem.timeline import format_offset, key_figures
+from postmortem.timeline import key_figures
 
 SYSTEM = "candor-postmortem"
 REVIEW: dict[tuple[Status, str], Status] = {
@@ -109,26 +111,42 @@ def overlays(session: Session, incident: Incident) -> list[TimelineAnnotation]:
 # ---- drafting ----------------------------------------------------------------
 
 
-def _prefill(incident: Incident, events: list[IncidentEvent]) -> Content:
-    """What the events already tell, written as a starting point for people to correct."""
+def _prefill(incident: Incident, events: list[IncidentEvent], lang: str = "en") -> Content:
+    """What the events already tell, written in ``lang`` as a starting point for people to correct."""
     figures = key_figures(events)
     alerts = sorted({e.payload.get("alertname", "") for e in events if e.type == EventType.ALERT_ATTACHED} - {""})
-    fixes = [e.payload.get("description", "") for e in events if e.type == EventType.FIX_DEPLOYED]
-    detection = f"Detected at {figures.detected_at:%Y-%m-%d %H:%M:%S} UTC" if figures.detected_at else ""
-    if detection and alerts:
-        detection += f" by the alert(s) {', '.join(alerts)}"
-    if detection and figures.time_to_detect is not None:
-        detection += f", {format_offset(figures.time_to_detect)} after impact started."
-    recovery = "; ".join(f for f in fixes if f)
+    fixes = [f for f in (e.payload.get("description", "") for e in events
+                         if e.type == EventType.FIX_DEPLOYED) if f]
+    detection = ""
+    if figures.detected_at:
+        at = when(figures.detected_at, lang, seconds=True)
+        detection = (Drafts.detected_by(lang, len(alerts), at=at, alerts=", ".join(alerts)) if alerts
+                     else Drafts.detected_at(lang, at=at))
+        if figures.time_to_detect is not None:
+            detection += Drafts.after_impact(lang, offset=duration(figures.time_to_detect, lang))
+        else:
+            detection += "."
+    response = []
+    acknowledged = next((e for e in events if e.type == EventType.INCIDENT_TRANSITIONED
+                         and e.payload.get("to") == State.ACKNOWLEDGED), None)
+    if acknowledged is not None and figures.time_to_acknowledge is not None:
+        response.append(Drafts.acknowledged(lang, who=acknowledged.actor,
+                                            offset=duration(figures.time_to_acknowledge, lang)))
+    if figures.time_to_first_notice is not None:
+        response.append(Drafts.first_notice(lang, offset=duration(figures.time_to_first_notice, lang)))
+    corrections = sum(1 for e in events if e.type == EventType.NOTICE_CORRECTED)
+    if corrections:
+        response.append(Drafts.corrections(lang, corrections))
     return Content(
-        executive_summary=incident.summary, detection=detection,
-        recovery=f"Fixes deployed: {recovery}." if recovery else "",
+        executive_summary=incident.summary, detection=detection, response=" ".join(response),
+        recovery=Drafts.fixes(lang, len(fixes), fixes="; ".join(fixes)) if fixes else "",
     )
 
 
-def _create(session: Session, incident: Incident, *, actor: str, clock: Clock) -> Postmortem:
+def _create(session: Session, incident: Incident, *, actor: str, clock: Clock,
+            lang: str = "en") -> Postmortem:
     now = clock.now()
-    content = _prefill(incident, incidents.events(session, incident))
+    content = _prefill(incident, incidents.events(session, incident), lang)
     pm = Postmortem(incident_id=incident.id, status=Status.DRAFT, content=content.model_dump(),
                     created_at=now, updated_at=now)
     session.add(pm)
@@ -137,11 +155,13 @@ def _create(session: Session, incident: Incident, *, actor: str, clock: Clock) -
     return pm
 
 
-def create(session: Session, incident: Incident, *, actor: str, clock: Clock) -> Postmortem:
-    """A draft on demand (any state, any severity)."""
+def create(session: Session, incident: Incident, *, actor: str, clock: Clock,
+           lang: str = "en") -> Postmortem:
+    """A draft on demand (any state, any severity), prefilled in ``lang``."""
     if get(session, incident) is not None:
-        raise Conflict(f"{incident.key} already has a postmortem; edit it with PATCH instead")
-    return _create(session, incident, actor=actor, clock=clock)
+        raise Conflict(f"{incident.key} already has a postmortem; edit it "
+                       f"(`candor postmortem edit {incident.key} --section NAME --file F`)")
+    return _create(session, incident, actor=actor, clock=clock, lang=lang)
 
 
 def draft_for_incident(session: Session, incident: Incident, clock: Clock,
@@ -156,7 +176,7 @@ def draft_for_incident(session: Session, incident: Incident, clock: Clock,
         return None
     if get(session, incident) is not None:
         return None
-    return _create(session, incident, actor=SYSTEM, clock=clock)
+    return _create(session, incident, actor=SYSTEM, clock=clock, lang=section.default_lang)
 
 
 def draft_due(session: Session, *, clock: Clock, settings: Settings, limit: int = 500) -> list[str]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,10 @@ from monitor.promql.storage import Storage
 from monitor.promsource import EmbeddedSource, PrometheusClient, Queryable, RangeSeries, signal_source
 from monitor.rules.manager import RuleManager, load_groups, slo_groups
 from monitor.rules.models import RuleGroup
+from monitor.rules.template import TemplateError
+from monitor.rules.template import render as render_template
 from monitor.signals.store import read_snapshot
+from postmortem.chartdata import titles_from, unit_of
 from postmortem.timeline import key_figures
 
 log = logging.getLogger("candor.postmortem.signal")
@@ -61,6 +64,8 @@ class Found:
     name: str
     points: list[tuple[datetime, float]]
     threshold: float | None = None
+    titles: dict[str, str] = field(default_factory=dict)  # lang -> what the alert means
+    unit: str = "value"
 
 
 def window(impact: datetime, resolved: datetime | None, now: datetime) -> tuple[datetime, datetime, float]:
@@ -111,16 +116,35 @@ def points(series: RangeSeries) -> list[tuple[datetime, float]]:
     return [(datetime.fromtimestamp(t, tz=UTC), v) for t, v in series.points if math.isfinite(v)]
 
 
-def _alert(session: Session, incident: Any) -> tuple[str, dict[str, str]]:
+def _alert(session: Session, incident: Any) -> tuple[str, dict[str, str], dict[str, str]]:
+    """The alert that opened the incident: its name, labels and annotations (as it fired)."""
     for record in alerts_of(session, incident):
         name = record.name or record.labels.get("alertname", "")
         if name:
-            return name, dict(record.labels)
+            return name, dict(record.labels), dict(record.annotations)
     for event in incidents.events(session, incident):
         if event.type == EventType.ALERT_ATTACHED and event.payload.get("alertname"):
-            return str(event.payload["alertname"]), dict(event.payload.get("labels") or {})
+            return (str(event.payload["alertname"]), dict(event.payload.get("labels") or {}),
+                    dict(event.payload.get("annotations") or {}))
     labels = dict(getattr(incident, "labels", None) or {})
-    return labels.get("alertname", ""), labels
+    return labels.get("alertname", ""), labels, {}
+
+
+def _titles(rule: Any, labels: Mapping[str, str], annotations: Mapping[str, str],
+            found: RangeSeries) -> dict[str, str]:
+    """What the alert means, per language: the summary it fired with, else the rule's summary
+    expanded with the alert's labels and the signal's peak (``$value``)."""
+    titles = titles_from(annotations)
+    if titles or rule is None:
+        return titles
+    peak = max((v for _, v in found.points if math.isfinite(v)), default=0.0)
+    expanded = {}
+    for key, text in getattr(rule, "annotations", {}).items():
+        try:
+            expanded[key] = render_template(text, {**found.labels, **labels}, peak)
+        except TemplateError:
+            continue
+    return titles_from(expanded)
 
 
 class SignalSource:
@@ -147,7 +171,7 @@ class SignalSource:
         return None
 
     def evaluate(self, alertname: str, labels: Mapping[str, str], start: datetime, end: datetime,
-                 step: float) -> Found | None:
+                 step: float, annotations: Mapping[str, str] | None = None) -> Found | None:
         """The rule's signal, else ``ALERTS``; ``None`` when neither has data in the window."""
         rule = self.rule(alertname)
         tries: list[tuple[str, str, float | None]] = []
@@ -164,11 +188,12 @@ class SignalSource:
                 continue
             series = pick(found, labels)
             if series is not None:
-                return Found(name, points(series), threshold)
+                return Found(name, points(series), threshold,
+                             _titles(rule, labels, annotations or {}, series), unit_of(expr))
         return None
 
     def find(self, session: Session, incident: Any, *, now: datetime) -> Found | None:
-        alertname, labels = _alert(session, incident)
+        alertname, labels, annotations = _alert(session, incident)
         if not alertname:
             return None
         events = incidents.events(session, incident)
@@ -176,7 +201,7 @@ class SignalSource:
         impact = (figures and (figures.impact_started_at or figures.detected_at)) or \
             utc(incident.created_at)
         start, end, step = window(impact, figures.resolved_at if figures else None, utc(now))
-        return self.evaluate(alertname, labels, start, end, step)
+        return self.evaluate(alertname, labels, start, end, step, annotations)
 
 
 def _escape(value: str) -> str:

@@ -225,10 +225,12 @@ class Router:
             return
         if can_transition(State(incident.state), State.VERIFYING):
             incidents.transition(self.session, incident, State.VERIFYING, actor=SYSTEM,
-                                 clock=self.clock, reason="every alert has resolved; watching the signal")
+                                 clock=self.clock, reason="every alert has resolved; watching the signal",
+                                 reason_code="alerts_resolved")
         if mode == "resolve" and incident.state == State.VERIFYING:
             incidents.transition(self.session, incident, State.RESOLVED, actor=SYSTEM,
-                                 clock=self.clock, reason="every alert has resolved (on_alerts_resolved=resolve)")
+                                 clock=self.clock, reason="every alert has resolved (on_alerts_resolved=resolve)",
+                                 reason_code="alerts_resolved_resolve")
 
 
 def receive(

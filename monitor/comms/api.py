@@ -27,7 +27,6 @@ from sqlmodel import Session
 from monitor.api.deps import Responder, RuntimeDep, Viewer
 from monitor.auth.models import Role
 from monitor.comms import drafts, service, status
-from monitor.comms.i18n import choose_lang
 from monitor.comms.linter import lint_content
 from monitor.comms.models import (
     DraftRequest,
@@ -43,6 +42,7 @@ from monitor.comms.models import (
 from monitor.comms.render import page
 from monitor.config import Settings
 from monitor.errors import Conflict, NotFound
+from monitor.i18n import choose_lang
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
 
@@ -183,7 +183,7 @@ def incident_page(
 def feed(runtime: RuntimeDep, lang: LangQuery = None, accept: AcceptLanguage = None) -> Response:
     chosen = _lang(runtime, lang, accept)
     active, history = _split(runtime, chosen)
-    entries = sorted((v for i in active + history for v in i.versions),
+    entries = sorted(({**v, "incident_title": i.title} for i in active + history for v in i.versions),
                      key=lambda v: v["published_at"], reverse=True)
     updated = entries[0]["published_at"] if entries else runtime.clock.now().isoformat()
     xml = page("feed.atom.j2", lang=chosen, title=runtime.settings.comms.status_title,
@@ -212,8 +212,10 @@ def status_json(
 @public_router.get("/api/v1/banner")
 def banner(runtime: RuntimeDep, lang: LangQuery = None, accept: AcceptLanguage = None) -> Response:
     chosen = _lang(runtime, lang, accept)
-    active, _ = _split(runtime, chosen)
-    return Response(json.dumps(status.banner(active, chosen), ensure_ascii=False),
+    active, history = _split(runtime, chosen)
+    body = status.banner(active + history, chosen, now=runtime.clock.now(),
+                         retraction_window=runtime.settings.comms.retraction_in_banner)
+    return Response(json.dumps(body, ensure_ascii=False),
                     media_type="application/json",
                     headers={**PUBLIC_HEADERS, "content-language": chosen})
 
@@ -248,11 +250,11 @@ def press_release(
                        "an affected_share at or above [comms.impact] press_share)")
     status_url = _status_url(runtime, key, lang)
     if format == "pdf":
-        pdf = drafts.press_release_pdf(incident.latest, status_url=status_url)
+        pdf = drafts.press_release_pdf(incident.current, status_url=status_url)
         name = f"{key}-press-release-draft-{lang}.pdf"
         return Response(pdf, media_type="application/pdf",
                         headers={"content-disposition": f'attachment; filename="{name}"'})
-    text = drafts.press_release(incident.latest, status_url=status_url)
+    text = drafts.press_release(incident.current, status_url=status_url)
     return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
@@ -264,7 +266,7 @@ def support_reply(
     """A ready reply for the support desk, from the latest public notice."""
     incident = _latest_public(runtime, key, lang)
     return PlainTextResponse(drafts.support_reply(
-        incident.latest, status_url=_status_url(runtime, key, lang)))
+        incident.current, status_url=_status_url(runtime, key, lang)))
 
 
 def _status_url(runtime: RuntimeDep, key: str, lang: str) -> str:

@@ -19,8 +19,10 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateSyntaxError, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-from monitor.comms.i18n import LABELS
+from monitor.comms.status import bare_title
 from monitor.errors import ConfigError
+from monitor.i18n import labels, when
+from monitor.i18n.public import Public
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -61,25 +63,17 @@ def check_templates(directory: Path = TEMPLATES) -> list[str]:
     return names
 
 
-def when(value: datetime | str | None, lang: str) -> str:
-    """A human timestamp: ``25/11/2026 14:05 UTC`` (pt-BR) or ``2026-11-25 14:05 UTC`` (en)."""
-    if value is None:
-        return ""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    pattern = "%d/%m/%Y %H:%M UTC" if lang == "pt-BR" else "%Y-%m-%d %H:%M UTC"
-    return moment.strftime(pattern)
-
-
 def notice_text(content: dict[str, Any], *, kind: str, lang: str, published_at: datetime) -> str:
     """The plain-text form of one notice version (stored with it, sent in notifications)."""
     values = dict(content)
     values["next_update_at"] = when(values.get("next_update_at"), lang)
+    values["title"] = bare_title(str(values.get("title", "")))
     text = environment().get_template("notice.txt.j2").render(
-        c=values, kind=kind, L=LABELS[lang], published_at=when(published_at, lang),
+        c=values, kind=kind, L=labels(Public, lang), published_at=when(published_at, lang),
     )
     return "\n".join(line.rstrip() for line in text.strip().splitlines()) + "\n"
 
 
 def page(name: str, **context: Any) -> str:
     lang = context["lang"]
-    return environment().get_template(name).render(L=LABELS[lang], **context)
+    return environment().get_template(name).render(L=labels(Public, lang), **context)

@@ -5,6 +5,7 @@
     [comms]
     status_title = "EVERLINKS status"
     default_lang = "pt-BR"
+    retraction_in_banner = "24h"   # the in-app banner keeps a retraction this long
     [comms.cadence.SEV1]
     first_notice = "10m"     # deadline for the first public notice after detection
     update = "30m"           # and for each update after that
@@ -105,6 +106,9 @@ class Comms(Section):
     status_title: str = "EVERLINKS status"
     default_lang: Literal["pt-BR", "en"] = "pt-BR"
     history_days: int = Field(14, ge=1, le=365)
+    # How long the in-app banner keeps showing a retraction, so whoever saw the notice
+    # there also sees it withdrawn.
+    retraction_in_banner: Duration = parse_duration("24h")
     cadence: dict[Sev, Cadence] = Field(default_factory=_default_cadence)
     channels: dict[Sev, list[Channel]] = Field(default_factory=_default_channels)
     impact: ImpactConfig = ImpactConfig()

@@ -14,6 +14,7 @@ and ``monitor`` never imports ``postmortem`` (that package builds on ``monitor``
     digest_schedule = "0 8 * * MON"            # cron (UTC, 5 fields) for the scheduled digest; "" = off
     digest_receivers = []                      # [[notify.receivers]] names (webhook or smtp) to send it to
     owner_teams = {}                           # action-item owner -> team, e.g. { "@ana" = "sre" }
+    mttr_target = "1h"                         # target line on the digest's restore-time chart; "" = none
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from typing import Annotated, Literal
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import Field, field_validator
 
-from monitor.config.types import Section
+from monitor.config.types import PositiveDuration, Section
+from monitor.durations import parse_duration
 
 Lang = Literal["en", "pt-BR"]
 LANGS: tuple[str, ...] = ("en", "pt-BR")
@@ -40,6 +42,14 @@ class PostmortemSettings(Section):
     digest_schedule: str = "0 8 * * MON"
     digest_receivers: list[str] = []
     owner_teams: dict[str, str] = {}
+    # The mean time to restore leadership aims for: a target line on the digest's trend
+    # chart. None (the key left out or "") draws no line.
+    mttr_target: PositiveDuration | None = parse_duration("1h")
+
+    @field_validator("mttr_target", mode="before")
+    @classmethod
+    def _no_target(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("digest_schedule")
     @classmethod

@@ -138,8 +138,12 @@ def open_incident(
 
 
 def transition(
-    session: Session, incident: Incident, to: State, *, actor: str, clock: Clock, reason: str = ""
+    session: Session, incident: Incident, to: State, *, actor: str, clock: Clock, reason: str = "",
+    reason_code: str = "",
 ) -> IncidentEvent:
+    """Move ``incident`` to ``to`` (``InvalidTransition`` lists the allowed moves). ``reason`` is
+    what a person wrote; Candor's own reasons also carry a ``reason_code`` from the catalogue
+    (``monitor.i18n.reports.Timeline.reason``) so each reader gets them in their language."""
     source = State(incident.state)
     if not can_transition(source, to):
         options = ", ".join(allowed(source)) or "none (final state)"
@@ -148,6 +152,8 @@ def transition(
             extra={"state": source, "allowed": list(allowed(source))},
         )
     payload = {"from": source, "to": to, "reason": reason}
+    if reason_code:
+        payload["reason_code"] = reason_code
     return record(session, incident, EventType.INCIDENT_TRANSITIONED, payload, actor=actor, clock=clock)
 
 

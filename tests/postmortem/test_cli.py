@@ -77,5 +77,6 @@ def test_render_charts_the_firing_rule_from_the_stored_series(runtime, story, tm
     app.command("digest")(cli.digest)
     result = CliRunner().invoke(app, ["postmortem", "render", "INC-1", "--config", str(config)])
     assert result.exit_code == 0, result.output
-    assert "![Triggering signal: RedirectErrorsHigh: redirect_error_ratio{service=" in result.output
+    assert "](INC-1-signal.en.svg)" in result.output
+    assert "_Triggering signal: RedirectErrorsHigh: redirect_error_ratio{service=" in result.output
     assert "No signal data" not in result.output

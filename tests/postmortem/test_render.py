@@ -52,8 +52,8 @@ def test_committed_examples_are_what_the_code_renders(generated: Path, name: str
 def test_example_pdf_has_summary_page_sections_and_numbers(generated: Path, tmp_path, lang, words):
     text = pdftext((generated / f"postmortem-INC-1.{lang}.pdf").read_bytes(), tmp_path)
     first_page = text.split("\f")[0]
-    assert "Short links return errors in South America" in first_page
-    assert "48210" in first_page and "SEV2" in first_page  # impact numbers on the summary page
+    assert examples.WRITTEN[lang]["title"] in first_page
+    assert ("48,210" if lang == "en" else "48.210") in first_page and "SEV2" in first_page
     for word in words:
         assert word in text, word
 
@@ -129,7 +129,10 @@ def test_unknown_format_language_or_templates_dir_are_refused(tmp_path):
 
 def test_report_without_postmortem_says_not_written_yet():
     md = render(big_incident(3), "md", "en")
-    assert "_Not written yet._" in md and "No public notice was published" in md
+    assert ("_Not written yet. What set it off. Write it with "
+            "`candor postmortem edit INC-9 --section trigger`._") in md  # what, and how to write it
+    assert "No public notice was published" in md
+    assert "Nada registrado ainda." in render(big_incident(3), "md", "pt-BR")
 
 
 def test_pdf_timeline_limit_keeps_key_moments_and_says_what_was_left_out(tmp_path):
@@ -138,7 +141,7 @@ def test_pdf_timeline_limit_keeps_key_moments_and_says_what_was_left_out(tmp_pat
     assert "Entries left out of this PDF" in text and "full timeline): 251" in text
     assert "observation number 2 from" in text and "observation number 299 from" in text
     assert "observation number 150 from" not in text
-    assert "State verifying → resolved" in text  # a key moment is always kept
+    assert "State: verifying → resolved" in text  # a key moment is always kept
     assert "observation number 150 from" in render(report, "md", "en", pdf_timeline_limit=50)
 
 

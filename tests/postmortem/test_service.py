@@ -37,10 +37,24 @@ def test_resolved_sev2_is_drafted_with_what_events_tell(runtime, story, clock):
     with runtime.unit() as s:
         pm = service.draft_for_incident(s, story, clock, runtime.settings)
         assert pm is not None and pm.status == "draft"
-        assert "RedirectErrorsHigh" in pm.content["detection"] and "T+2m00s" in pm.content["detection"]
-        assert "Roll back redirector config" in pm.content["recovery"]
+        assert pm.content["detection"] == ("Detected at 2026-03-02 09:00:00 UTC by the alert "
+                                           "RedirectErrorsHigh, 2m 00s after impact started.")
+        assert pm.content["recovery"] == "Fix deployed: Roll back redirector config to 2026-02-27.3."
+        assert pm.content["response"] == ("Acknowledged by @ana 3m 00s after detection. First public "
+                                          "notice 11m 00s after impact started. 1 correction published.")
         assert service.draft_for_incident(s, story, clock, runtime.settings) is None  # only once
         assert [e.type for e in service.history(s, pm)] == ["postmortem.drafted"]
+
+
+def test_a_draft_is_prefilled_in_the_configured_language(make_settings, make_runtime, clock):
+    runtime = make_runtime(make_settings(postmortem={"default_lang": "pt-BR"}))
+    with runtime.unit() as s:
+        incident = examples.demo_incident(s, clock, runtime.settings)
+        pm = service.draft_for_incident(s, incident, clock, runtime.settings)
+        assert pm is not None
+        assert pm.content["detection"] == ("Detectado em 02/03/2026 09:00:00 UTC pelo alerta "
+                                           "RedirectErrorsHigh, 2 min 00s após o início do impacto.")
+        assert pm.content["recovery"].startswith("Correção implantada: Roll back")
 
 
 def test_severities_not_configured_are_not_drafted(make_settings, make_runtime, clock):

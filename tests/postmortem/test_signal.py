@@ -93,7 +93,7 @@ def test_without_data_the_report_says_so(signal_candor, clock):
     with signal_candor.runtime.unit() as session:
         source = signal_candor.chart_source()
         report = load(session, "INC-1", now=clock.now(), source=source)
-    assert report.chart_svg is None
+    assert report.chart is None
     from postmortem.render import render
 
     assert "_No signal data: neither the alert rule" in str(render(report, "md", "en"))
@@ -166,7 +166,7 @@ def test_an_unreachable_prometheus_means_no_chart_not_an_error(make_settings, ma
     with runtime.unit() as session:
         examples.demo_incident(session, clock, runtime.settings)
     with runtime.unit() as session:
-        assert load(session, "INC-1", now=clock.now(), source=candor.chart_source()).chart_svg is None
+        assert load(session, "INC-1", now=clock.now(), source=candor.chart_source()).chart is None
 
 
 def test_a_threshold_is_split_only_when_the_text_matches_the_parse():

@@ -35,30 +35,12 @@ from monitor.config import Settings
 from monitor.config.notify import ReceiverConfig
 from monitor.errors import Conflict, FieldProblem, NotFound, Unavailable, Unprocessable
 from monitor.event_types import NOTICE_VERSIONS, DirectMessage
+from monitor.i18n.public import Mail
 from monitor.incidents.models import Incident, IncidentEvent
 from monitor.notify.channels import DIRECT
 from monitor.notify.models import OutboxMessage
 
 log = logging.getLogger("candor.comms")
-
-WORDS = {
-    "en": {
-        "confirm_subject": "Confirm your subscription to {title}",
-        "confirm_body": "Someone (we hope you) asked to receive notices from {title} at this "
-                        "address.\n\nConfirm: {confirm}\n\nIf it was not you, ignore this message "
-                        "or stop it here: {unsubscribe}\n",
-        "footer": "\n--\nFull timeline: {status}\nUnsubscribe (one click): {unsubscribe}\n",
-    },
-    "pt-BR": {
-        "confirm_subject": "Confirme sua inscrição em {title}",
-        "confirm_body": "Alguém (esperamos que você) pediu para receber avisos de {title} neste "
-                        "endereço.\n\nConfirmar: {confirm}\n\nSe não foi você, ignore esta "
-                        "mensagem ou cancele aqui: {unsubscribe}\n",
-        "footer": "\n--\nLinha do tempo completa: {status}\nCancelar inscrição (um clique): "
-                  "{unsubscribe}\n",
-    },
-}
-
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -152,12 +134,11 @@ def subscribe(session: Session, request: SubscribeRequest, *, now: datetime,
     token, confirm = _token(session, subscriber, Purpose.CONFIRM, now=now,
                             ttl=comms.subscribers.confirm_ttl)
     _, unsubscribe = _token(session, subscriber, Purpose.UNSUBSCRIBE, now=now)
-    words = WORDS[lang]
     links = {"confirm": f"{_base(settings)}/status/subscribe/confirm?token={confirm}",
              "unsubscribe": f"{_base(settings)}/status/unsubscribe?token={unsubscribe}",
              "title": comms.status_title}
     _mail(session, receiver, key=f"confirm:{token.id}", to=subscriber.address,
-          subject=words["confirm_subject"].format(**links), text=words["confirm_body"].format(**links),
+          subject=Mail.confirm_subject(lang, **links), text=Mail.confirm_body(lang, **links),
           now=now, event_type=DirectMessage.SUBSCRIBER_CONFIRM, unsubscribe=links["unsubscribe"])
     return subscriber
 
@@ -296,8 +277,7 @@ def notify_subscribers(session: Session, incident: Incident, event: IncidentEven
             continue
         _, raw = _token(session, subscriber, Purpose.UNSUBSCRIBE, now=event.at)
         leave = f"{base}/status/unsubscribe?token={raw}"
-        text = (payload.get("text") or "") + WORDS[lang]["footer"].format(status=status_url,
-                                                                          unsubscribe=leave)
+        text = (payload.get("text") or "") + Mail.footer(lang, status=status_url, unsubscribe=leave)
         created.append(_mail(session, receiver, key=key, to=subscriber.address, subject=subject,
                              text=text, now=event.at, event_type=event.type,
                              incident_id=incident.id, unsubscribe=leave))

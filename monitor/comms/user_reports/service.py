@@ -28,6 +28,7 @@ from monitor.comms.user_reports.models import Channel, ReportCreate, UserReport
 from monitor.config import Settings
 from monitor.errors import FieldProblem, Unavailable, Unprocessable
 from monitor.event_types import DirectMessage, EventType
+from monitor.i18n.public import Mail
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import OPEN
 from monitor.incidents.models import Incident, IncidentEvent
@@ -38,16 +39,7 @@ log = logging.getLogger("candor.comms")
 
 RESOLVED, CORRECTED = DirectMessage.USER_REPORT_RESOLVED, DirectMessage.USER_REPORT_CORRECTED
 
-WORDS: dict[str, dict[str, str]] = {
-    "en": {RESOLVED: "Fixed: the problem you told us about",
-           "resolved_body": "Thank you for your report. The problem is fixed.\n",
-           CORRECTED: "Correction about the problem you told us about",
-           "more": "\nFull timeline: {url}\n"},
-    "pt-BR": {RESOLVED: "Resolvido: o problema que você nos informou",
-              "resolved_body": "Obrigado pelo seu relato. O problema foi resolvido.\n",
-              CORRECTED: "Correção sobre o problema que você nos informou",
-              "more": "\nLinha do tempo completa: {url}\n"},
-}
+SUBJECTS = {RESOLVED: Mail.report_resolved_subject, CORRECTED: Mail.report_corrected_subject}
 
 
 def check(body: ReportCreate, settings: Settings) -> tuple[str, list[str]]:
@@ -166,11 +158,11 @@ def notify_reporters(session: Session, incident: Incident, event: IncidentEvent,
         key = f"report:{report.id}:{incident.key}:{event.seq}"
         if session.exec(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)).first():
             continue
-        words = WORDS[report.lang]
-        title = _latest_title(session, incident, report.lang)
-        subject = words[why] + (f" — {title}" if title else "")
-        text = event.payload.get("text", "") if why == CORRECTED else words["resolved_body"]
-        text += words["more"].format(url=f"{base}/status/incidents/{incident.key}?lang={report.lang}")
+        lang = report.lang
+        title = _latest_title(session, incident, lang)
+        subject = SUBJECTS[why](lang) + (f" — {title}" if title else "")
+        text = event.payload.get("text", "") if why == CORRECTED else Mail.report_resolved_body(lang)
+        text += Mail.report_more(lang, url=f"{base}/status/incidents/{incident.key}?lang={lang}")
         payload: dict[str, Any]
         if report.channel == Channel.WEBHOOK:
             receiver = DIRECT

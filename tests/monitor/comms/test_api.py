@@ -98,8 +98,16 @@ def test_status_page_shows_the_correction_struck_through(client: TestClient, sto
     html = page.text
     assert "<del>We said that creating links still worked.</del>" in html
     assert "<ins>Creating links also failed between 09:00 and 09:40 UTC.</ins>" in html
-    assert html.index("Correction: creating links also failed") < html.index(
-        "Short links are not opening")  # newest first, the original stays readable
+    # The page leads with the current notice (the original with the correction applied)...
+    assert html.index("<h1>Short links are not opening") < html.index("Current notice")
+    assert html.index("Current notice") < html.index("What happened") < html.index("Full timeline")
+    assert ("<del>Everyone who opens a short link. Creating links still works.</del> "
+            "<ins>Everyone who opened or created a short link.</ins>") in html
+    # ...then every version as published, newest first: the original stays readable.
+    timeline = html[html.index("Full timeline"):]
+    assert timeline.index("Correction · Creating links also failed") < timeline.index(
+        "Notice · Short links are not opening")
+    assert "Correction · Correction" not in html and "Correction: creating" not in html
     assert '<html lang="en">' in html
 
 
@@ -108,7 +116,8 @@ def test_language_comes_from_the_query_then_accept_language(client: TestClient, 
     assert pt.headers["content-language"] == "pt-BR" and "Links curtos não estão abrindo" in pt.text
     assert "Links: " in pt.text and "Indisponível" in pt.text
     en = client.get("/status?lang=en", headers={"Accept-Language": "pt-BR"})
-    assert "Correction: creating links also failed" in en.text
+    assert "Short links are not opening</a>" in en.text
+    assert "Correction</strong> · Creating links also failed" in en.text
     assert client.get("/status?lang=de").status_code == 422
     # No [comms.subscribers] receiver here: no sign-up form that could only fail.
     assert 'action="/status/subscribe"' not in pt.text + en.text
@@ -220,7 +229,7 @@ def test_press_release_pdf_carries_the_headline_and_the_correction_and_is_never_
                           capture_output=True, text=True, check=True).stdout
     flat = " ".join(text.split())
     assert "DRAFT — needs approval before anything is sent" in flat
-    assert "Correction: creating links also failed" in flat  # the headline
+    assert "Short links are not opening" in flat  # the headline: the incident, not the correction
     assert "We said that creating links still worked." in flat
     assert "Creating links also failed between 09:00 and 09:40 UTC." in flat
     assert [s for s in INTERNAL if s in flat] == []
