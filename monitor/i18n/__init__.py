@@ -37,7 +37,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 Lang = Literal["en", "pt-BR"]
 LANGS: tuple[Lang, ...] = ("pt-BR", "en")
@@ -48,9 +48,10 @@ __all__ = ["LANGS", "Catalogue", "Choice", "Labels", "Lang", "Msg", "Plural", "c
 
 def check_lang(lang: str) -> Lang:
     """``lang`` if Candor speaks it, else ``ValueError`` naming the choices."""
-    if lang not in LANGS:
-        raise ValueError(f"language {lang!r} is not one of {', '.join(LANGS)}")
-    return cast(Lang, lang)
+    for known in LANGS:
+        if lang == known:
+            return known
+    raise ValueError(f"language {lang!r} is not one of {', '.join(LANGS)}")
 
 
 @dataclass(frozen=True)
