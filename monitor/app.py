@@ -28,12 +28,13 @@ from monitor.notify.api import router as outbox
 from monitor.ops.api import router as ops
 from monitor.promapi import api as prometheus_api
 from monitor.signals import api as signals
+from monitor.verification import api as verification
 from monitor.wiring import Candor
 from postmortem import api as postmortems
 
 ROUTERS = [ops, incidents, alerting.incident_router, alerting.router, tokens, signals.router,
            signals.otlp_router, notices, status_page, outbox, postmortems.router, prometheus_api.router,
-           subscribe, subscribers, user_reports.router]
+           subscribe, subscribers, user_reports.router, verification.router]
 
 
 class RouteTimer:
@@ -79,6 +80,7 @@ def create_app(candor: Candor) -> FastAPI:
     user_reports.report_metrics.provide(app, candor.metrics.reports)
     postmortems.chart_source.provide(app, candor.chart_source)
     postmortems.promql_source.provide(app, candor.signal_source)
+    verification.promql_source.provide(app, candor.signal_source)
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)

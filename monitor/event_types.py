@@ -54,6 +54,12 @@ class EventType(StrEnum):
     FIX_DEPLOYED = "fix.deployed"
     VERIFICATION_PASSED = "verification.passed"
     """A verification verdict with its evidence (the example incident records one)."""
+    VERIFICATION_VERDICT = "verification.verdict"
+    """A fix's verdict (``outcome``: verified, regressed, inconclusive or error) with its
+    evidence: queries, windows, counts, the test and its result."""
+    IMPACT_MEASURED = "impact.measured"
+    """Impact read from the series (start, end, errors, requests, budget) with its queries;
+    a later one supersedes it when late data changes the figures."""
     NOTICE_PUBLISHED = "notice.published"
     """The first version of a public notice in one language."""
     NOTICE_UPDATED = "notice.updated"

@@ -59,11 +59,12 @@ from monitor.scheduler import Job
 from monitor.signals.rule_output import RuleOutput
 from monitor.signals.service import IngestMetrics, Policy, SignalHub, open_store
 from monitor.signals.store import SeriesStore
+from monitor.verification.metrics import VerificationCollector
 from monitor.verification.service import sweep
 from postmortem import metrics as action_item_metrics
 from postmortem import schedule as digest_schedule
 from postmortem.service import draft_due
-from postmortem.signal import SignalSource, live_source
+from postmortem.signal import SignalSource, live_source, rule_groups
 
 __all__ = ["Candor", "Metrics", "assemble", "build_runtime", "event_hooks", "intake_sink", "jobs",
            "register_metrics"]
@@ -105,7 +106,9 @@ class Metrics:
     notify: NotifyMetrics    # deliveries; queue depth read from the outbox
     reports: ReportMetrics   # user reports
     ingest: IngestMetrics    # samples stored and rejected; series in the store
-    # The rule manager registers its own (candor_rule_group_*) on the same registry.
+    # The rule manager registers its own (candor_rule_group_*) on the same registry; fix
+    # verification's (candor_fix_verifications_total, candor_time_to_*_seconds, …) are read
+    # from the store by monitor.verification.metrics.VerificationCollector.
 
 
 def register_metrics(runtime: Runtime, store: SeriesStore) -> Metrics:
@@ -117,6 +120,7 @@ def register_metrics(runtime: Runtime, store: SeriesStore) -> Metrics:
     notify = NotifyMetrics(registry, engine, clock)
     action_item_metrics.register(registry, engine, clock)
     registry.register(FromStore(CadenceCollector(engine, clock, runtime.settings.comms.cadence)))
+    registry.register(FromStore(VerificationCollector(engine)))  # verdicts, regressions, time to …
     return Metrics(alerts=alerts, service=service, notify=notify, reports=ReportMetrics(registry),
                    ingest=IngestMetrics(registry, store))
 
@@ -184,8 +188,10 @@ def jobs(candor: Candor) -> list[Job]:
     settings, clock = runtime.settings, runtime.clock
 
     def verify() -> object:
+        groups = rule_groups(settings, candor.rules)
         with runtime.unit() as session:
-            return sweep(session, settings=settings, clock=clock)
+            return sweep(session, settings=settings, clock=clock, source=candor.signal_source,
+                         groups=groups)
 
     def draft_postmortems() -> object:
         with runtime.unit() as session:

@@ -70,6 +70,8 @@ CATEGORIES: dict[str, str] = {
     EventType.FIX_DEPLOYED: "fix",
     **dict.fromkeys(NOTICE_VERSIONS, "communication"),
     EventType.VERIFICATION_PASSED: "verification",
+    EventType.VERIFICATION_VERDICT: "verification",
+    EventType.IMPACT_MEASURED: "impact",
     EventType.USER_REPORT_RECEIVED: "user_report",
     "notice.": "communication",
     "verification.": "verification",

@@ -3,7 +3,7 @@
 For one alert, in order: validate limits → fingerprint → resolved? (recorded on
 its incident even when silenced) → silenced? (record, open nothing) → same
 fingerprint already firing on an open incident? (deduplicated) → same group
-open? (grouped; a verifying incident regresses) → same group resolved within
+open? (grouped; a verifying incident regresses: a verdict, then back to fixing) → same group resolved within
 the reopen window? (reopened) → new incident.
 A resolved alert is recorded on its incident; when the last one resolves,
 the incident moves on as ``incidents.on_alerts_resolved`` says.
@@ -23,7 +23,7 @@ from monitor.alerting.matchers import Matcher, MatchOp, matches_all
 from monitor.alerting.models import AlertRecord, Silence
 from monitor.clock import Clock, utc
 from monitor.config import Settings
-from monitor.durations import parse_duration
+from monitor.durations import format_duration, parse_duration
 from monitor.errors import Conflict, FieldProblem, LimitExceeded, NotFound, Unprocessable
 from monitor.event_types import EventType
 from monitor.incidents import service as incidents
@@ -135,10 +135,12 @@ class Router:
             actor=self.source, clock=self.clock,
         )
         self.touched[incident.id] = incident  # type: ignore[index]
-        if incident.state == State.VERIFYING:
-            incidents.transition(
-                self.session, incident, State.REGRESSED, actor=SYSTEM, clock=self.clock,
+        if incident.state == State.VERIFYING:  # fix verification: the alert fired again
+            incidents.regress(
+                self.session, incident, actor=SYSTEM, clock=self.clock,
                 reason=f"alert {alert.name} fired again while the fix was being verified",
+                evidence={"alert": {"alertname": alert.name, "fingerprint": fp,
+                                    "starts_at": alert.starts_at, "source": self.source}},
             )
         return outcome
 
@@ -159,10 +161,12 @@ class Router:
             and latest.resolved_at is not None
             and self.now - utc(latest.resolved_at) <= window
         ):
+            fix = incidents.last_fix_id(self.session, latest)  # fix verification: say which fix
             incidents.transition(
                 self.session, latest, State.REOPENED, actor=SYSTEM, clock=self.clock,
-                reason=f"alert {alert.name} fired again within the reopen window "
-                f"({self.settings.incidents.reopen_window})",
+                reason=(f"regressed after fix {fix}: " if fix else "")
+                + f"alert {alert.name} fired again within the reopen window "
+                f"({format_duration(self.settings.incidents.reopen_window)})",
             )
             return latest, "reopened"
         title = alert.annotations.get("summary") or alert.name or "Alert firing"

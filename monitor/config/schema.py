@@ -24,6 +24,7 @@ from monitor.config.postmortem import PostmortemSettings
 from monitor.config.signals import ScrapeTarget, Signals
 from monitor.config.slo import SLOList
 from monitor.config.types import Duration, LabelName, Secret, Section
+from monitor.config.verification import Verification
 from monitor.durations import parse_duration
 
 
@@ -67,13 +68,6 @@ class Incidents(Section):
     # "resolve" resolves it at once, "none" leaves it for a responder.
     on_alerts_resolved: Literal["verify", "resolve", "none"] = "verify"
     reopen_window: Duration = parse_duration("24h")
-
-
-class Verification(Section):
-    # How long the signal must stay healthy after a fix before the incident
-    # resolves as verified; an alert firing again meanwhile means regressed.
-    window: Duration = parse_duration("10m")
-    sweep_interval: Duration = parse_duration("5s")
 
 
 class Routing(Section):

@@ -15,7 +15,6 @@ from monitor.incidents.lifecycle import State, allowed
 from monitor.incidents.models import (
     CommanderRequest,
     EventPublic,
-    FixRequest,
     Incident,
     IncidentCreate,
     IncidentPublic,
@@ -118,9 +117,3 @@ def commander(runtime: RuntimeDep, who: Responder, key: Key, body: CommanderRequ
 def link(runtime: RuntimeDep, who: Responder, key: Key, body: LinkRequest) -> IncidentPublic:
     return _act(runtime, key, lambda s, i: service.link(
         s, i, body.key, relation=body.relation, actor=who.name, clock=runtime.clock))
-
-
-@router.post("/{key}/fixes", response_model=IncidentPublic, status_code=201)
-def fix(runtime: RuntimeDep, who: Responder, key: Key, body: FixRequest) -> IncidentPublic:
-    return _act(runtime, key, lambda s, i: service.record_fix(
-        s, i, body.description, release=body.release, actor=who.name, clock=runtime.clock))

@@ -10,7 +10,10 @@
     any open state ─────────────────────────────▶ retracted (false alarm; terminal)
 
 ``resolved`` is reached only through ``verifying``: a fix counts once the
-signal has been watched. ``apply(view, event)`` is the single place that knows
+signal has been watched. ``verified_at`` is set only by a ``verification.verdict`` whose
+outcome is ``verified``: an incident a person resolved after an inconclusive verdict is
+resolved, never "verified". ``impact.measured`` moves impact start to the first bad
+sample the series show (usually before detection). ``apply(view, event)`` is the single place that knows
 what each event does to an incident; the service stores its result as the
 incident row, and ``replay(events)`` recomputes it from scratch.
 """
@@ -114,7 +117,6 @@ def apply(view: IncidentView, type: str, at: datetime, payload: dict[str, Any]) 
                 changes["verifying_since"] = at
             if target is S.RESOLVED:
                 changes["resolved_at"] = at
-                changes["verified_at"] = at
             if target is S.REOPENED:
                 changes.update(resolved_at=None, verified_at=None, alerts_resolved=False)
             return replace(view, **changes)
@@ -128,6 +130,10 @@ def apply(view: IncidentView, type: str, at: datetime, payload: dict[str, Any]) 
             return replace(view, commander=payload["commander"])
         case EventType.INCIDENT_LINKED:
             return replace(view, related=tuple(sorted({*view.related, payload["key"]})))
+        case EventType.VERIFICATION_VERDICT if payload.get("outcome") == "verified":
+            return replace(view, verified_at=at)
+        case EventType.IMPACT_MEASURED if payload.get("started_at"):
+            return replace(view, impact_started_at=_parse_time(payload["started_at"]))
         case EventType.FIX_DEPLOYED:
             return replace(view, fix_deployed_at=view.fix_deployed_at or at)
         case EventType.NOTICE_PUBLISHED:

@@ -105,6 +105,14 @@ class LinkRequest(Strict):
 class FixRequest(Strict):
     description: str = PydanticField(min_length=1, max_length=10_000)
     release: str = PydanticField("", max_length=200)
+    service: str = PydanticField("", max_length=200)
+    """The service deployed; must be known (the incident's, a status-page component's, or
+    seen in the signals)."""
+    deployed_at: AwareDatetime | None = None
+    """When it went out (default: now); may be before the alert fired."""
+    verification: dict[str, Any] | None = None
+    """Per-fix overrides: window, baseline, tolerance, tolerance_floor, confidence,
+    min_requests, latency_tolerance, errors_query, total_query."""
 
 
 class EventPublic(BaseModel):

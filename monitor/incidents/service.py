@@ -194,13 +194,55 @@ _INVERSE = {"caused_by": "causes", "causes": "caused_by"}
 
 
 def record_fix(
-    session: Session, incident: Incident, description: str, *, release: str, actor: str, clock: Clock
+    session: Session, incident: Incident, description: str, *, release: str, actor: str, clock: Clock,
+    deployed_at: datetime | None = None, service: str = "", verification: dict[str, Any] | None = None,
 ) -> IncidentEvent:
-    """A fix or deployment went out; fix verification (next stage) watches from here."""
+    """A fix or deployment went out: recorded with its id (``INC-7/fix-2``), and the incident
+    moves to ``verifying`` where it can, so fix verification judges it from the signal.
+    ``deployed_at`` (default now) may be earlier than the record, even before detection;
+    ``verification`` holds per-fix overrides (``monitor.config.verification.Overrides``
+    keys, ``errors_query``, ``total_query``), checked by the caller."""
     if State(incident.state) not in OPEN:
-        raise Conflict(f"{incident.key} is {incident.state}; fixes are recorded on open incidents")
-    payload = {"description": description, "release": release}
-    return record(session, incident, EventType.FIX_DEPLOYED, payload, actor=actor, clock=clock)
+        raise Conflict(f"{incident.key} is {incident.state}; fixes are recorded on open incidents",
+                       extra={"state": incident.state})
+    number = 1 + sum(1 for e in events(session, incident) if e.type == EventType.FIX_DEPLOYED)
+    payload: dict[str, Any] = {"id": f"{incident.key}/fix-{number}", "description": description,
+                               "release": release}
+    if deployed_at is not None:
+        payload["deployed_at"] = utc(deployed_at)
+    if service:
+        payload["service"] = service
+    if verification:
+        payload["verification"] = verification
+    event = record(session, incident, EventType.FIX_DEPLOYED, payload, actor=actor, clock=clock)
+    if can_transition(State(incident.state), State.VERIFYING):
+        transition(session, incident, State.VERIFYING, actor=actor, clock=clock,
+                   reason=f"fix {payload['id']} recorded; verifying it from the signal")
+    return event
+
+
+def regress(
+    session: Session, incident: Incident, *, reason: str, evidence: dict[str, Any], actor: str,
+    clock: Clock,
+) -> IncidentEvent:
+    """A ``regressed`` verdict with its evidence, then ``regressed`` → ``fixing``: the outbox
+    tells responders (``incident.regressed``) in the same transaction."""
+    fix = last_fix_id(session, incident)
+    payload = {"outcome": "regressed", "fix": fix, "reasons": [reason], **evidence}
+    event = record(session, incident, EventType.VERIFICATION_VERDICT, payload, actor=actor, clock=clock)
+    transition(session, incident, State.REGRESSED, actor=actor, clock=clock,
+               reason=f"regressed after fix {fix}: {reason}" if fix else reason)
+    transition(session, incident, State.FIXING, actor=actor, clock=clock,
+               reason="back to fixing after the regression")
+    return event
+
+
+def last_fix_id(session: Session, incident: Incident) -> str | None:
+    """The id of the incident's latest fix (``INC-7/fix-2``), or ``None`` without one."""
+    fixes = [e for e in events(session, incident) if e.type == EventType.FIX_DEPLOYED]
+    if not fixes:
+        return None
+    return str(fixes[-1].payload.get("id") or f"{incident.key}/fix-{len(fixes)}")
 
 
 # ---- reads -------------------------------------------------------------------

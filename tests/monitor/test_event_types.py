@@ -24,8 +24,9 @@ ROOT = Path(__file__).parents[2]
 STORED = {
     EventType: ["incident.opened", "incident.transitioned", "incident.linked", "alert.attached",
                 "alert.resolved", "alerts.all_resolved", "note.added", "severity.changed",
-                "commander.assigned", "fix.deployed", "verification.passed", "notice.published",
-                "notice.updated", "notice.corrected", "notice.retracted", "user_report.received"],
+                "commander.assigned", "fix.deployed", "verification.passed", "verification.verdict",
+                "impact.measured", "notice.published", "notice.updated", "notice.corrected",
+                "notice.retracted", "user_report.received"],
     PostmortemEventType: ["postmortem.drafted", "postmortem.edited", "postmortem.submitted",
                           "postmortem.approved", "postmortem.changes_requested",
                           "postmortem.reviewed", "postmortem.published"],

@@ -192,7 +192,12 @@ def test_firing_again_while_verifying_regresses(client: TestClient, responder, c
 
     assert result["outcomes"] == {"grouped": 1}
     [incident] = incidents(client, responder)
-    assert (incident["state"], incident["alerts_resolved"]) == ("regressed", False)
+    assert (incident["state"], incident["alerts_resolved"]) == ("fixing", False)  # via regressed
+    events = client.get(f"/api/v1/incidents/{incident['key']}/events", headers=responder).json()
+    verdict, *moves = events[-3:]
+    assert (verdict["type"], verdict["payload"]["outcome"]) == ("verification.verdict", "regressed")
+    assert verdict["payload"]["alert"]["alertname"] == "HighErrorRate"
+    assert [m["payload"]["to"] for m in moves] == ["regressed", "fixing"]
 
 
 def test_a_resolved_alert_nobody_saw_firing_is_recorded_and_opens_nothing(client, responder, clock):

@@ -69,9 +69,8 @@ def test_a_responder_works_an_incident_from_detection_to_resolution(
         ("commander", {"commander": "carol"}),
         ("links", {"key": other, "relation": "related"}),
         ("transitions", {"to": "identified", "reason": "bad config push"}),
-        ("fixes", {"description": "rolled back config", "release": "cfg-41"}),
-        ("transitions", {"to": "verifying"}),
-        ("transitions", {"to": "resolved"}),
+        ("fixes", {"description": "rolled back config", "release": "cfg-41"}),  # → verifying
+        ("transitions", {"to": "resolved", "reason": "a person decided"}),
     ]
     for path, body in steps:
         clock.advance(minutes=3)
@@ -82,8 +81,9 @@ def test_a_responder_works_an_incident_from_detection_to_resolution(
     assert incident["state"] == "resolved"
     assert (incident["severity"], incident["commander"], incident["related"]) == (
         "SEV1", "carol", [other])
-    for stamp in ("detected_at", "acknowledged_at", "fix_deployed_at", "verified_at", "resolved_at"):
+    for stamp in ("detected_at", "acknowledged_at", "fix_deployed_at", "verifying_since", "resolved_at"):
         assert incident[stamp] is not None, stamp
+    assert incident["verified_at"] is None  # resolved by a person: never reported as verified
     events = client.get(f"/api/v1/incidents/{key}/events", headers=viewer).json()
     assert [e["seq"] for e in events] == list(range(1, 11))
     assert {e["actor"] for e in events} == {"test-responder"}
