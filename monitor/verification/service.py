@@ -257,7 +257,9 @@ def observe(source: Queryable, signal: Signal, policy: Policy, *, soak: tuple[fl
         else:
             matched = None
     if matched is None:
-        base_window, kind = (impact_start - policy.baseline, impact_start), "before impact start"
+        # one step clear of impact start: that sample already holds the first bad requests
+        base_window = (impact_start - step - policy.baseline, impact_start - step)
+        kind = "before impact start"
         matched = _counts(source, q, *base_window, shown, "baseline")
     evidence["baseline_window"] = {"start": _iso(base_window[0]), "end": _iso(base_window[1]),
                                    "kind": kind}
@@ -322,6 +324,12 @@ def sweep(session: Session, *, settings: Settings, clock: Clock,
         query = select(Incident).where(col(Incident.state).in_([str(s) for s in OPEN]))
         for incident in list(session.exec(query)):
             events = incidents.events(session, incident)
+            # impact first: the verdict's baseline ends where impact started
+            if _measure_due(incident, events, settings, now):
+                if _measure(session, incident, events, settings=settings, clock=clock, now=now,
+                            source=queryable, groups=groups):
+                    result.impacts.append(incident.key)
+                    events = incidents.events(session, incident)
             if incident.state == State.VERIFYING:
                 outcome = _verify(session, incident, events, settings=settings, clock=clock,
                                   now=now, source=queryable, groups=groups)
@@ -329,11 +337,6 @@ def sweep(session: Session, *, settings: Settings, clock: Clock,
                     result.verdicts.append((incident.key, outcome[0]))
                     if on_verdict is not None:
                         on_verdict(*outcome)
-                    events = incidents.events(session, incident)
-            if _measure_due(incident, events, settings, now):
-                if _measure(session, incident, events, settings=settings, clock=clock, now=now,
-                            source=queryable, groups=groups):
-                    result.impacts.append(incident.key)
         late = now - settings.verification.late_data
         resolved = select(Incident).where(Incident.state == State.RESOLVED,
                                           col(Incident.resolved_at) >= late)
