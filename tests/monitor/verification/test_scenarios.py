@@ -26,8 +26,8 @@ from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import State
 from monitor.promql import MemoryStorage
 from monitor.promsource import EmbeddedSource
-from monitor.rules.models import RuleGroup
 from monitor.rules.loader import parse_rules
+from monitor.rules.models import RuleGroup
 from monitor.verification.metrics import VerificationCollector
 from monitor.verification.service import sweep
 from tests.conftest import START
@@ -39,7 +39,9 @@ groups:
   - name: redirect
     rules:
       - alert: RedirectErrorRatioHigh
-        expr: sum by (service) (rate(http_server_request_duration_seconds_count{http_response_status_code=~"5.."}[1m])) / sum by (service) (rate(http_server_request_duration_seconds_count[1m])) > 0.05
+        expr: >-
+          sum by (service) (rate(http_server_request_duration_seconds_count{http_response_status_code=~"5.."}[1m]))
+          / sum by (service) (rate(http_server_request_duration_seconds_count[1m])) > 0.05
         for: 2m
         labels: {severity: warning}
 """
