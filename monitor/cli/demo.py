@@ -6,10 +6,14 @@ and pushes it to Candor every second. Redirects start failing; the alert rule
 fires within seconds and an incident opens. On-call acknowledges it and tells
 users in Portuguese and English (linted, published to the status page and to a
 signed webhook); a fix goes out; a correction follows ("creating links also
-failed"); the signal recovers; after the verification window the incident
-resolves as verified, a closing notice with the corrective actions goes out and
-a postmortem is drafted from what happened. With --once the story runs
-headless and the command exits 0 when all of that happened.
+failed"); the signal recovers; after the verification window Candor judges the
+fix from the signal (a binomial test of the error ratio against the incident's own
+baseline) and the incident resolves as verified, with the evidence printed; a
+closing notice with the impact figures goes out and a postmortem is drafted from
+what happened. With --bad-fix the first fix does not stop the errors: the verdict
+is regressed (back to fixing), a second fix is verified, and when the errors come
+back the incident reopens naming the fix. With --once the story runs headless and
+the command exits 0 when all of that happened.
 """
 
 from __future__ import annotations
@@ -70,7 +74,10 @@ def _settings(directory: Path, public_url: str, webhook: str) -> Settings:
         "server": {"public_url": public_url},
         "storage": {"data_dir": str(directory)},
         "auth": {"anonymous_role": "viewer"},
-        "verification": {"window": "8s", "sweep_interval": "1s"},
+        # Demo-sized verification: an 8 s soak at 1 s resolution; one percentage point of
+        # tolerance over the baseline (production defaults: 10m, 15s, 0.1 point).
+        "verification": {"window": "8s", "sweep_interval": "1s", "resolution": "1s",
+                         "tolerance_floor": 0.01},
         "engine": {"rule_files": [str(RULES)], "evaluation_interval": "1s"},
         "notify": {"interval": "1s", "receivers": [
             {"name": "on-call-tool", "kind": "webhook", "url": webhook, "secret": f"env:{SECRET_VAR}"}]},
@@ -87,6 +94,7 @@ class OnCall:
         self.state = ""
         self.notices: dict[str, int] = {}
         self.start = ""
+        self.seen = 0
 
     def say(self, second: int, text: str) -> None:
         out.print(f"t={second:>3}s  {text}")
@@ -96,6 +104,22 @@ class OnCall:
         if response.status_code >= 400:
             fail(f"demo: {method} {url} answered {response.status_code}: {response.text[:500]}", 1)
         return response.json()  # type: ignore[no-any-return]
+
+    def news(self, second: int) -> None:
+        """Print what Candor decided since the last look: verdicts with their evidence,
+        regressions, reopenings, impact."""
+        events = self.call("GET", f"/api/v1/incidents/{self.key}/events")
+        for event in events[self.seen:]:
+            payload = event["payload"]
+            if event["type"] == "verification.verdict":
+                for line in verdict_lines(payload):
+                    self.say(second, line)
+            elif event["type"] == "incident.transitioned" and payload["to"] in ("regressed", "reopened"):
+                self.say(second, f"[bold red]{payload['to']}[/]: {payload['reason']}")
+            elif event["type"] == "impact.measured" and payload.get("started_at"):
+                self.say(second, f"impact measured from the series: started {payload['started_at'][11:23]}"
+                         + (f", ended {payload['ended_at'][11:23]}" if payload.get("ended_at") else ""))
+        self.seen = len(events)
 
     def look(self, second: int) -> dict[str, Any] | None:
         if self.key is None:
@@ -110,6 +134,7 @@ class OnCall:
                 self.call("POST", f"/api/v1/incidents/{self.key}/transitions", json={"to": state, "reason": reason})
             self.say(second, f"on-call acknowledged {self.key}; cause identified; fixing")
             self.tell_users(second)
+        self.news(second)
         incident: dict[str, Any] = self.call("GET", f"/api/v1/incidents/{self.key}")
         if incident["state"] != self.state:
             self.state = incident["state"]
@@ -130,12 +155,63 @@ class OnCall:
             self.call("POST", f"/api/v1/notices/{self.notices[lang]}/versions", json=body)
 
 
+def verdict_lines(payload: dict[str, Any]) -> list[str]:
+    """A verdict and its evidence, as the demo prints it."""
+    window = payload.get("window", {})
+    lines = [f"[bold]verdict {payload['outcome']}[/] for fix {payload.get('fix')}: "
+             f"{payload['reasons'][0]}"]
+    if window.get("start"):
+        lines.append(f"  soak {window['start'][11:23]} → {window['end'][11:23]} ({window.get('length')}); "
+                     f"baseline {payload.get('baseline_window', {}).get('kind', '—')}")
+    errors = payload.get("tests", {}).get("errors")
+    if errors:
+        lines.append(f"  {errors['test']}: soak {errors['soak_errors']}/{errors['soak_requests']}, "
+                     f"baseline {errors['baseline_errors']}/{errors['baseline_requests']}, "
+                     f"allowed ratio {errors['allowed_ratio']}, p(below) = {errors['p_value_below']:.3g}, "
+                     f"p(above) = {errors['p_value_above']:.3g} → {errors['result']}")
+    latency = payload.get("tests", {}).get("latency")
+    if latency:
+        lines.append(f"  {latency['test']}: median {latency['soak_median_seconds']}s vs "
+                     f"{latency['baseline_median_seconds']}s, p = {latency['p_value']:.3g} → {latency['result']}")
+    for name, query in sorted(payload.get("queries", {}).items()):
+        lines.append(f"  query {name}: {query}")
+    return lines
+
+
+def close_incident(oncall: OnCall, api: httpx.Client, directory: Path, second: int) -> None:
+    """Closing notice with the measured impact, the impact figures and their queries, postmortem."""
+    verification = oncall.call("GET", f"/api/v1/incidents/{oncall.key}/verification")
+    impact = verification.get("impact")
+    for lang in LANGS:
+        body = {"kind": "update", "content": notices.closing(lang, start=oncall.start, impact=impact)}
+        oncall.call("POST", f"/api/v1/notices/{oncall.notices[lang]}/versions", json=body)
+    oncall.say(second, "closing notice with the impact and the corrective actions published")
+    if impact:
+        oncall.say(second, "impact, from the series:")
+        for name in ("started_at", "ended_at", "duration_seconds", "affected_requests", "total_requests",
+                     "errors_served", "affected_users", "peak_error_ratio"):
+            out.print(f"        {name}: {impact.get(name)}")
+        for budget in impact.get("error_budget", []):
+            out.print(f"        error budget {budget['slo']}: {budget['budget_consumed']}")
+        for name, query in sorted(impact.get("queries", {}).items()):
+            out.print(f"        query {name}: {query}")
+    else:
+        oncall.say(second, "impact: no signal data")
+    oncall.call("POST", f"/api/v1/incidents/{oncall.key}/postmortem")
+    report = api.get(f"/api/v1/incidents/{oncall.key}/postmortem/render", params={"format": "md", "lang": "en"})
+    path = directory / f"postmortem-{oncall.key}.en.md"
+    path.write_text(report.text, encoding="utf-8")
+    oncall.say(second, f"postmortem drafted from the timeline: {path}")
+
+
 def demo(
     once: Annotated[bool, typer.Option("--once", help="run the story headless and exit")] = False,
     listen: Annotated[
         str | None, typer.Option(help="host:port (default 127.0.0.1:8080; --once picks a free port)")
     ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="where the demo keeps its data (default: a temp dir)")] = None,
+    bad_fix: Annotated[bool, typer.Option("--bad-fix", help="the first fix does not work: regressed, "
+                                          "then verified, then reopened")] = False,
 ) -> None:
     host, port = "127.0.0.1", 8080
     if listen:
@@ -161,38 +237,43 @@ def demo(
               f"  incidents:   {base}/api/v1/incidents\n  API docs:    {base}/docs\n"
               f"  metrics:     {base}/metrics\n  admin token (this demo only): {token}")
 
-    story = Story()
+    story = Story(spike_end=34, relapse_start=52) if bad_fix else Story()
+    fixes = [(20, "2026.11.25-2", "Rolled back the redirect cache config")]
+    if bad_fix:
+        fixes = [(20, "2026.11.25-2", "Restarted the redirect cache"),
+                 (34, "2026.11.25-3", "Rolled back the redirect cache config")]
     app = Exporter(SERVICE, release="2026.11.25-1")
     app.push_to(base, token=token, interval=1.0)
     final: dict[str, Any] | None = None
+    closed = reopened = False
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10) as api:
         oncall = OnCall(api)
-        for second in range(story.spike_end + 45):
+        for second in range(story.spike_end + (45 if not bad_fix else 60)):
             started = time.monotonic()
             record(app, tick(story, second))
             if second == story.spike_start:
                 oncall.say(second, "redirects start failing (a bad cache config went out)")
-            if second == story.spike_end and oncall.key:
-                app.deploy("2026.11.25-2", fix=oncall.key)
-                fix = {"description": "Rolled back the redirect cache config", "release": "2026.11.25-2"}
-                oncall.call("POST", f"/api/v1/incidents/{oncall.key}/fixes", json=fix)
-                oncall.say(second, "fix deployed (release 2026.11.25-2)")
-            if second == story.spike_end + 2 and oncall.key:
+            if second == story.relapse_start:
+                oncall.say(second, "redirects fail again (the fix had a flaw)")
+            for at, release, text in fixes:
+                if second == at and oncall.key:
+                    oncall.call("POST", f"/api/v1/incidents/{oncall.key}/fixes",
+                                json={"description": text, "release": release, "service": SERVICE})
+                    app.deploy(release, fix=oncall.key)  # the exporters' marker names the fix too
+                    oncall.say(second, f"fix deployed: {text} (release {release})")
+            if second == 22 and oncall.key:
                 oncall.publish("correction", notices.CORRECTION)
                 oncall.say(second, "[bold]correction[/] published: creating links had failed too")
             final = oncall.look(second)
-            if final and final["state"] == "resolved":
+            if final and final["state"] == "resolved" and not closed:
+                closed = True
+                close_incident(oncall, api, directory, second)
+                if not bad_fix:
+                    break
+            if final and final["state"] == "reopened":
+                reopened = True
                 break
             time.sleep(max(0.0, 1.0 - (time.monotonic() - started)))
-        if final and final["state"] == "resolved":
-            oncall.publish("update", notices.RESOLVED)
-            oncall.say(second, "closing notice with the corrective actions published")
-            oncall.call("POST", f"/api/v1/incidents/{oncall.key}/postmortem")
-            report = api.get(f"/api/v1/incidents/{oncall.key}/postmortem/render",
-                             params={"format": "md", "lang": "en"})
-            path = directory / f"postmortem-{oncall.key}.en.md"
-            path.write_text(report.text, encoding="utf-8")
-            oncall.say(second, f"postmortem drafted from the timeline: {path}")
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and Notification.NOTICE_CORRECTED not in webhook.types():
             time.sleep(0.5)
@@ -200,18 +281,22 @@ def demo(
     delivered = webhook.types()
     out.print(f"webhook receiver got {len(delivered)} signed messages: {', '.join(sorted(set(delivered)))}"
               + (f"; {webhook.bad_signatures} with a bad signature" if webhook.bad_signatures else ""))
-    ok = bool(final and final["state"] == "resolved" and Notification.NOTICE_CORRECTED in delivered
-              and not webhook.bad_signatures)
+    ok = bool(final and closed and (reopened or not bad_fix) and not webhook.bad_signatures
+              and Notification.NOTICE_CORRECTED in delivered)
     if final:
-        out.print(f"{final['key']}: detected {final['detected_at']}, fix deployed {final['fix_deployed_at']}, "
-                  f"verified {final['verified_at']}")
+        out.print(f"{final['key']}: impact started {final['impact_started_at']}, detected "
+                  f"{final['detected_at']}, fix deployed {final['fix_deployed_at']}, "
+                  f"verified {final['verified_at'] or '—'}, state {final['state']}")
     if once:
         background.shutdown(wait=False)
         server.should_exit = True
         webhook.close()
         candor.close()
-        out.print("demo: " + ("ok — the spike opened an incident; users were told and the mistake corrected; "
-                              "the fix was verified and a postmortem drafted" if ok else "FAILED"))
+        story_told = ("the first fix regressed, the second was verified, and the incident reopened "
+                      "when the errors came back" if bad_fix else
+                      "the fix was verified from the signal and a postmortem drafted")
+        out.print("demo: " + (f"ok — the spike opened an incident; users were told and the mistake "
+                              f"corrected; {story_told}" if ok else "FAILED"))
         raise typer.Exit(0 if ok else 1)
     out.print(f"Candor keeps running on {base} (status page: {base}/status); Ctrl-C to stop.")
     try:

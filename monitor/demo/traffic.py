@@ -21,9 +21,12 @@ class Story:
     healthy_error_ratio: float = 0.002
     spike_error_ratio: float = 0.35
     seed: int = 42
+    relapse_start: int = 10**9
+    """The bad-fix story: redirects fail again from this second (the fix had a flaw)."""
+    relapse_end: int = 10**9
 
     def in_spike(self, second: int) -> bool:
-        return self.spike_start <= second < self.spike_end
+        return self.spike_start <= second < self.spike_end or self.relapse_start <= second < self.relapse_end
 
 
 @dataclass(frozen=True)
