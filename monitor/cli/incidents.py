@@ -7,12 +7,14 @@ from typing import Annotated
 import typer
 
 from monitor.alerting.service import alerts_of
-from monitor.cli.common import ConfigOpt, JsonOpt, runtime_from
+from monitor.cli.common import ConfigOpt, JsonOpt, runtime_from, settings_from
 from monitor.cli.output import emit, fail, out, reported, table
 from monitor.incidents import service
 from monitor.incidents.api import public
 from monitor.incidents.lifecycle import State
 from monitor.incidents.models import EventPublic
+from monitor.verification import service as verification
+from postmortem.signal import queryable
 
 app = typer.Typer(no_args_is_help=True)
 Key = Annotated[str, typer.Argument(help="incident key, e.g. INC-42")]
@@ -142,8 +144,63 @@ def link(
 def fix(
     key: Key, description: Annotated[str, typer.Argument()],
     release: Annotated[str, typer.Option()] = "",
+    service_name: Annotated[str, typer.Option("--service", help="the service deployed")] = "",
+    window: Annotated[str | None, typer.Option(help="soak window for this fix, e.g. 15m")] = None,
+    confidence: Annotated[float | None, typer.Option(help="e.g. 0.99")] = None,
+    tolerance: Annotated[float | None, typer.Option(help="relative, e.g. 0.5")] = None,
+    min_requests: Annotated[int | None, typer.Option()] = None,
+    errors_query: Annotated[str | None, typer.Option(help="counter selector of failed requests")] = None,
+    total_query: Annotated[str | None, typer.Option(help="counter selector of all requests")] = None,
     config: ConfigOpt = None, as_json: JsonOpt = False, actor: Actor = "cli",
 ) -> None:
-    """Record that a fix or deployment went out."""
-    _act(config, key, as_json, lambda s, i, c: service.record_fix(
-        s, i, description, release=release, actor=actor, clock=c))
+    """Record that a fix or deployment went out; the incident moves to verifying and Candor
+    judges the fix from the signal. The options override [verification] for this fix."""
+    overrides = {k: v for k, v in (("window", window), ("confidence", confidence), ("tolerance", tolerance),
+                                   ("min_requests", min_requests), ("errors_query", errors_query),
+                                   ("total_query", total_query)) if v is not None}
+
+    def record(s, i, c):  # type: ignore[no-untyped-def]
+        settings = settings_from(config)
+        source = queryable(settings)
+        try:
+            known = verification.known_services(settings, i, source, c.now()) if service_name else []
+            verification.check_fix(settings=settings, overrides=overrides, service=service_name,
+                                   incident=i, source=source, now=c.now(), known_services=known)
+        finally:
+            close = getattr(source, "close", None)
+            if close is not None:
+                close()
+        service.record_fix(s, i, description, release=release, actor=actor, clock=c,
+                           service=service_name, verification=overrides or None)
+
+    _act(config, key, as_json, record)
+
+
+@app.command("verification")
+def show_verification(key: Key, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+    """The fix verdicts with their evidence, and the measured impact with its queries."""
+    runtime = runtime_from(config)
+    with reported(), runtime.unit() as s:
+        incident = service.get_by_key_or_raise(s, key)
+        found = service.events(s, incident)
+        data = {"key": incident.key, "state": incident.state, "verdicts": verification.verdicts(found),
+                "impact": verification.latest_impact(found)}
+
+    def show() -> None:
+        out.print(f"{data['key']}: {data['state']}")
+        for verdict in data["verdicts"]:
+            out.print(f"  {verdict['at']}  {verdict['outcome']}  fix {verdict.get('fix')}: "
+                      f"{'; '.join(verdict.get('reasons', []))}")
+            for name, query in sorted(verdict.get("queries", {}).items()):
+                out.print(f"      {name}: {query}")
+        impact = data["impact"]
+        if impact is None:
+            out.print("  impact: no signal data")
+            return
+        for name in ("started_at", "ended_at", "duration_seconds", "affected_requests", "total_requests",
+                     "errors_served", "affected_users", "peak_error_ratio", "error_budget"):
+            out.print(f"  {name}: {impact.get(name)}")
+        for name, query in sorted(impact.get("queries", {}).items()):
+            out.print(f"      {name}: {query}")
+
+    emit(data, as_json, show)

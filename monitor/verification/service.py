@@ -418,7 +418,7 @@ def _verify(session: Session, incident: Incident, events: Sequence[IncidentEvent
                   f"{format_duration(window)} after verification began")
         incidents.regress(session, incident, reason=reason, actor=VERIFIER, clock=clock,
                           evidence={"window": {"start": plan.started_at.isoformat(),
-                                               "end": now.isoformat()},
+                                               "end": now.isoformat(), "length": format_duration(window)},
                                     "queries": bare.queries.shown(), "policy": _policy(policy, sources)})
         return "regressed", None
     soak_start = plan.soak_start()

@@ -108,6 +108,14 @@ def test_an_incident_is_worked_from_the_shell(cli):
     assert "expected SEV1" in cli("incident", "severity", "INC-1", "SEV7", code=2)
     assert json.loads(cli("incident", "show", "INC-1", "--json"))["incident"]["state"] == "identified"
 
+    refused = cli("incident", "fix", "INC-1", "roll back", "--window", "100ms", code=2)
+    assert "$.verification.window" in refused and "shorter than the evaluation interval" in refused
+    assert "unknown service 'nope'" in cli("incident", "fix", "INC-1", "x", "--service", "nope", code=2)
+    cli("incident", "fix", "INC-1", "roll back", "--release", "r2", "--window", "15m", "--service", "redirect")
+    shown = json.loads(cli("incident", "verification", "INC-1", "--json"))
+    assert (shown["state"], shown["verdicts"], shown["impact"]) == ("verifying", [], None)
+    assert "impact: no signal data" in cli("incident", "verification", "INC-1")
+
 
 def test_silences_are_added_listed_and_expired(cli):
     out = json.loads(cli("silence", "add", "service=redirect", 'alertname=~"High.*"',
