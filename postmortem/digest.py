@@ -5,7 +5,11 @@ objects with ``key``, ``title``, ``severity``, ``services``, ``group_key``)
 each with their events go in; a ``Digest`` comes out, with counts by severity
 and service, mean times (detect, acknowledge, first notice, restore) and their
 change, corrections and retractions issued, action items, repeat incidents and
-published postmortems. An empty period gives an honest "no incidents" digest,
+published postmortems. Each mean is over the incidents it applies to (time to
+restore: the resolved ones; open ones are listed apart in ``still_open`` with
+their state), a correction published in two languages counts once, and
+``sources`` names the incidents and events behind every figure. States come from
+the events (replayed), never from the row. An empty period gives an honest "no incidents" digest,
 not an error. ``load_digest(session, period, now)`` reads the store.
 
 Windows are rolling and end at ``now``: week = 7 days, month = 30, quarter = 91.
@@ -28,7 +32,7 @@ from monitor.config import Settings
 from monitor.errors import CandorError, Unprocessable
 from monitor.event_types import EventType
 from monitor.incidents import service as incidents
-from monitor.incidents.lifecycle import SEVERITIES
+from monitor.incidents.lifecycle import SEVERITIES, replay
 from monitor.promsource import Queryable
 from postmortem import service
 from postmortem.charts import bar_chart, line_chart
@@ -51,6 +55,8 @@ def window(period: str, now: datetime) -> tuple[datetime, datetime, datetime]:
 class Figures:
     count: int
     means: dict[str, float | None]  # seconds, by MEASURES name
+    over: dict[str, int] = field(default_factory=dict)
+    """How many incidents each mean is over (those the figure applies to)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,12 @@ class Digest:
     mttr_per_week: list[dict[str, Any]] = field(default_factory=list)
     slos: list[dict[str, Any]] | None = None  # None: no SLOs configured
     mttr_target: float | None = None  # minutes ([postmortem] mttr_target); a line on the chart
+    still_open: list[dict[str, Any]] = field(default_factory=list)
+    """Incidents of the period not resolved (nor retracted) now, with their state: listed
+    apart, never averaged into time to restore."""
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    """What each figure is computed from: incident keys per mean, ``KEY#seq`` events for
+    corrections (one per correction, whatever its languages) and retractions."""
 
     @property
     def empty(self) -> bool:
@@ -121,14 +133,32 @@ def _started(incident: Any, events: Sequence[EventLike]) -> datetime | None:
     return when or (utc(created) if created else None)
 
 
+def applies(name: str, events: Sequence[EventLike]) -> float | None:
+    """Seconds of measure ``name`` for one incident, or ``None`` where it does not apply:
+    time to restore counts only incidents resolved now (one that regressed, or reopened,
+    and is open again has not been restored); the others need both their times."""
+    figures = key_figures(events)
+    if name == "time_to_restore" and figures.resolved_at is None:
+        return None
+    return figures.as_seconds()[name]
+
+
 def _figures(rows: list[tuple[Any, Sequence[EventLike]]]) -> Figures:
+    """Means over the incidents each figure applies to (see :func:`applies`)."""
     values: dict[str, list[float]] = {name: [] for name in MEASURES}
     for _, events in rows:
-        seconds = key_figures(events).as_seconds()
         for name in MEASURES:
-            if seconds[name] is not None:
-                values[name].append(seconds[name])  # type: ignore[arg-type]
-    return Figures(len(rows), {n: round(fmean(v), 1) if v else None for n, v in values.items()})
+            seconds = applies(name, events)
+            if seconds is not None:
+                values[name].append(seconds)
+    counts = {n: len(v) for n, v in values.items()}
+    return Figures(len(rows), {n: round(fmean(v), 1) if v else None for n, v in values.items()}, counts)
+
+
+def correction_key(incident: Any, event: EventLike) -> tuple[str, Any, Any]:
+    """One correction published in several languages is one correction: the notice
+    versions it wrote share the incident and the version number."""
+    return (str(getattr(incident, "key", "")), event.payload.get("version"), event.payload.get("kind"))
 
 
 def team_of(item: Any, owner_teams: Mapping[str, str]) -> str:
@@ -191,7 +221,9 @@ def compute_digest(
     previous_start, start, end = window(period, now)
     current: list[tuple[Any, Sequence[EventLike]]] = []
     before: list[tuple[Any, Sequence[EventLike]]] = []
-    corrections = retractions = 0
+    retractions = 0
+    corrected: dict[tuple[str, Any, Any], list[str]] = {}
+    retracted: list[str] = []
     for incident, events in incidents_with_events:
         when = _started(incident, events)
         if when is not None and start <= when < end:
@@ -201,16 +233,21 @@ def compute_digest(
         for event in events:
             if not start <= utc(event.at) < end:
                 continue
+            ref = f"{incident.key}#{event.seq}"
             if event.type == EventType.NOTICE_CORRECTED:
-                corrections += 1
+                corrected.setdefault(correction_key(incident, event), []).append(ref)
             elif event.type == EventType.NOTICE_RETRACTED or (
                 event.type == EventType.INCIDENT_TRANSITIONED and event.payload.get("to") == "retracted"
             ):
                 retractions += 1
+                retracted.append(ref)
+    corrections = len(corrected)
     by_severity = dict.fromkeys(SEVERITIES, 0)
     by_service: Counter[str] = Counter()
     groups: dict[str, list[str]] = {}
     listing = []
+    still_open: list[dict[str, Any]] = []
+    sources: dict[str, list[str]] = {}
     for incident, events in sorted(current, key=lambda pair: _started(*pair) or now):
         by_severity[incident.severity] = by_severity.get(incident.severity, 0) + 1
         by_service.update(incident.services or ["(none)"])
@@ -223,10 +260,17 @@ def compute_digest(
         if reopened:
             groups.setdefault(f"reopened:{incident.key}", []).extend([incident.key] * (reopened + 1))
         figures = key_figures(events)
-        listing.append({"key": incident.key, "title": incident.title, "severity": incident.severity,
-                        "services": list(incident.services), "state": incident.state,
-                        "started_at": _started(incident, events),
-                        "duration": figures.as_seconds()["duration"]})
+        state = str(replay([(e.type, utc(e.at), e.payload) for e in
+                            sorted(events, key=lambda e: (utc(e.at), e.seq))]).state)
+        row = {"key": incident.key, "title": incident.title, "severity": incident.severity,
+               "services": list(incident.services), "state": state,
+               "started_at": _started(incident, events), "duration": figures.as_seconds()["duration"]}
+        listing.append(row)
+        if state not in ("resolved", "retracted"):
+            still_open.append({"key": incident.key, "state": state, "title": incident.title})
+        for name in MEASURES:
+            if applies(name, events) is not None:
+                sources.setdefault(name, []).append(incident.key)
     now_figures, before_figures = _figures(current), _figures(before)
     trends = {name: Trend(now_figures.means[name], before_figures.means[name]) for name in MEASURES}
     trends["count"] = Trend(float(now_figures.count), float(before_figures.count))
@@ -236,7 +280,9 @@ def compute_digest(
     overdue = sum(1 for i in action_items if service.is_overdue(i, today))
     repeats = [{"by": name.split(":", 1)[0], "value": name.split(":", 1)[1], "incidents": keys}
                for name, keys in sorted(groups.items()) if len(keys) > 1]
-    both = [(_started(i, e), key_figures(e).as_seconds()["time_to_restore"]) for i, e in current + before]
+    both = [(_started(i, e), applies("time_to_restore", e)) for i, e in current + before]
+    sources["corrections"] = [refs[0] for refs in corrected.values()]
+    sources["retractions"] = retracted
     known = [(at, seconds) for at, seconds in both if at is not None]
     last_day = (end - timedelta(microseconds=1)).date()
     days = per_day([at for at, _ in known], previous_start.date(), last_day)
@@ -248,7 +294,7 @@ def compute_digest(
         retractions=retractions, items_opened=opened, items_closed=closed, items_overdue=overdue,
         repeats=repeats, postmortems_published=sorted(postmortems_published),
         teams=teams(action_items, end, owner_teams), per_day=days, mttr_per_week=weeks, slos=slos,
-        mttr_target=mttr_target,
+        mttr_target=mttr_target, still_open=still_open, sources=sources,
     )
 
 

@@ -245,15 +245,19 @@ def demo_incident(session: Session, clock: FixedClock, settings: Settings, lang:
     at(21)
     record(EventType.ALERT_RESOLVED, {"fingerprint": "9f2c1ab04e", "alertname": "RedirectErrorsHigh"},
            "alertmanager")
-    record(EventType.ALERTS_ALL_RESOLVED, {}, "candor")
-    incidents.transition(session, incident, State.VERIFYING, actor="candor", clock=clock,
-                         reason="every alert has resolved; watching the signal")  # Candor's words
+    record(EventType.ALERTS_ALL_RESOLVED, {}, "candor")  # verifying since the fix (18)
     at(25)
     record(EventType.NOTICE_CORRECTED, {"lang": lang, "kind": "correction", "version": 2,
            "title": words["correction"][0], "text": words["correction"][1]}, "@carla")
     at(36)
-    record(EventType.VERIFICATION_PASSED, {"window": "15m", "impact": {"failed_redirects": 48210,
-           "users_affected": 12400, "error_budget_spent_pct": 38.5}}, "candor-verifier")
+    record(EventType.VERIFICATION_VERDICT, {
+        "outcome": "verified", "fix": "INC-1/fix-1", "window": {"length": "15m"},
+        "reasons": ["error ratio 41/182000 = 0.0225% is within the allowed 0.1300% (baseline "
+                    "0.0200%) with 99% confidence (p = 1.2e-40)"],
+        "tests": {"errors": {"test": "exact binomial, one-sided (scipy.stats.binomtest)",
+                             "soak_errors": 41, "soak_requests": 182000, "result": "below"}},
+        "impact": {"failed_redirects": 48210, "users_affected": 12400, "error_budget_spent_pct": 38.5}},
+        "candor-verifier")
     incidents.transition(session, incident, State.RESOLVED, actor="candor-verifier", clock=clock,
                          reason="verified: the signal stayed healthy for 15m")
     at(40)

@@ -69,3 +69,31 @@ def test_digest_from_the_store_matches_the_demo(runtime):
     assert [i["key"] for i in digest.incidents] == ["INC-1", "INC-4", "INC-5"]
     assert (digest.retractions, digest.corrections, digest.items_opened) == (1, 1, 4)
     assert digest.postmortems_published == ["INC-1"]
+
+
+def test_restore_is_averaged_over_resolved_incidents_and_open_ones_are_listed_apart():
+    day = NOW - timedelta(days=2)
+    resolved = incident("INC-1", 2, extra=[
+        event(3, "incident.transitioned", day + timedelta(minutes=10), {"from": "acknowledged", "to": "verifying"}),
+        event(4, "incident.transitioned", day + timedelta(minutes=20), {"from": "verifying", "to": "resolved"})])
+    regressed = incident("INC-2", 2, extra=[  # restored once, regressed, open again
+        event(3, "incident.transitioned", day + timedelta(minutes=4), {"from": "acknowledged", "to": "verifying"}),
+        event(4, "incident.transitioned", day + timedelta(minutes=6), {"from": "verifying", "to": "regressed"}),
+        event(5, "incident.transitioned", day + timedelta(minutes=6), {"from": "regressed", "to": "fixing"})])
+    digest = compute_digest([resolved, regressed], "week", NOW, charts=False)
+    assert digest.current.means["time_to_restore"] == 600.0       # INC-1 alone
+    assert digest.current.over["time_to_restore"] == 1 and digest.current.over["time_to_detect"] == 2
+    assert digest.still_open == [{"key": "INC-2", "state": "fixing", "title": "INC-2"}]
+    assert digest.sources["time_to_restore"] == ["INC-1"]
+    assert [i["state"] for i in digest.incidents] == ["resolved", "fixing"]  # from the events
+
+
+def test_a_correction_in_two_languages_counts_once_and_names_its_events():
+    at = NOW - timedelta(days=1)
+    both = [event(3, "notice.corrected", at, {"lang": "pt-BR", "version": 2, "kind": "correction"}),
+            event(4, "notice.corrected", at, {"lang": "en", "version": 2, "kind": "correction"}),
+            event(5, "notice.corrected", at + timedelta(hours=1), {"lang": "en", "version": 3,
+                                                                   "kind": "correction"})]
+    digest = compute_digest([incident("INC-1", 1, extra=both)], "week", NOW, charts=False)
+    assert digest.corrections == 2
+    assert digest.sources["corrections"] == ["INC-1#3", "INC-1#5"]

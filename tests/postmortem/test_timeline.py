@@ -72,11 +72,14 @@ def test_key_figures_from_events():
         event(4, "fix.deployed", at(20), {"description": "rollback"}),
         event(5, "alerts.all_resolved", at(23)),
         event(6, "incident.transitioned", at(23), {"from": "fixing", "to": "verifying"}),
-        event(7, "incident.transitioned", at(38), {"from": "verifying", "to": "resolved"}),
+        event(7, "verification.verdict", at(38), {"outcome": "verified"}),
+        event(8, "incident.transitioned", at(38), {"from": "verifying", "to": "resolved"}),
     ]
     seconds = key_figures(events).as_seconds()
     assert seconds == {"time_to_detect": 120, "time_to_acknowledge": 180, "time_to_first_notice": 660,
                        "time_to_restore": 1380, "time_to_verify": 1080, "duration": 2280}
+    # resolved by a person without a verified verdict: never "verified"
+    assert key_figures(events[:6] + events[7:]).time_to_verify is None
 
 
 def test_key_figures_not_reached_are_none():
