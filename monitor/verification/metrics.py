@@ -10,10 +10,12 @@ across replicas (the sweep runs on one, the scrape may hit another).
     candor_time_to_<milestone>_seconds           histograms over resolved incidents:
         detect        detected − impact start             (MTTD)
         acknowledge   acknowledged − detected             (MTTA)
-        first_notice  first public notice − impact start
         fix           first fix deployed − detected
         verify        verified − first fix deployed
         resolve       resolved − detected                 (MTTR, time to resolve)
+
+(``candor_time_to_first_notice_seconds`` — detected → first published notice — and
+``candor_time_to_correction_seconds`` come from ``monitor.comms.metrics``.)
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ BUCKETS = (10, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 43200, 8640
 MILESTONES: dict[str, tuple[str, str, str]] = {
     "detect": ("impact_started_at", "detected_at", "from impact start to detection (MTTD)"),
     "acknowledge": ("detected_at", "acknowledged_at", "from detection to acknowledgement (MTTA)"),
-    "first_notice": ("impact_started_at", "first_notice_at", "from impact start to the first public notice"),
     "fix": ("detected_at", "fix_deployed_at", "from detection to the first fix deployed"),
     "verify": ("fix_deployed_at", "verified_at", "from the first fix to the verified verdict"),
     "resolve": ("detected_at", "resolved_at", "from detection to resolution (MTTR)"),

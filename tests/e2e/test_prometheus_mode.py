@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +27,18 @@ from exporters import Exporter
 from monitor.alerting.models import AlertRecord
 from monitor.api.runtime import Runtime
 from monitor.auth.models import Role
+from monitor.clock import utc
 from monitor.demo.app import record
 from monitor.demo.traffic import Story, tick
 from monitor.errors import Unavailable, Unprocessable
+from monitor.event_types import EventType
+from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
 from monitor.promsource import PrometheusClient
 from monitor.promsource.configs import alertmanager_yml, prometheus_yml
 from monitor.rules.export import dump_groups
 from monitor.rules.loader import load_rules
+from monitor.verification.service import sweep
 from monitor.wiring import Candor, assemble, build_runtime, jobs
 from tests.conftest import bearer
 from tests.support.processes import (
@@ -96,7 +101,9 @@ def candor(make_settings: Callable[..., Any], prometheus_port: int
            ) -> Iterator[tuple[str, Candor]]:
     """Candor in prometheus mode on uvicorn (system clock: Alertmanager's times are real)."""
     settings = make_settings(engine={"mode": "prometheus",
-                                     "prometheus_url": f"http://127.0.0.1:{prometheus_port}"})
+                                     "prometheus_url": f"http://127.0.0.1:{prometheus_port}"},
+                             verification={"window": "4s", "resolution": "1s", "tolerance_floor": 0.01,
+                                           "min_requests": 100, "severity": {"SEV1": {"min_requests": 100}}})
     service = assemble(build_runtime(settings))
     try:
         with serve_candor(service) as url:
@@ -177,6 +184,45 @@ def test_prometheus_fires_on_the_spike_and_candor_opens_an_incident_and_reads_se
         ratio = source.query_range("service:http_errors:ratio_rate5s", now - 10, now, 1)
         assert ratio and ratio[0].labels["service"] == "redirect"
         assert max(v for _, v in ratio[0].points) > 0.05
+
+
+def test_a_fix_is_verified_from_prometheus_with_the_expression_from_the_generator_url(
+    candor: tuple[str, Candor], app: App, prometheus: str
+) -> None:
+    """Prometheus mode end to end: the alert comes through Alertmanager, the fix is judged
+    from Prometheus (the rule expression read from the alert's generatorURL)."""
+    _, service = candor
+    runtime = service.runtime
+    source = service.signal_source()
+    assert isinstance(source, PrometheusClient)
+    with source:
+        wait_for("Prometheus to scrape healthy traffic", lambda: source.query(
+            'http_server_request_duration_seconds_count{service="redirect"}', time.time()))
+    time.sleep(3)  # a few seconds of baseline
+    app.failing.set()
+    incident, alert = wait_for("an incident opened from the spike", lambda: incident_with_alert(runtime))
+    assert "g0.expr=" in alert.generator_url
+    app.failing.clear()
+    with runtime.unit() as s:
+        row = incidents.get_by_key_or_raise(s, incident.key)
+        incidents.record_fix(s, row, "roll back", release="2026.11.25-2", actor="test", clock=runtime.clock)
+
+    def verdict() -> list[tuple[str, str]] | None:
+        with runtime.unit() as s:
+            result = sweep(s, settings=runtime.settings, clock=runtime.clock, source=service.signal_source)
+        return result.verdicts or None
+
+    assert wait_for("a verdict from Prometheus", verdict, timeout=60) == [(incident.key, "verified")]
+    with runtime.unit() as s:
+        row = incidents.get_by_key_or_raise(s, incident.key)
+        found = incidents.events(s, row)
+        assert row.state == "resolved" and row.verified_at is not None
+    payload = [e.payload for e in found if e.type == EventType.VERIFICATION_VERDICT][-1]
+    assert payload["signal"]["expression_from"] == "generatorURL"
+    assert payload["tests"]["errors"]["soak_requests"] >= 100
+    impact = [e.payload for e in found if e.type == EventType.IMPACT_MEASURED][-1]
+    assert datetime.fromisoformat(impact["started_at"]) <= utc(row.detected_at)  # before the alert
+    assert impact["affected_requests"] > 0
 
 
 def test_prometheus_mode_needs_a_url(make_settings: Callable[..., Any]) -> None:
