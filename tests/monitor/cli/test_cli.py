@@ -152,3 +152,17 @@ def test_demo_once_tells_the_whole_story(tmp_path: Path):
     assert "notice.corrected" in story  # the signed webhook got the correction
     report = (tmp_path / "postmortem-INC-1.en.md").read_text()
     assert "RedirectErrorRatioHigh" in report and "Rolled back the redirect cache config" in report
+
+
+def test_demo_once_bad_fix_regresses_then_reopens(tmp_path: Path):
+    """The second story: the first fix does not stop the errors (regressed, back to fixing),
+    the second is verified, and the errors coming back reopen the incident naming the fix."""
+    result = subprocess.run([sys.executable, "-m", "monitor.cli.main", "demo", "--once", "--bad-fix",
+                             "--data-dir", str(tmp_path)],
+                            capture_output=True, text=True, timeout=240, cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+    story = result.stdout
+    for step in ("verdict regressed for fix INC-1/fix-1", "INC-1 is fixing", "verdict verified for fix INC-1/fix-2",
+                 "exact binomial", "query soak_total", "INC-1 is resolved", "impact, from the series",
+                 "reopened: regressed after fix INC-1/fix-2", "INC-1 is reopened", "demo: ok"):
+        assert step in story, f"{step!r} missing from:\n{story}"
