@@ -43,7 +43,7 @@ from monitor.demo import notices
 from monitor.demo.app import record
 from monitor.demo.receiver import WebhookReceiver
 from monitor.demo.traffic import Story, tick
-from monitor.event_types import Notification
+from monitor.event_types import EventType, Notification
 from monitor.wiring import Candor, assemble, build_runtime, jobs
 
 RULES = Path(__file__).resolve().parents[1] / "demo" / "rules.yml"
@@ -111,12 +111,12 @@ class OnCall:
         events = self.call("GET", f"/api/v1/incidents/{self.key}/events")
         for event in events[self.seen:]:
             payload = event["payload"]
-            if event["type"] == "verification.verdict":
+            if event["type"] == EventType.VERIFICATION_VERDICT:
                 for line in verdict_lines(payload):
                     self.say(second, line)
-            elif event["type"] == "incident.transitioned" and payload["to"] in ("regressed", "reopened"):
+            elif event["type"] == EventType.INCIDENT_TRANSITIONED and payload["to"] in ("regressed", "reopened"):
                 self.say(second, f"[bold red]{payload['to']}[/]: {payload['reason']}")
-            elif event["type"] == "impact.measured" and payload.get("started_at"):
+            elif event["type"] == EventType.IMPACT_MEASURED and payload.get("started_at"):
                 self.say(second, f"impact measured from the series: started {payload['started_at'][11:23]}"
                          + (f", ended {payload['ended_at'][11:23]}" if payload.get("ended_at") else ""))
         self.seen = len(events)
