@@ -80,7 +80,7 @@ def test_restore_is_averaged_over_resolved_incidents_and_open_ones_are_listed_ap
         event(3, "incident.transitioned", day + timedelta(minutes=4), {"from": "acknowledged", "to": "verifying"}),
         event(4, "incident.transitioned", day + timedelta(minutes=6), {"from": "verifying", "to": "regressed"}),
         event(5, "incident.transitioned", day + timedelta(minutes=6), {"from": "regressed", "to": "fixing"})])
-    digest = compute_digest([resolved, regressed], "week", NOW, charts=False)
+    digest = compute_digest([resolved, regressed], "week", NOW)
     assert digest.current.means["time_to_restore"] == 600.0       # INC-1 alone
     assert digest.current.over["time_to_restore"] == 1 and digest.current.over["time_to_detect"] == 2
     assert digest.still_open == [{"key": "INC-2", "state": "fixing", "title": "INC-2"}]
@@ -94,6 +94,6 @@ def test_a_correction_in_two_languages_counts_once_and_names_its_events():
             event(4, "notice.corrected", at, {"lang": "en", "version": 2, "kind": "correction"}),
             event(5, "notice.corrected", at + timedelta(hours=1), {"lang": "en", "version": 3,
                                                                    "kind": "correction"})]
-    digest = compute_digest([incident("INC-1", 1, extra=both)], "week", NOW, charts=False)
+    digest = compute_digest([incident("INC-1", 1, extra=both)], "week", NOW)
     assert digest.corrections == 2
     assert digest.sources["corrections"] == ["INC-1#3", "INC-1#5"]
