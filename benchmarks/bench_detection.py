@@ -34,7 +34,7 @@ from pathlib import Path
 
 import _repo  # noqa: F401  (puts tests.support on the path)
 from prometheus_client import start_http_server
-from sqlmodel import select
+from sqlmodel import col, select
 
 from exporters import Exporter
 from monitor import scheduler
@@ -117,7 +117,7 @@ def latencies(runtime: Runtime, traffic: Traffic, timeout: float) -> list[float]
     def created() -> dict[str, float] | None:
         with runtime.unit() as s:
             rows = s.exec(select(AlertRecord.labels, Incident.created_at)
-                          .join(Incident, Incident.id == AlertRecord.incident_id)).all()
+                          .join(Incident, col(Incident.id) == col(AlertRecord.incident_id))).all()
         found = {labels.get("service", ""): at.timestamp() for labels, at in rows}
         return found if len(found) >= TRIALS else None
 

@@ -17,9 +17,11 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -27,7 +29,7 @@ from monitor.config.postmortem import PostmortemSettings  # noqa: E402
 from postmortem import examples  # noqa: E402
 from postmortem.digest import compute_digest  # noqa: E402
 from postmortem.render import render  # noqa: E402
-from postmortem.report import assemble  # noqa: E402
+from postmortem.report import Report, assemble  # noqa: E402
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 NOW = datetime(2026, 3, 31, tzinfo=UTC)
@@ -39,7 +41,7 @@ def ev(seq: int, type: str, at: datetime, payload: dict[str, object]) -> SimpleN
     return SimpleNamespace(seq=seq, type=type, at=at, actor="@ana", payload=payload)
 
 
-def big_report(entries: int):  # type: ignore[no-untyped-def]
+def big_report(entries: int) -> Report:
     events = [ev(1, "incident.opened", T0, {"title": "Big", "severity": "SEV1",
                                             "impact_started_at": (T0 - timedelta(minutes=3)).isoformat()})]
     for seq in range(2, entries + 1):
@@ -80,9 +82,10 @@ def pages(pdf: bytes) -> int:
 
 
 CPU: dict[str, float] = {}
+T = TypeVar("T")
 
 
-def timed(fn, name: str = ""):  # type: ignore[no-untyped-def]
+def timed(fn: Callable[[], T], name: str = "") -> tuple[T, float]:
     start, cpu = time.perf_counter(), time.process_time()
     result = fn()
     if name:

@@ -209,7 +209,8 @@ scrape_configs:
 
             wait_for("Prometheus to hold a full rate window", full_window,
                      timeout=WINDOW_S + 40, poll=1.0)
-            durations, seen = [], 0.0
+            durations: list[float] = []
+            seen = 0.0
             deadline = time.monotonic() + 30
             while len(durations) < PROMETHEUS_RUNS and time.monotonic() < deadline:
                 duration, last = prometheus_durations(url, group_key)

@@ -41,9 +41,9 @@ class ActionItemCollector(Collector):
             counts = service.overdue_counts(session, self.clock.now().date())
             statuses = dict(session.exec(
                 select(ActionItem.status, func.count()).group_by(ActionItem.status)).all())
-        for priority in Priority:
-            if not any(p == priority for p, _ in counts):
-                overdue.add_metric([priority, ""], 0)
+        for level in Priority:
+            if not any(p == level for p, _ in counts):
+                overdue.add_metric([level, ""], 0)
         for (priority, team), n in sorted(counts.items()):
             overdue.add_metric([priority, team], n)
         for status in ItemStatus:

@@ -16,7 +16,7 @@ import re
 import traceback
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 from jinja2 import (
     ChoiceLoader,
@@ -128,9 +128,18 @@ def _check(fmt: str, lang: str) -> None:
 def to_pdf(html: str) -> bytes:
     from weasyprint import HTML  # heavy import; only PDF needs it
 
-    return HTML(string=html, base_url=".").write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html, base_url=".").write_pdf()
 
 
+@overload
+def render(report: Any, fmt: Literal["pdf"], lang: str, *, templates_dir: str | Path = "",
+           template: str = "postmortem", pdf_timeline_limit: int = 0) -> bytes: ...
+@overload
+def render(report: Any, fmt: Literal["md", "html"], lang: str, *, templates_dir: str | Path = "",
+           template: str = "postmortem", pdf_timeline_limit: int = 0) -> str: ...
+@overload
+def render(report: Any, fmt: str, lang: str, *, templates_dir: str | Path = "",
+           template: str = "postmortem", pdf_timeline_limit: int = 0) -> str | bytes: ...
 def render(report: Any, fmt: str, lang: str, *, templates_dir: str | Path = "",
            template: str = "postmortem", pdf_timeline_limit: int = 0,
            cid: dict[str, str] | None = None) -> str | bytes:

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from monitor.clock import Clock
 from monitor.config import Settings
+from monitor.db import id_of
 from monitor.errors import Conflict, FieldProblem, NotFound, Unprocessable
 from monitor.event_types import EventType, PostmortemEventType
 from monitor.i18n import duration, when
@@ -147,7 +148,7 @@ def _create(session: Session, incident: Incident, *, actor: str, clock: Clock,
             lang: str = "en") -> Postmortem:
     now = clock.now()
     content = _prefill(incident, incidents.events(session, incident), lang)
-    pm = Postmortem(incident_id=incident.id, status=Status.DRAFT, content=content.model_dump(),
+    pm = Postmortem(incident_id=id_of(incident), status=Status.DRAFT, content=content.model_dump(),
                     created_at=now, updated_at=now)
     session.add(pm)
     session.flush()
@@ -189,7 +190,7 @@ def draft_due(session: Session, *, clock: Clock, settings: Settings, limit: int 
 
 def _event(session: Session, pm: Postmortem, type: PostmortemEventType, *, actor: str, clock: Clock,
            **payload: Any) -> PostmortemEvent:
-    event = PostmortemEvent(postmortem_id=pm.id, type=type, actor=actor, at=clock.now(),
+    event = PostmortemEvent(postmortem_id=id_of(pm), type=type, actor=actor, at=clock.now(),
                             payload=payload)
     session.add(event)
     session.flush()
@@ -212,7 +213,7 @@ def edit(session: Session, pm: Postmortem, patch: ContentPatch, *, actor: str, c
     pm.updated_at = clock.now()
     if pm.status == Status.PUBLISHED:
         pm.version += 1
-        session.add(PostmortemVersion(postmortem_id=pm.id, version=pm.version, content=content,
+        session.add(PostmortemVersion(postmortem_id=id_of(pm), version=pm.version, content=content,
                                       actor=actor, at=clock.now()))
     session.add(pm)
     _event(session, pm, PostmortemEventType.EDITED, actor=actor, clock=clock, sections=sorted(changes),
@@ -245,7 +246,7 @@ def review(session: Session, pm: Postmortem, action: str, *, actor: str, clock: 
     if action == "publish":
         pm.version += 1
         pm.published_at = clock.now()
-        session.add(PostmortemVersion(postmortem_id=pm.id, version=pm.version, content=pm.content,
+        session.add(PostmortemVersion(postmortem_id=id_of(pm), version=pm.version, content=pm.content,
                                       actor=actor, at=clock.now()))
     pm.status = target
     pm.updated_at = clock.now()
@@ -267,7 +268,7 @@ def annotate(session: Session, incident: Incident, body: AnnotationCreate, *, ac
         )
     if body.kind == "note" and not body.text.strip():
         raise Unprocessable("a note needs text", problems=[FieldProblem("$.text", "must not be empty")])
-    row = TimelineAnnotation(incident_id=incident.id, event_seq=body.event_seq, kind=body.kind,
+    row = TimelineAnnotation(incident_id=id_of(incident), event_seq=body.event_seq, kind=body.kind,
                              text=body.text, actor=actor, at=clock.now())
     session.add(row)
     session.flush()
@@ -302,7 +303,7 @@ def add_item(session: Session, incident: Incident, body: ActionItemCreate, *, cl
         raise Unprocessable(f"due date {body.due} is in the past; give today ({today}) or later",
                             problems=[FieldProblem("$.due", f"must be {today} or later")])
     now = clock.now()
-    item = ActionItem(incident_id=incident.id, **body.model_dump(), created_at=now, updated_at=now)
+    item = ActionItem(incident_id=id_of(incident), **body.model_dump(), created_at=now, updated_at=now)
     session.add(item)
     session.flush()
     return item

@@ -4,6 +4,7 @@ that joins them lives here, not in ``monitor.incidents.api``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -17,6 +18,7 @@ from monitor.alerting.models import (
     AlertPublic,
     IntakeResult,
     PrometheusAlert,
+    Silence,
     SilenceCreate,
     SilencePublic,
 )
@@ -74,7 +76,7 @@ def prometheus_alerts(
     return _intake(runtime, metrics, alerts, "prometheus")
 
 
-def _public(silence, now) -> SilencePublic:  # type: ignore[no-untyped-def]
+def _public(silence: Silence, now: datetime) -> SilencePublic:
     out = SilencePublic.model_validate(silence)
     out.state = service.silence_state(silence, now)
     return out

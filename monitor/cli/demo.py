@@ -103,7 +103,7 @@ class OnCall:
         response = self.api.request(method, url, **kwargs)
         if response.status_code >= 400:
             fail(f"demo: {method} {url} answered {response.status_code}: {response.text[:500]}", 1)
-        return response.json()  # type: ignore[no-any-return]
+        return response.json()
 
     def news(self, second: int) -> None:
         """Print what Candor decided since the last look: verdicts with their evidence,

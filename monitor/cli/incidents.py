@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlmodel import Session
 
 from monitor.alerting.service import alerts_of
 from monitor.cli.common import ConfigOpt, JsonOpt, runtime_from, settings_from
 from monitor.cli.output import emit, fail, out, reported, table
+from monitor.clock import Clock
 from monitor.incidents import service
 from monitor.incidents.api import public
 from monitor.incidents.lifecycle import State
-from monitor.incidents.models import EventPublic
+from monitor.incidents.models import EventPublic, Incident
 from monitor.verification import service as verification
 from postmortem.signal import queryable
 
@@ -65,7 +69,8 @@ def show(key: Key, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     emit({"incident": data, "events": events}, as_json, human)
 
 
-def _act(config, key, as_json, action) -> None:  # type: ignore[no-untyped-def]
+def _act(config: Path | None, key: str, as_json: bool,
+         action: Callable[[Session, Incident, Clock], object]) -> None:
     runtime = runtime_from(config)
     with reported(), runtime.unit() as s:
         incident = service.get_by_key_or_raise(s, key)

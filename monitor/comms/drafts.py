@@ -27,7 +27,7 @@ def press_release_pdf(version: dict[str, Any], *, status_url: str, city: str = "
                 city=city)
     from weasyprint import HTML  # heavy import; only a PDF needs it
 
-    return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html).write_pdf()
 
 
 def support_reply(version: dict[str, Any], *, status_url: str) -> str:

@@ -28,6 +28,7 @@ from monitor.comms.models import (
 )
 from monitor.comms.render import notice_text
 from monitor.config import Settings
+from monitor.db import id_of
 from monitor.errors import Conflict, FieldProblem, Forbidden, NotFound, Unprocessable
 from monitor.event_types import EventType
 from monitor.incidents import service as incidents
@@ -47,7 +48,7 @@ def draft(
 ) -> Notice:
     """Start a notice in ``lang`` for ``incident``; nothing is public until ``publish``."""
     notice = Notice(
-        incident_id=incident.id, lang=lang, created_at=clock.now(), created_by=actor,
+        incident_id=id_of(incident), lang=lang, created_at=clock.now(), created_by=actor,
         draft=_draft(Kind.INITIAL, content, affected_share), draft_updated_at=clock.now(),
     )
     session.add(notice)
@@ -145,7 +146,7 @@ def publish(
                             previous=previous.channels if previous else None)
     now = clock.now()
     version = NoticeVersion(
-        notice_id=notice.id, incident_id=incident.id, version=notice.latest_version + 1,
+        notice_id=id_of(notice), incident_id=id_of(incident), version=notice.latest_version + 1,
         kind=kind, lang=notice.lang, previous_id=previous.id if previous else None,
         content=content, text=notice_text(content, kind=kind, lang=notice.lang, published_at=now),
         published_at=now, published_by=actor, channels=channels, affected_share=share,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from monitor.config.schema import Settings
 from monitor.errors import ConfigError
@@ -76,14 +77,14 @@ def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
 _SECRET_KEY = re.compile(r"token|secret|password|passwd|database_url|credential", re.IGNORECASE)
 
 
-def _shown(error: dict[str, Any]) -> str:
+def _shown(error: ErrorDetails) -> str:
     """The offending value, unless the key may hold a secret (then it is never echoed)."""
     if any(isinstance(part, str) and _SECRET_KEY.search(part) for part in error["loc"]):
         return "(value hidden: this key holds a secret)"
     return repr(error["input"])
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: ErrorDetails) -> str:
     loc = error["loc"]
     kind = error["type"]
     if kind == "extra_forbidden":

@@ -51,7 +51,7 @@ class SeverityLevel(Section):
     page: bool = False
 
 
-def _default_severities() -> dict[str, SeverityLevel]:
+def _default_severities() -> dict[Literal["SEV1", "SEV2", "SEV3", "SEV4"], SeverityLevel]:
     return {
         "SEV1": SeverityLevel(description="Critical: most users cannot use EVERLINKS", page=True),
         "SEV2": SeverityLevel(description="Major: a core feature is broken for many", page=True),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -21,8 +21,22 @@ from monitor.errors import ConfigError
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class Row(Protocol):
+    id: int | None
+
+
+def id_of(row: Row) -> int:
+    """The primary key of a row already written (the database gave it on flush): for the
+    foreign keys of the rows that point at it."""
+    if row.id is None:
+        raise ValueError(f"this {type(row).__name__} has no id yet: add it and flush first")
+    return row.id
 
 EVENT_HOOKS = "candor.event_hooks"
 """``session.info`` key: the hooks ``monitor.incidents.service.record`` runs, in order, after
@@ -46,7 +60,7 @@ def database_url(settings: Settings) -> str:
     return url
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -4,10 +4,12 @@ this room."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel
+from sqlmodel import Session
 
 from monitor.api.deps import Responder, RuntimeDep, Viewer
 from monitor.incidents import service
@@ -77,7 +79,7 @@ def events(runtime: RuntimeDep, _: Viewer, key: Key) -> list[EventPublic]:
         return [EventPublic.model_validate(e, from_attributes=True) for e in service.events(s, incident)]
 
 
-def _act(runtime: RuntimeDep, key: str, action) -> IncidentPublic:  # type: ignore[no-untyped-def]
+def _act(runtime: RuntimeDep, key: str, action: Callable[[Session, Incident], object]) -> IncidentPublic:
     with runtime.unit() as s:
         incident = service.get_by_key_or_raise(s, key)
         action(s, incident)

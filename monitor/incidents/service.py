@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from monitor.clock import Clock, utc
 from monitor.config import Settings
-from monitor.db import EVENT_HOOKS
+from monitor.db import EVENT_HOOKS, id_of
 from monitor.errors import Conflict, FieldProblem, InvalidTransition, LimitExceeded, NotFound, Unprocessable
 from monitor.event_types import EventType
 from monitor.incidents.lifecycle import (
@@ -77,7 +77,7 @@ def record(
     payload = _jsonable(payload)
     incident.event_count += 1
     event = IncidentEvent(
-        incident_id=incident.id, seq=incident.event_count, type=type, at=at, actor=actor,
+        incident_id=id_of(incident), seq=incident.event_count, type=type, at=at, actor=actor,
         payload=payload,
     )
     _store_view(incident, apply(view_of(incident), type, at, payload))

@@ -23,6 +23,7 @@ import gzip
 import json
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from google.protobuf import json_format
@@ -32,7 +33,13 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceResponse,
 )
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
-from opentelemetry.proto.metrics.v1.metrics_pb2 import AggregationTemporality
+from opentelemetry.proto.metrics.v1.metrics_pb2 import (
+    AggregationTemporality,
+    HistogramDataPoint,
+    Metric,
+    NumberDataPoint,
+    SummaryDataPoint,
+)
 
 from monitor.errors import BadRequest
 from monitor.promql.storage import STALE_NAN
@@ -120,7 +127,7 @@ def convert(request: ExportMetricsServiceRequest, now_ms: int) -> Converted:
     return out
 
 
-def _metric(metric, base: dict[str, str], loc: str, now_ms: int, out: Converted) -> None:  # type: ignore[no-untyped-def]
+def _metric(metric: Metric, base: dict[str, str], loc: str, now_ms: int, out: Converted) -> None:
     kind = metric.WhichOneof("data")
     name = _name(metric.name, metric.unit)
     if kind == "gauge":
@@ -136,24 +143,24 @@ def _metric(metric, base: dict[str, str], loc: str, now_ms: int, out: Converted)
             name += "_total"
         _numbers(data.data_points, name, base, loc + ".sum", now_ms, out)
     elif kind == "histogram":
-        data = metric.histogram
-        if data.aggregation_temporality == _DELTA:
-            out.rejected_points += len(data.data_points)
+        histogram = metric.histogram
+        if histogram.aggregation_temporality == _DELTA:
+            out.rejected_points += len(histogram.data_points)
             out.messages.append(f"{metric.name}: delta temporality is not stored; configure the "
                                 "exporter for cumulative temporality")
             return
-        for i, point in enumerate(data.data_points):
-            _histogram(point, name, base, f"{loc}.histogram.dataPoints[{i}]", now_ms, out)
+        for i, bucketed in enumerate(histogram.data_points):
+            _histogram(bucketed, name, base, f"{loc}.histogram.dataPoints[{i}]", now_ms, out)
     elif kind == "summary":
-        for i, point in enumerate(metric.summary.data_points):
-            _summary(point, name, base, f"{loc}.summary.dataPoints[{i}]", now_ms, out)
+        for i, quantiles in enumerate(metric.summary.data_points):
+            _summary(quantiles, name, base, f"{loc}.summary.dataPoints[{i}]", now_ms, out)
     elif kind == "exponential_histogram":
         out.rejected_points += len(metric.exponential_histogram.data_points)
         out.messages.append(f"{metric.name}: exponential histograms are not stored; use "
                             "explicit-bucket histograms")
 
 
-def _numbers(points, name: str, base: dict[str, str], loc: str, now_ms: int,  # type: ignore[no-untyped-def]
+def _numbers(points: Iterable[NumberDataPoint], name: str, base: dict[str, str], loc: str, now_ms: int,
              out: Converted) -> None:
     for i, point in enumerate(points):
         labels = {**base, **_attributes(point.attributes), "__name__": name}
@@ -166,7 +173,7 @@ def _numbers(points, name: str, base: dict[str, str], loc: str, now_ms: int,  # 
                             f"{loc}.dataPoints[{i}]"))
 
 
-def _histogram(point, name: str, base: dict[str, str], loc: str, now_ms: int,  # type: ignore[no-untyped-def]
+def _histogram(point: HistogramDataPoint, name: str, base: dict[str, str], loc: str, now_ms: int,
                out: Converted) -> None:
     labels = {**base, **_attributes(point.attributes)}
     ts = _ms(point.time_unix_nano, now_ms)
@@ -185,7 +192,7 @@ def _histogram(point, name: str, base: dict[str, str], loc: str, now_ms: int,  #
                         STALE_NAN if stale else float(point.count), loc))
 
 
-def _summary(point, name: str, base: dict[str, str], loc: str, now_ms: int,  # type: ignore[no-untyped-def]
+def _summary(point: SummaryDataPoint, name: str, base: dict[str, str], loc: str, now_ms: int,
              out: Converted) -> None:
     labels = {**base, **_attributes(point.attributes)}
     ts = _ms(point.time_unix_nano, now_ms)
@@ -223,7 +230,7 @@ def _label(key: str) -> str:
     return out
 
 
-def _attributes(attributes: list[KeyValue]) -> dict[str, str]:
+def _attributes(attributes: Iterable[KeyValue]) -> dict[str, str]:
     return {_label(kv.key): _value(kv.value) for kv in attributes}
 
 
@@ -242,7 +249,7 @@ def _value(value: AnyValue) -> str:
     return json.dumps(json_format.MessageToDict(value))
 
 
-def _resource_labels(attributes: list[KeyValue]) -> dict[str, str]:
+def _resource_labels(attributes: Iterable[KeyValue]) -> dict[str, str]:
     attrs = {kv.key: _value(kv.value) for kv in attributes}
     labels: dict[str, str] = {}
     service = attrs.get("service.name", "")
