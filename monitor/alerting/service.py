@@ -23,6 +23,7 @@ from monitor.alerting.matchers import Matcher, MatchOp, matches_all
 from monitor.alerting.models import AlertRecord, Silence
 from monitor.clock import Clock, utc
 from monitor.config import Settings
+from monitor.db import id_of
 from monitor.durations import format_duration, parse_duration
 from monitor.errors import Conflict, FieldProblem, LimitExceeded, NotFound, Unprocessable
 from monitor.event_types import EventType
@@ -134,7 +135,7 @@ class Router:
              "starts_at": alert.starts_at, "source": self.source},
             actor=self.source, clock=self.clock,
         )
-        self.touched[incident.id] = incident  # type: ignore[index]
+        self.touched[id_of(incident)] = incident
         if incident.state == State.VERIFYING:  # fix verification: the alert fired again
             incidents.regress(
                 self.session, incident, actor=SYSTEM, clock=self.clock,
@@ -211,7 +212,7 @@ class Router:
             {"fingerprint": latest.fingerprint, "alertname": alert.name, "ends_at": alert.ends_at},
             actor=self.source, clock=self.clock,
         )
-        self.touched[incident.id] = incident  # type: ignore[index]
+        self.touched[id_of(incident)] = incident
         return "resolved"
 
     def _after_resolutions(self, incident: Incident) -> None:
@@ -269,9 +270,6 @@ def create_silence(
 ) -> Silence:
     now = clock.now()
     start = utc(starts_at) if starts_at else now
-    if ends_at is None and duration is None:
-        raise Unprocessable("a silence needs an end: give ends_at or duration (e.g. '2h')",
-                            [FieldProblem("$.ends_at", "missing (or give $.duration)")])
     if duration is not None:
         try:
             end = start + parse_duration(duration)
@@ -281,8 +279,11 @@ def create_silence(
             raise Unprocessable("the silence would end after the year 9999",
                                 [FieldProblem("$.duration", f"{duration!r} after {start.isoformat()} "
                                               "is past the year 9999")]) from None
+    elif ends_at is not None:
+        end = utc(ends_at)
     else:
-        end = utc(ends_at)  # type: ignore[arg-type]
+        raise Unprocessable("a silence needs an end: give ends_at or duration (e.g. '2h')",
+                            [FieldProblem("$.ends_at", "missing (or give $.duration)")])
     if end <= start:
         raise Unprocessable("a silence must end after it starts",
                             [FieldProblem("$.ends_at", f"{end.isoformat()} is not after {start.isoformat()}")])

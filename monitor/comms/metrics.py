@@ -46,6 +46,7 @@ def overdue(incidents: list[Incident], last_published: dict[int, tuple[datetime,
     (``cadence``: ``[comms.cadence]``)."""
     out: dict[tuple[str, str], int] = {}
     for incident in incidents:
+        # Incident.severity is a plain str column; the cadence is keyed by the Sev literal
         rule = cadence.get(incident.severity)  # type: ignore[call-overload]
         if rule is None or incident.detected_at is None:
             continue

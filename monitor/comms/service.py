@@ -103,6 +103,7 @@ def _problem(f: NoticeFinding) -> FieldProblem:
 def channels_for(severity: str, settings: Settings, affected_share: float | None = None,
                  previous: list[str] | None = None) -> list[str]:
     comms = settings.comms
+    # keyed by the Sev literal; impact looks them up by a plain str (Mapping keys are invariant)
     return impact.channels(severity, affected_share, by_severity=comms.channels,  # type: ignore[arg-type]
                            impact=comms.impact, previous=previous or [])
 

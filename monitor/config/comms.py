@@ -48,7 +48,7 @@ class Cadence(Section):
     update: Duration | None = None
 
 
-DEFAULT_CADENCE: dict[str, dict[str, str]] = {
+DEFAULT_CADENCE: dict[Sev, dict[str, str]] = {
     "SEV1": {"first_notice": "10m", "update": "30m"},
     "SEV2": {"first_notice": "30m", "update": "1h"},
     "SEV3": {},
@@ -57,7 +57,7 @@ DEFAULT_CADENCE: dict[str, dict[str, str]] = {
 
 
 def _default_cadence() -> dict[Sev, Cadence]:
-    return {sev: Cadence(**values) for sev, values in DEFAULT_CADENCE.items()}  # type: ignore[misc]
+    return {sev: Cadence(**values) for sev, values in DEFAULT_CADENCE.items()}
 
 
 def _default_channels() -> dict[Sev, list[Channel]]:

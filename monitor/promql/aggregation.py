@@ -23,7 +23,7 @@ def aggregate(ev: EvalContext, node: ast.AggregateExpr, t: int) -> Value:
     op = node.op
     plan = ev.plan.aggregations[node]
     group_key, fused = plan.group_key, plan.fused
-    if fused is not None and (ev.delayed or _named(fused)):  # type: ignore[attr-defined]
+    if fused is not None and (ev.delayed or _named(fused)):
         # e.g. sum by (x) (rate(m[5m])): no intermediate Vector. Without delayed name
         # removal only for a fixed metric name (else the rate's series could collide).
         return reduce_groups(op, fused_rates(ev, fused, t, plan.grouping()), t)

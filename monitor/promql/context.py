@@ -31,6 +31,8 @@ class EvalContext(Protocol):
     end_ms: int
     step_ms: int
     summaries: dict[int, list[Rows | Window]]
+    delayed: bool
+    """Delayed name removal (``Engine(delayed_name_removal=...)``)."""
 
     def eval(self, node: ast.Expr, t: int) -> Value: ...
 

@@ -230,7 +230,7 @@ class Evaluator:
         self.samples = 0  # see count_samples
         self.delayed = engine.delayed_name_removal
         if not self.delayed:
-            self.eval = self._eval_eager  # type: ignore[method-assign]
+            self.eval = self._eval_eager  # type: ignore[method-assign]  # no mode check per node
         # Without delayed name removal: per range function node, the input labels behind
         # each output label set (two inputs behind one output is a collision).
         self.origins: dict[int, dict[Labels, Labels]] = {}
@@ -393,6 +393,7 @@ class Evaluator:
         append = out.append
         for f in self.data.get(id(vs), ()):
             fts = f.ts
+            # Rows.vs is typed float | None; without stale markers it holds no None (arg-type)
             if not f.has_stale and fts[-1] <= ref:
                 # An instant query fetched just the range, plus any sample right on its
                 # (open) left end: no search needed.
@@ -625,6 +626,7 @@ def _takes_range(node: ast.Call) -> bool:
 #: The nodes whose results may carry names marked to be dropped.
 _NAMING = frozenset({ast.Call, ast.BinaryExpr, ast.UnaryExpr, ast.AggregateExpr})
 
+# Each handler takes the node type it is filed under, a pairing mypy cannot express (dict-item).
 _DISPATCH: dict[type, Callable[[Evaluator, ast.Expr, int], Value]] = {
     ast.NumberLiteral: Evaluator._number,  # type: ignore[dict-item]
     ast.StringLiteral: Evaluator._string,  # type: ignore[dict-item]

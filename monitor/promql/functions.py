@@ -242,6 +242,7 @@ def window_rates(windows: list[Rows | Window], rstart: int, rend: int, rng: int,
             if w.has_stale:
                 kept = [(t, v) for t, v in zip(ts, vs, strict=True) if v is not None]
                 ts, vs = [t for t, _ in kept], [v for _, v in kept]
+            # no None left in vs: the stale markers were filtered out just above, if there were any
             found = rate(ts, vs, rstart, rend, rng, is_counter, is_rate)  # type: ignore[arg-type]
             if found is None:
                 continue

@@ -262,7 +262,7 @@ def mark_stale(values: list[float]) -> tuple[list[float | None], bool]:
     Returns ``values`` itself when it holds no NaN at all (checked at C speed)."""
     total = sum(values)
     if total == total:  # no NaN (an inf + -inf NaN falls through to the exact check)
-        return values, False  # type: ignore[return-value]
+        return values, False  # type: ignore[return-value]  # list invariance; the caller only reads
     out: list[float | None] = list(values)
     has_stale = False
     for i, v in enumerate(values):

@@ -86,7 +86,7 @@ class SeriesView:
         return (self.label_key, self.timestamps, self.values) == (
             other.label_key, other.timestamps, other.values)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable: equal by its lists, like a list
 
     def __repr__(self) -> str:
         return (f"SeriesView(labels={self.labels!r}, timestamps={self.timestamps!r}, "
