@@ -30,10 +30,12 @@ SEED ?= 1
 promql-diff: $(STAMP) test-deps
 	$(BIN)/python -m tests.monitor.promql.differential --count $(N) --seed $(SEED) $(if $(GRID),--grid)
 
-# ruff; the import contracts in pyproject.toml (layers, who may import what, no cycles)
+# ruff; the import contracts in pyproject.toml (layers, who may import what, no cycles);
+# mypy over the whole tree ([tool.mypy] in pyproject.toml; incremental, cache in .mypy_cache)
 lint: $(STAMP)
 	$(BIN)/ruff check monitor exporters postmortem dashboards tests benchmarks
 	$(BIN)/lint-imports --no-cache --no-logo
+	$(BIN)/mypy
 
 deps: $(STAMP)
 

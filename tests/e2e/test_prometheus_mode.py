@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from prometheus_client import start_http_server
 from pydantic import ValidationError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from exporters import Exporter
 from monitor.alerting.models import AlertRecord
@@ -149,8 +149,10 @@ def prometheus(app: App, alertmanager: str, prometheus_port: int, tmp_path: Path
 
 def incident_with_alert(runtime: Runtime) -> tuple[Incident, AlertRecord] | None:
     with runtime.unit() as s:
-        for alert in s.exec(select(AlertRecord).where(AlertRecord.incident_id.is_not(None))):
-            return s.get(Incident, alert.incident_id), alert
+        for alert in s.exec(select(AlertRecord).where(col(AlertRecord.incident_id).is_not(None))):
+            incident = s.get(Incident, alert.incident_id)
+            assert incident is not None
+            return incident, alert
     return None
 
 

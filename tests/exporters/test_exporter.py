@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader, NumberDataPoint
 from prometheus_client import CollectorRegistry
 
 from exporters import Exporter
@@ -75,7 +75,7 @@ def test_user_reports_and_deploys_are_recorded_and_only_the_live_release_is_1() 
     (lambda e: e.user_report(""), "user_report() needs a kind"),
     (lambda e: e.deploy(""), "deploy() needs a release name"),
 ])
-def test_misuse_is_a_value_error_that_says_what_is_expected(call, message) -> None:  # type: ignore[no-untyped-def]
+def test_misuse_is_a_value_error_that_says_what_is_expected(call, message) -> None:
     exporter = Exporter("api")
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         call(exporter)
@@ -97,20 +97,22 @@ def test_the_same_instruments_flow_through_an_opentelemetry_meter_provider() -> 
     exporter.request("/links", status=200, seconds=0.02)
     exporter.user_report("slow")
     data = reader.get_metrics_data()
+    assert data is not None
     metrics = {m.name: m for rm in data.resource_metrics for sm in rm.scope_metrics
                for m in sm.metrics}
     assert set(metrics) == {"candor.app.errors", "http.server.request.duration",
                             "candor.app.user_reports", "candor.app.release.info",
                             "candor.app.deploy.timestamp"}
     point = metrics["candor.app.errors"].data.data_points[0]
-    assert point.value == 1 and dict(point.attributes) == ERROR
+    assert isinstance(point, NumberDataPoint)
+    assert point.value == 1 and dict(point.attributes or {}) == ERROR
     assert metrics["http.server.request.duration"].unit == "s"
     release = metrics["candor.app.release.info"].data.data_points[0]
-    assert dict(release.attributes) == {"service": "links-api", "release": "2.0.0", "fix": ""}
+    assert dict(release.attributes or {}) == {"service": "links-api", "release": "2.0.0", "fix": ""}
     provider.shutdown()
 
 
-def test_multiprocess_mode_aggregates_workers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_multiprocess_mode_aggregates_workers(tmp_path) -> None:
     code = textwrap.dedent("""
         import os, sys
         from prometheus_client import generate_latest

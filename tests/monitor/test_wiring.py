@@ -13,7 +13,7 @@ def test_every_incident_event_runs_the_outbox_then_subscribers_then_reporters(
         "enqueue_for_event", "notify_subscribers", "notify_reporters"]
 
 
-def test_the_job_list(candor: Candor, make_settings, make_candor) -> None:  # type: ignore[no-untyped-def]
+def test_the_job_list(candor: Candor, make_settings, make_candor) -> None:
     assert [job.name for job in jobs(candor)] == [
         "verification", "notify", "postmortem-drafts", "rules"]
     prometheus = make_candor(make_settings(

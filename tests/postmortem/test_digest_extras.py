@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
+from monitor.config import Settings
 from monitor.promql import MemoryStorage
 from monitor.promsource import EmbeddedSource
 from postmortem import digest
@@ -16,12 +17,14 @@ def test_slo_budgets_are_read_at_the_period_end_and_missing_ones_say_no_data():
     store = MemoryStorage()
     store.add({"__name__": "slo:error_budget_remaining:ratio", "slo": "redirects", "service": "redirector"},
               [(int((END - timedelta(minutes=1)).timestamp() * 1000), 0.615)])
-    settings = SimpleNamespace(engine=SimpleNamespace(lookback="5m"), slo=[
-        SimpleNamespace(name="redirects", service="redirector", objective=0.999),
-        SimpleNamespace(name="api", service="api", objective=0.99)])
+    sli = {"bad": "errors_total", "total": "requests_total"}
+    settings = Settings.model_validate({"slo": [
+        {"name": "redirects", "service": "redirector", "objective": 0.999, "sli": sli},
+        {"name": "api", "service": "api", "objective": 0.99, "sli": sli}]})
     rows = digest.slo_status(settings, EmbeddedSource(store), END)
+    assert rows is not None
     assert [(r["slo"], r["remaining"]) for r in rows] == [("redirects", 0.615), ("api", None)]
-    assert digest.slo_status(SimpleNamespace(slo=[]), store, END) is None  # "no SLOs configured"
+    assert digest.slo_status(Settings(), EmbeddedSource(store), END) is None  # "no SLOs configured"
 
 
 def test_items_count_for_their_team_by_owner_then_map_then_item_team():

@@ -12,7 +12,7 @@ import pytest
 from monitor.errors import Unprocessable
 from postmortem import examples
 from postmortem.render import render, render_template
-from postmortem.report import assemble
+from postmortem.report import Report, assemble
 from tests.postmortem.conftest import event
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -58,7 +58,7 @@ def test_example_pdf_has_summary_page_sections_and_numbers(generated: Path, tmp_
         assert word in text, word
 
 
-def big_incident(entries: int) -> SimpleNamespace:
+def big_incident(entries: int) -> Report:
     t0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     events = [event(1, "incident.opened", t0, {"title": "Big", "severity": "SEV1",
                                               "impact_started_at": (t0 - timedelta(minutes=3)).isoformat()})]

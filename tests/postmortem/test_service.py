@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text
@@ -108,7 +107,7 @@ def test_submit_is_refused_while_the_lint_finds_errors(runtime, story, clock):
 
 
 def test_two_approvals_when_configured_and_same_reviewer_cannot_approve_twice(runtime, story, clock):
-    settings = SimpleNamespace(postmortem=PostmortemSettings(required_approvals=2))
+    settings = Settings(postmortem=PostmortemSettings(required_approvals=2))
     with runtime.unit() as s:
         pm = service.create(s, story, actor="@ana", clock=clock)
         service.edit(s, pm, GOOD, actor="@ana", clock=clock)
@@ -176,7 +175,7 @@ def test_item_of_another_incident_is_not_found(runtime, story, clock):
         other = incidents.open_incident(s, clock=clock, key_prefix="INC", actor="a", title="t", severity="SEV3")
         row = service.add_item(s, other, item(), clock=clock)
         with pytest.raises(NotFound, match="INC-1 has no action item"):
-            service.item_or_raise(s, story, row.id)
+            service.item_or_raise(s, story, db.id_of(row))
 
 
 def test_versions_events_and_overlays_are_append_only_in_the_database(store):

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any, cast
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -35,7 +35,7 @@ class Inbox:
     received: list[Received] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        mail = cast(EmailMessage, message_from_bytes(envelope.content, policy=policy.default))
+        mail = message_from_bytes(envelope.content, policy=policy.default)
         self.received.append(Received(list(envelope.rcpt_tos), mail))
         return "250 OK"
 

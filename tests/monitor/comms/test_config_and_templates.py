@@ -19,7 +19,8 @@ def test_sections_load_with_defaults_and_overrides() -> None:
     assert settings.comms.default_lang == "en"
     assert settings.comms.cadence["SEV1"].first_notice == timedelta(minutes=5)
     assert settings.comms.cadence["SEV2"].first_notice == timedelta(minutes=30)
-    assert settings.notify.receivers[0].secret.var == "OPS_SECRET"
+    secret = settings.notify.receivers[0].secret
+    assert secret is not None and secret.var == "OPS_SECRET"
     assert settings.notify.max_attempts == 8
 
 

@@ -10,6 +10,7 @@ from monitor.api.runtime import Runtime
 from monitor.clock import FixedClock
 from monitor.comms import service
 from monitor.comms.models import Kind
+from monitor.db import id_of
 from monitor.incidents.models import Incident
 from monitor.wiring import Candor
 from tests.monitor.comms.conftest import open_incident
@@ -43,7 +44,7 @@ def test_first_notice_correction_and_overdue_are_measured(
     assert value(runtime, "candor_notices_overdue", severity="SEV2", due="first_notice") == 1
     with runtime.unit() as s:
         service.publish_version(
-            s, service.get_or_raise(s, notice.id), kind=Kind.CORRECTION, actor="ana",
+            s, service.get_or_raise(s, id_of(notice)), kind=Kind.CORRECTION, actor="ana",
             is_admin=False, clock=fixed, settings=runtime.settings,
             content=content("en", fixed.now() + timedelta(minutes=30),
                             what_was_wrong="We said sign-in worked.",

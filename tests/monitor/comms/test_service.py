@@ -40,7 +40,7 @@ def test_publishing_sets_first_notice_and_records_the_event(
     assert version.channels == ["status_page", "banner", "subscribers", "press"]
     with runtime.unit() as s:
         row = incidents.get_by_key_or_raise(s, incident.key)
-        assert row.first_notice_at is not None
+        assert row.first_notice_at is not None and row.detected_at is not None
         assert (row.first_notice_at - row.detected_at).total_seconds() == 420
         assert incidents.events(s, row)[-1].type == "notice.published"
         assert service.get_or_raise(s, notice.id).draft is None
@@ -122,7 +122,7 @@ def test_published_versions_cannot_be_changed_even_by_sql(runtime: Runtime, inci
         assert "rewritten" not in s.exec(select(NoticeVersion)).one().text
 
 
-def test_append_only_guard_holds_on_sqlite_and_postgres(store, settings, clock) -> None:  # type: ignore[no-untyped-def]
+def test_append_only_guard_holds_on_sqlite_and_postgres(store, settings, clock) -> None:
     runtime = Runtime(settings=settings, engine=store, clock=clock)
     publish_first(runtime, open_incident(runtime))
     with pytest.raises(DatabaseError, match="append-only"), runtime.unit() as s:

@@ -5,6 +5,7 @@ correction. Webhook subscribers get the same notices, signed."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -45,7 +46,7 @@ def inbox(smtp: Inbox) -> Inbox:
 
 
 def publish(runtime: Runtime, incident: Incident, lang: str = "en",
-            kind: Kind = Kind.INITIAL, **changes: str) -> NoticeVersion:
+            kind: Kind = Kind.INITIAL, **changes: Any) -> NoticeVersion:
     with runtime.unit() as s:
         row = incidents.get_by_key_or_raise(s, incident.key)
         existing = [n for n in notices.notices_of(s, row) if n.lang == lang]

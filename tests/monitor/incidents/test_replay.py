@@ -76,7 +76,7 @@ def test_incident_row_always_equals_the_replay_of_its_events(
         assert_rows_equal_replay(runtime, svc)
 
 
-def run(s, step, keys, svc, settings, clock) -> None:  # type: ignore[no-untyped-def]
+def run(s, step, keys, svc, settings, clock) -> None:
     kind = step[0]
     if kind in ("fire", "resolve"):
         labels = {"alertname": step[1], "service": svc, "instance": step[2]}

@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
-from sqlmodel import select
+from sqlmodel import col, select
 from werkzeug import Request, Response
 
 from monitor.api.runtime import Runtime
 from monitor.clock import FixedClock
 from monitor.config import Settings
+from monitor.db import id_of
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import State
 from monitor.incidents.models import Incident
@@ -63,7 +64,7 @@ def written_for_last_event(runtime: Runtime, incident: Incident) -> list[OutboxM
 
 def outbox(runtime: Runtime) -> list[OutboxMessage]:
     with runtime.unit() as s:
-        return list(s.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+        return list(s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))))
 
 
 def sample(runtime: Runtime, name: str, receiver: str) -> float | None:
@@ -158,7 +159,7 @@ def test_dead_letter_after_max_attempts_then_manual_redelivery(
 
     healthy["now"] = True
     with runtime.unit() as s:
-        service.redeliver(s, service.get_or_raise(s, dead.id), now=clock.now())
+        service.redeliver(s, service.get_or_raise(s, id_of(dead)), now=clock.now())
     assert deliver_due(candor.courier).delivered == 1
     assert outbox(runtime)[0].state == "delivered"
 

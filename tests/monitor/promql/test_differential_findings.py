@@ -4,7 +4,7 @@ Prometheus's answer as the expectation."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 
@@ -12,7 +12,7 @@ from monitor.config import Settings
 from monitor.promql import Engine, EvalError, MemoryStorage, Vector
 
 
-def _engine(*series: tuple[dict[str, str], list[tuple[float, float]]], **kw: object) -> Engine:
+def _engine(*series: tuple[dict[str, str], Sequence[tuple[float, float]]], **kw: object) -> Engine:
     store = MemoryStorage()
     for labels, points in series:
         store.add(labels, [(round(t * 1000), v) for t, v in points])

@@ -4,6 +4,7 @@ vector matching, range queries and annotations."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import pytest
 
@@ -20,7 +21,7 @@ from monitor.promql import (
 )
 
 
-def _store(*series: tuple[dict[str, str], list[tuple[float, float]]]) -> MemoryStorage:
+def _store(*series: tuple[dict[str, str], Sequence[tuple[float, float]]]) -> MemoryStorage:
     """Build a MemoryStorage from (labels, [(seconds, value)])."""
     store = MemoryStorage()
     for labels, points in series:

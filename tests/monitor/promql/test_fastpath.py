@@ -14,6 +14,7 @@ from monitor.promql.engine import Engine
 from monitor.promql.labels import labels_from
 from monitor.promql.plan import QueryPlan
 from monitor.promql.storage import STALE_NAN, MemoryStorage, WindowStorage
+from monitor.promql.value import Vector
 from monitor.signals.store import SeriesStore
 
 SERIES = [{"__name__": name, "job": job, "instance": inst}
@@ -73,9 +74,11 @@ def test_the_fast_path_answers_like_the_evaluator(query: str, steps: list[list[o
 
 def answer(engine: Engine, query: str, at: int) -> object:
     try:
-        return [(s.labels, repr(s.value)) for s in engine.instant(query, float(at))]
+        result = engine.instant(query, float(at))
     except EvalError as exc:
         return str(exc)
+    assert isinstance(result, Vector)
+    return [(s.labels, repr(s.value)) for s in result]
 
 
 def test_rule_shapes_take_the_fast_path_and_others_do_not() -> None:
@@ -114,4 +117,5 @@ def test_storages_with_window_summaries_are_recognised_once_by_shape() -> None:
     assert isinstance(store, WindowStorage) and Engine(store).window_storage is store
     assert not isinstance(MemoryStorage(), WindowStorage)
     assert Engine(MemoryStorage()).window_storage is None
-    assert [s.value for s in Engine(store).instant(query, 59.0)] == [1.0]
+    result = Engine(store).instant(query, 59.0)
+    assert isinstance(result, Vector) and [s.value for s in result] == [1.0]

@@ -29,10 +29,11 @@ groups:
 LATENCY = labels_from({"__name__": "latency"})
 
 
-def run(store: SeriesStore, times: range, **options: float) -> list[tuple[int, str, str]]:
+def run(store: SeriesStore, times: range, *, outage_tolerance: float = 3600.0) -> list[tuple[int, str, str]]:
     """A fresh manager (as after a start) evaluating at ``times``; its Slow transitions."""
     manager = RuleManager(parse_rules(RULES)[0].groups, RuleOutput(store),
-                          registry=CollectorRegistry(), grace_period=60, **options)
+                          registry=CollectorRegistry(), grace_period=60,
+                          outage_tolerance=outage_tolerance)
     moves = []
     for t in times:
         store.append([(LATENCY, t * 1000, 2.0)], now_ms=t * 1000)

@@ -19,7 +19,7 @@ def series(url: str, headers: dict[str, str], selector: str) -> list[dict[str, s
     return response.json()["data"]
 
 
-def test_the_otel_sdk_with_the_standard_otlp_exporter_stores_series(live_candor) -> None:  # type: ignore[no-untyped-def]
+def test_the_otel_sdk_with_the_standard_otlp_exporter_stores_series(live_candor) -> None:
     candor = live_candor()
     otlp = OTLPMetricExporter(endpoint=f"{candor.url}/v1/metrics", headers=candor.headers)
     reader = PeriodicExportingMetricReader(otlp, export_interval_millis=3_600_000)
@@ -46,7 +46,7 @@ def test_the_otel_sdk_with_the_standard_otlp_exporter_stores_series(live_candor)
     assert series(candor.url, candor.headers, "candor_app_release_info")[0]["release"] == "1.4.2"
 
 
-def test_the_prometheus_client_path_pushes_to_candor_and_a_restart_keeps_it(live_candor) -> None:  # type: ignore[no-untyped-def]
+def test_the_prometheus_client_path_pushes_to_candor_and_a_restart_keeps_it(live_candor) -> None:
     candor = live_candor()
     app = Exporter("links-api", release="1.4.2")
     app.error("db_unavailable", endpoint="/login", severity="critical")
@@ -55,7 +55,7 @@ def test_the_prometheus_client_path_pushes_to_candor_and_a_restart_keeps_it(live
     pusher = app.push_to(candor.url, token=token, interval=60)
     assert pusher.flush(timeout=10)
     app.close()
-    assert app.registry.get_sample_value("candor_exporter_pushes_total", {"outcome": "ok"}) >= 1
+    assert (app.registry.get_sample_value("candor_exporter_pushes_total", {"outcome": "ok"}) or 0) >= 1
     selector = 'candor_app_errors_total{service="links-api",severity="critical"}'
     assert len(series(candor.url, candor.headers, selector)) == 1
 
@@ -64,7 +64,7 @@ def test_the_prometheus_client_path_pushes_to_candor_and_a_restart_keeps_it(live
     assert len(series(restarted.url, restarted.headers, "candor_app_user_reports_total")) == 1
 
 
-def _matchers(selector: str):  # type: ignore[no-untyped-def]
+def _matchers(selector: str):
     from monitor.signals.api import parse_selector
 
     return parse_selector(selector, "test")

@@ -63,7 +63,7 @@ def test_ingest_needs_a_responder_and_listing_a_viewer(client: TestClient, viewe
                       params={"match[]": "up"}).status_code == 200
 
 
-def test_a_configured_ingest_token_is_accepted(make_settings, make_candor,  # type: ignore[no-untyped-def]
+def test_a_configured_ingest_token_is_accepted(make_settings, make_candor,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CANDOR_INGEST_TOKEN", "ingest-123")
     candor = make_candor(make_settings(signals={"ingest_bearer_token": "env:CANDOR_INGEST_TOKEN"}))
@@ -139,7 +139,7 @@ def test_bad_input_is_a_precise_4xx_counted_by_reason_and_stores_nothing(
     assert stored(candor) == {"series": 1, "samples": 1}
 
 
-def test_too_many_samples_in_one_request_is_a_limit(make_settings, make_candor) -> None:  # type: ignore[no-untyped-def]
+def test_too_many_samples_in_one_request_is_a_limit(make_settings, make_candor) -> None:
     candor = make_candor(make_settings(signals={"max_samples_per_request": 2}))
     headers = bearer(candor.runtime, Role.RESPONDER)
     with TestClient(create_app(candor)) as client:
@@ -151,7 +151,7 @@ def test_too_many_samples_in_one_request_is_a_limit(make_settings, make_candor) 
     assert rejected(candor, "samples_per_request") == 1.0
 
 
-def test_the_cardinality_cap_is_a_4xx_naming_the_limit(make_settings, make_candor) -> None:  # type: ignore[no-untyped-def]
+def test_the_cardinality_cap_is_a_4xx_naming_the_limit(make_settings, make_candor) -> None:
     candor = make_candor(make_settings(signals={"max_series_per_metric": 2}))
     headers = bearer(candor.runtime, Role.RESPONDER)
     with TestClient(create_app(candor)) as client:

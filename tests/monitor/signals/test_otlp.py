@@ -35,7 +35,7 @@ def counter(value: float | str, *, temporality: int = 2, flags: int = 0) -> dict
 
 
 def post(client: TestClient, headers: dict, body: bytes | dict, content_type: str = "application/json",
-         **extra: str):  # type: ignore[no-untyped-def]
+         **extra: str):
     content = json.dumps(body).encode() if isinstance(body, dict) else body
     return client.post("/v1/metrics", content=content,
                        headers={**headers, "Content-Type": content_type, **extra})

@@ -38,7 +38,7 @@ def latest(candor: Candor, name: str, **labels: str) -> dict[str, float]:
 
 
 def test_a_prometheus_text_target_is_stored_with_job_instance_and_up(
-        httpserver: HTTPServer, make_settings, make_candor) -> None:  # type: ignore[no-untyped-def]
+        httpserver: HTTPServer, make_settings, make_candor) -> None:
     httpserver.expect_request("/metrics").respond_with_data(TEXT, content_type="text/plain")
     scrape, candor = scraper(make_settings, make_candor, httpserver.url_for("/metrics"),
                               labels={"env": "prod"})
@@ -54,7 +54,7 @@ def test_a_prometheus_text_target_is_stored_with_job_instance_and_up(
     assert latest(candor, "scrape_duration_seconds")["links"] > 0
 
 
-def test_honor_labels_keeps_the_targets_own_values(httpserver: HTTPServer, make_settings,  # type: ignore[no-untyped-def]
+def test_honor_labels_keeps_the_targets_own_values(httpserver: HTTPServer, make_settings,
                                                    make_candor) -> None:
     httpserver.expect_request("/metrics").respond_with_data(TEXT)
     scrape, candor = scraper(make_settings, make_candor, httpserver.url_for("/metrics"),
@@ -63,7 +63,7 @@ def test_honor_labels_keeps_the_targets_own_values(httpserver: HTTPServer, make_
     assert latest(candor, "candor_app_errors_total", job="app-job") == {"timeout": 3.0}
 
 
-def test_openmetrics_is_understood(httpserver: HTTPServer, make_settings, make_candor) -> None:  # type: ignore[no-untyped-def]
+def test_openmetrics_is_understood(httpserver: HTTPServer, make_settings, make_candor) -> None:
     httpserver.expect_request("/metrics").respond_with_data(
         "# TYPE jobs counter\njobs_total 7\n# EOF\n",
         content_type="application/openmetrics-text; version=1.0.0; charset=utf-8")
@@ -72,7 +72,7 @@ def test_openmetrics_is_understood(httpserver: HTTPServer, make_settings, make_c
     assert latest(candor, "jobs_total") == {"links": 7.0}
 
 
-def test_a_series_that_disappears_gets_a_stale_marker(httpserver: HTTPServer, make_settings,  # type: ignore[no-untyped-def]
+def test_a_series_that_disappears_gets_a_stale_marker(httpserver: HTTPServer, make_settings,
                                                       make_candor, clock) -> None:
     bodies = iter([TEXT, 'candor_app_errors_total{kind="db"} 2\n'])
     httpserver.expect_request("/metrics").respond_with_handler(
@@ -95,7 +95,7 @@ def test_a_series_that_disappears_gets_a_stale_marker(httpserver: HTTPServer, ma
      "invalid_value"),
 ])
 def test_a_bad_target_is_up_0_and_its_old_series_go_stale(
-        httpserver: HTTPServer, make_settings, make_candor, clock, respond, words,  # type: ignore[no-untyped-def]
+        httpserver: HTTPServer, make_settings, make_candor, clock, respond, words,
         reason) -> None:
     answers = iter([lambda _: Response(TEXT), respond])
     httpserver.expect_request("/metrics").respond_with_handler(
@@ -115,7 +115,7 @@ def test_a_bad_target_is_up_0_and_its_old_series_go_stale(
     assert series.samples[0][1] == 3.0  # what was stored before is kept
 
 
-def test_a_hung_target_times_out_as_up_0(httpserver: HTTPServer, make_settings,  # type: ignore[no-untyped-def]
+def test_a_hung_target_times_out_as_up_0(httpserver: HTTPServer, make_settings,
                                          make_candor) -> None:
     release = threading.Event()
 
@@ -132,7 +132,7 @@ def test_a_hung_target_times_out_as_up_0(httpserver: HTTPServer, make_settings, 
     assert latest(candor, "up") == {"links": 0.0}
 
 
-def test_start_scraping_runs_in_the_background(httpserver: HTTPServer, make_settings,  # type: ignore[no-untyped-def]
+def test_start_scraping_runs_in_the_background(httpserver: HTTPServer, make_settings,
                                                make_candor) -> None:
     scraped = threading.Event()
 

@@ -9,19 +9,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.promql.engine import Engine
-from monitor.promql.labels import labels_from
+from monitor.promql.labels import Labels, labels_from
 from monitor.promql.storage import STALE_NAN, Matcher, MatchType, MemoryStorage, rows_of
+from monitor.promql.value import Vector
 from monitor.signals.store import SeriesStore
 
 UP = labels_from({"__name__": "up", "job": "api"})
 JOB = [Matcher(MatchType.EQUAL, "job", "api")]
 
 
-def rows(store: SeriesStore, start: int, end: int) -> list[tuple[object, ...]]:
+Row = tuple[Labels, list[int], list[float | None], bool]
+
+
+def rows(store: SeriesStore, start: int, end: int) -> list[Row]:
     return [(r.labels, r.ts, r.vs, r.has_stale) for r in store.select_rows(JOB, start, end)]
 
 
-def generic(store: SeriesStore, start: int, end: int) -> list[tuple[object, ...]]:
+def generic(store: SeriesStore, start: int, end: int) -> list[Row]:
     return [(r.labels, r.ts, r.vs, r.has_stale) for r in rows_of(store.select(JOB, start, end))]
 
 
@@ -58,7 +62,7 @@ def test_stale_markers_come_back_as_none_and_plain_nans_stay() -> None:
     for _ in range(2):  # the second read comes from the kept tail
         [(labels, ts, vs, stale)] = rows(store, 4_000, 8_000)
         assert labels == UP and ts == [4_000, 5_000, 6_000, 7_000] and stale
-        assert vs[:3] == [4.0, 5.0, None] and math.isnan(vs[3])
+        assert vs[:3] == [4.0, 5.0, None] and (last := vs[3]) is not None and math.isnan(last)
 
 
 # ---- select_windows: rate() from summaries equals rate() from every sample -------------
@@ -86,7 +90,8 @@ def test_rates_from_store_windows_equal_rates_from_all_samples(
             value = 0.0
         elif isinstance(change, float):
             value += change
-        points[t] = {"nan": math.nan, "stale": STALE_NAN}.get(change, value)  # type: ignore[call-overload]
+        marker = {"nan": math.nan, "stale": STALE_NAN}.get(change) if isinstance(change, str) else None
+        points[t] = value if marker is None else marker
     for at, _ in sorted(points.items()):
         store.append([(UP, at, points[at])], now_ms=at)
     for at, late_value in late:  # written into the past, after the rest
@@ -98,6 +103,7 @@ def test_rates_from_store_windows_equal_rates_from_all_samples(
     for at in range(0, t + 2_000, 1_500):
         got = Engine(store).instant(query, at / 1000)
         want = Engine(memory).instant(query, at / 1000)
+        assert isinstance(got, Vector) and isinstance(want, Vector)
         assert [(s.labels, repr(s.value)) for s in got] == [(s.labels, repr(s.value)) for s in want]
 
 

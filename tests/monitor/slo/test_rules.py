@@ -22,6 +22,7 @@ import yaml
 from typer.testing import CliRunner
 
 from monitor.cli.rules import app as rules_cli
+from monitor.config import Settings
 from monitor.config.loader import parse
 from monitor.rules.manager import RuleManager, slo_groups
 from monitor.rules.models import AlertingRule
@@ -139,12 +140,7 @@ def expected_alerts(*windows: tuple[str, str]) -> list[dict[str, Any]]:
 
 
 def slo_groups_of(slo: SLO) -> list[Any]:
-    class _Settings:
-        pass
-
-    settings = _Settings()
-    settings.slo = [slo]  # type: ignore[attr-defined]
-    return slo_groups(settings)[0].rules
+    return slo_groups(Settings(slo=[slo]))[0].rules
 
 
 PAGES = [("1h", "5m"), ("6h", "30m")]

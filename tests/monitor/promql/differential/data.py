@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from monitor.promql.labels import labels_from
@@ -41,7 +41,7 @@ class Series:
 
 def _times(rng: random.Random, interval_s: float, *, jitter: bool, start_s: float = 0,
            end_s: float = SPAN_MS / 1000,
-           gaps: list[tuple[float, float]] | None = None) -> Iterator[int]:
+           gaps: Sequence[tuple[float, float]] | None = None) -> Iterator[int]:
     """Sample times (ms, multiples of 250) every ``interval_s`` from ``start_s`` to
     ``end_s`` (seconds after T0), skipping the ``gaps``."""
     t = start_s
