@@ -141,7 +141,7 @@ def _budget(source: Queryable, slo: SLO, span: float, until: float,
             shown: dict[str, str]) -> dict[str, Any]:
     """Share of the SLO's error budget for its whole window that the impact consumed:
     bad events during impact / ((1 − objective) × events over the SLO window)."""
-    rng, period = _seconds(span), slo.window.total_seconds()
+    rng, period = _seconds(span), slo.period.total_seconds()
     sli = slo.sli
     bad_q = expand(sli.bad, rng) if sli.bad else f"({expand(sli.total, rng)} - {expand(sli.good or '', rng)})"
     total_q = expand(sli.total, _seconds(period))

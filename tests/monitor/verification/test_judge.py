@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from monitor.config import Settings
+from monitor.promql import MemoryStorage
+from monitor.promsource import EmbeddedSource
+from monitor.verification import impact
 from monitor.verification.impact import bounds
 from monitor.verification.judge import Counts, Observation, Policy, judge
 
@@ -44,3 +48,20 @@ def test_impact_bounds_start_before_detection_and_end_after_the_last_bad_sample(
     assert bounds(ratio, [120, 135], 0.004, detected=150, step=15) == (105, 165)
     assert bounds([(t, 0.3) for t in range(0, 60, 15)], [], 0.004, detected=30, step=15) == (0, None)
     assert bounds([(t, 0.001) for t in range(0, 60, 15)], [], 0.004, detected=30, step=15) == (None, None)
+
+
+def test_the_error_budget_share_is_read_over_the_slo_period() -> None:
+    """Bad events during the impact over the budget of the SLO's whole period (``3d`` here):
+    0.1 errors/s for 600 s against 1 % of 1 request/s for 3 days."""
+    settings = Settings.model_validate({"slo": [{
+        "name": "api", "service": "api", "objective": 0.99, "window": "3d",
+        "sli": {"bad": "errors_total", "total": "requests_total"}}]})
+    period = 3 * 86_400
+    store = MemoryStorage()
+    store.add({"__name__": "requests_total"}, [(t * 1000, float(t)) for t in range(0, period + 1, 60)])
+    store.add({"__name__": "errors_total"}, [(t * 1000, t / 10) for t in range(0, period + 1, 60)])
+    shown: dict[str, str] = {}
+    budget = impact._budget(EmbeddedSource(store), settings.slo[0], 600.0, float(period), shown)
+    assert budget["window"] == "3d"
+    assert budget["budget_consumed"] == pytest.approx(0.1 * 600 / (0.01 * 1 * period), rel=0.01)
+    assert shown["slo:api:total"] == f"(sum(rate(requests_total[3d]))) * {period} @ {period}.000"
