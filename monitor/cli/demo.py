@@ -99,7 +99,7 @@ class OnCall:
     def say(self, second: int, text: str) -> None:
         out.print(f"t={second:>3}s  {text}")
 
-    def call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+    def call(self, method: str, url: str, **kwargs: Any) -> Any:  # the JSON body: an object or a list
         response = self.api.request(method, url, **kwargs)
         if response.status_code >= 400:
             fail(f"demo: {method} {url} answered {response.status_code}: {response.text[:500]}", 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlmodel import Session
@@ -188,7 +188,8 @@ def show_verification(key: Key, config: ConfigOpt = None, as_json: JsonOpt = Fal
     with reported(), runtime.unit() as s:
         incident = service.get_by_key_or_raise(s, key)
         found = service.events(s, incident)
-        data = {"key": incident.key, "state": incident.state, "verdicts": verification.verdicts(found),
+        data: dict[str, Any] = {"key": incident.key, "state": incident.state,
+                                "verdicts": verification.verdicts(found),
                 "impact": verification.latest_impact(found)}
 
     def show() -> None:

@@ -51,7 +51,7 @@ ANNOTATIONS = {f"candor_verify_{name}": name for name in Overrides.model_fields}
 """Rule annotation → override key (``candor_verify_window: 15m`` on the triggering rule)."""
 
 
-def _default_severity() -> dict[str, Overrides]:
+def _default_severity() -> dict[Literal["SEV1", "SEV2", "SEV3", "SEV4"], Overrides]:
     return {"SEV1": Overrides(confidence=0.99, min_requests=1000),
             "SEV2": Overrides(confidence=0.99)}
 

@@ -142,7 +142,7 @@ def policy_for(settings: Settings, severity: str, annotations: Mapping[str, str]
     layers: list[tuple[str, dict[str, Any]]] = []
     if severity in v.severity:
         layers.append((f"[verification.severity.{severity}]",
-                       v.severity[severity].model_dump(exclude_none=True)))  # type: ignore[index]
+                       v.severity[severity].model_dump(exclude_none=True)))
     from_rule = {ANNOTATIONS[k]: val for k, val in annotations.items() if k in ANNOTATIONS}
     if from_rule:
         try:

@@ -223,6 +223,7 @@ def test_a_fix_is_verified_from_prometheus_with_the_expression_from_the_generato
     assert payload["signal"]["expression_from"] == "generatorURL"
     assert payload["tests"]["errors"]["soak_requests"] >= 100
     impact = [e.payload for e in found if e.type == EventType.IMPACT_MEASURED][-1]
+    assert row.detected_at is not None
     assert datetime.fromisoformat(impact["started_at"]) <= utc(row.detected_at)  # before the alert
     assert impact["affected_requests"] > 0
 
