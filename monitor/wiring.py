@@ -17,6 +17,7 @@ Every part of a running Candor is built here, from ``Settings``, in this order::
                    │
                    ├─▶ monitor.app.create_app(candor)       routers mounted; parts provided
                    ├─▶ jobs(candor) ─▶ monitor.scheduler.start(jobs)
+                   │      (embedded mode: "self-scrape" stores Candor's own metrics, job="candor")
                    └─▶ monitor.signals.scrape.start_scraping(candor.signals, settings.scrape)
 
 ``candor serve`` and ``candor demo`` do all of it; CLI commands need only
@@ -57,6 +58,7 @@ from monitor.promsource import Queryable, signal_source
 from monitor.rules.manager import AlertSink, RuleManager
 from monitor.scheduler import Job
 from monitor.signals.rule_output import RuleOutput
+from monitor.signals.scrape import SelfScraper
 from monitor.signals.service import IngestMetrics, Policy, SignalHub, open_store
 from monitor.signals.store import SeriesStore
 from monitor.verification.metrics import VerificationCollector
@@ -167,13 +169,18 @@ def assemble(runtime: Runtime) -> Candor:
     return Candor(runtime=runtime, metrics=metrics, signals=hub, rules=rules, courier=courier)
 
 
-def intake_sink(runtime: Runtime) -> AlertSink:
-    """Alerts from the rule engine go into Candor's own intake, in one transaction each batch."""
+def intake_sink(runtime: Runtime, metrics: AlertMetrics | None = None) -> AlertSink:
+    """Alerts from the rule engine go into Candor's own intake, in one transaction each batch,
+    counted in ``candor_alerts_received_total{source="engine"}`` like alerts that come in
+    over HTTP."""
 
     def sink(alerts: list[Alert]) -> None:
         with runtime.unit() as session:
-            alerting.receive(session, alerts, settings=runtime.settings, clock=runtime.clock,
-                             source="engine")
+            result = alerting.receive(session, alerts, settings=runtime.settings,
+                                      clock=runtime.clock, source="engine")
+        if metrics is not None:
+            for outcome, count in result.outcomes.items():
+                metrics.received.labels("engine", outcome).inc(count)
 
     return sink
 
@@ -202,8 +209,14 @@ def jobs(candor: Candor) -> list[Job]:
         Job("notify", settings.notify.interval.total_seconds(), partial(deliver_due, candor.courier)),
         Job("postmortem-drafts", 30.0, draft_postmortems),
     ]
+    if settings.engine.mode == "embedded" and settings.signals.self_scrape:
+        own = SelfScraper(candor.signals, runtime.registry, instance=settings.server.listen,
+                          interval=settings.signals.self_scrape_interval)
+        found.append(Job("self-scrape", settings.signals.self_scrape_interval.total_seconds(),
+                         own.scrape))
     if candor.rules is not None:
-        found.append(Job("rules", 1.0, _evaluate_rules(candor.rules, intake_sink(runtime), clock)))
+        sink = intake_sink(runtime, candor.metrics.alerts)
+        found.append(Job("rules", 1.0, _evaluate_rules(candor.rules, sink, clock)))
     if digest_schedule.scheduled(settings):
         found.append(Job("postmortem-digest", 60.0, lambda: digest_schedule.send_due(
             runtime.engine, settings, now=clock.now(), signals=candor.signal_source)))

@@ -50,6 +50,10 @@ RULES = Path(__file__).resolve().parents[1] / "demo" / "rules.yml"
 SERVICE = "redirect"
 SECRET_VAR = "CANDOR_DEMO_WEBHOOK_SECRET"
 LANGS = ("pt-BR", "en")
+REQUESTS = "http_server_request_duration_seconds_count"
+SLO_SILENCE = {"matchers": [{"name": "alertname", "value": "ErrorBudgetBurn"}], "duration": "24h",
+               "comment": "demo: the redirects SLO burns within seconds of the spike; the story "
+                          "follows the RedirectErrorRatioHigh incident"}
 
 
 def _free_port() -> int:
@@ -82,6 +86,13 @@ def _settings(directory: Path, public_url: str, webhook: str) -> Settings:
         "notify": {"interval": "1s", "receivers": [
             {"name": "on-call-tool", "kind": "webhook", "url": webhook, "secret": f"env:{SECRET_VAR}"}]},
         "comms": {"components": [{"name": "Links", "services": [SERVICE]}]},
+        # Candor's own metrics every second, so its dashboards have data within the minute.
+        "signals": {"self_scrape_interval": "1s"},
+        # An SLO for the SLO dashboard; its burn-rate alerts are silenced (see SLO_SILENCE).
+        "slo": [{"name": "redirects", "service": SERVICE, "objective": 0.99, "window": "28d",
+                 "description": "short links open",
+                 "sli": {"bad": f'{REQUESTS}{{service="{SERVICE}", http_response_status_code=~"5.."}}',
+                         "total": f'{REQUESTS}{{service="{SERVICE}"}}'}}],
     })
 
 
@@ -248,6 +259,7 @@ def demo(
     closed = reopened = False
     with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=10) as api:
         oncall = OnCall(api)
+        oncall.call("POST", "/api/v1/silences", json=SLO_SILENCE)
         for second in range(story.spike_end + (45 if not bad_fix else 60)):
             started = time.monotonic()
             record(app, tick(story, second))

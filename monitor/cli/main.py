@@ -17,7 +17,7 @@ import uvicorn
 
 from monitor import db, scheduler
 from monitor.app import create_app
-from monitor.cli import demo, incidents, silences, tokens
+from monitor.cli import dashboards, demo, incidents, silences, tokens
 from monitor.cli import notices as notice_cli
 from monitor.cli import outbox as outbox_cli
 from monitor.cli import postmortem as postmortem_cli
@@ -96,6 +96,7 @@ app.add_typer(rules_cli.promql_app, name="promql", help="PromQL tools: run promq
 app.add_typer(notice_cli.app, name="notice", help="Public notices: lint and publish.")
 app.add_typer(outbox_cli.app, name="outbox", help="Outgoing notifications: list, deliver, redeliver.")
 app.add_typer(postmortem_cli.app, name="postmortem", help="Postmortems: draft, render (md, html, pdf).")
+app.add_typer(dashboards.app, name="dashboards", help="Grafana dashboards: build the JSON.")
 app.command("digest", help="Leadership digest for a period (week, month, quarter).")(postmortem_cli.digest)
 app.command(help=demo.__doc__)(demo.demo)
 

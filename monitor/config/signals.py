@@ -49,6 +49,11 @@ class Signals(Section):
     max_series: int = Field(200_000, ge=1, le=100_000_000)
     # Bearer token (env reference) accepted for ingest besides a responder API token.
     ingest_bearer_token: Secret | None = None
+    # Embedded mode: store Candor's own /metrics in the series store every interval (in
+    # process, job="candor"), so rules/candor-self.yml can fire and Candor's /prometheus
+    # API answers for candor_* metrics. Turn off when a [[scrape]] of Candor does the same.
+    self_scrape: bool = True
+    self_scrape_interval: Duration = parse_duration("15s")
 
 
 def _http_url(value: str) -> str:

@@ -22,3 +22,5 @@ def record(exporter: Exporter, second: Second) -> None:
                              seconds=rng.uniform(0.2, 1.5) if failed else rng.uniform(0.005, 0.05))
             if failed:
                 exporter.error("cache_unavailable", endpoint=route, user_visible=True, severity="error")
+                if i == 0 and second.second % 4 == 0:  # now and then a user tells support
+                    exporter.user_report("cannot_open_link", endpoint=route)

@@ -18,9 +18,11 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import httpx
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_om
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
@@ -208,6 +210,25 @@ class Scraper:
             thread.join(timeout)
         self._threads.clear()
         self.client.close()
+
+
+class SelfScraper(Scraper):
+    """Candor's own registry scraped in process, as a ``[[scrape]]`` of its ``/metrics``
+    would be (``job="candor"``, ``instance`` = ``server.listen``, ``up``, stale markers),
+    without a port, a token or a thread of its own: call :meth:`scrape` from a job."""
+
+    def __init__(self, hub: SignalHub, registry: CollectorRegistry, *, instance: str,
+                 interval: timedelta) -> None:
+        target = ScrapeTarget(job="candor", url=f"http://{instance}/metrics", interval=interval,
+                              sample_limit=10_000_000)
+        super().__init__(hub, [target], client=httpx.Client())
+        self.registry = registry
+
+    def fetch(self, target: ScrapeTarget) -> tuple[str, str]:
+        return generate_latest(self.registry).decode("utf-8"), CONTENT_TYPE_LATEST
+
+    def scrape(self) -> ScrapeOutcome:
+        return self.scrape_once(0)
 
 
 def start_scraping(hub: SignalHub, targets: Sequence[ScrapeTarget]) -> Scraper:

@@ -4,6 +4,7 @@ import contracts: ``[tool.importlinter]`` in pyproject.toml, and tests/test_laye
 from __future__ import annotations
 
 from monitor.config import Settings
+from monitor.promql import Engine, labels_dict
 from monitor.wiring import Candor, event_hooks, jobs
 
 
@@ -15,7 +16,9 @@ def test_every_incident_event_runs_the_outbox_then_subscribers_then_reporters(
 
 def test_the_job_list(candor: Candor, make_settings, make_candor) -> None:
     assert [job.name for job in jobs(candor)] == [
-        "verification", "notify", "postmortem-drafts", "rules"]
+        "verification", "notify", "postmortem-drafts", "self-scrape", "rules"]
+    off = make_candor(make_settings(signals={"self_scrape": False}))
+    assert "self-scrape" not in [job.name for job in jobs(off)]
     prometheus = make_candor(make_settings(
         engine={"mode": "prometheus", "prometheus_url": "http://127.0.0.1:9"},
         notify={"receivers": [{"name": "wiki", "kind": "webhook", "url": "http://127.0.0.1:9/x"}]},
@@ -24,3 +27,17 @@ def test_the_job_list(candor: Candor, make_settings, make_candor) -> None:
     assert [job.name for job in jobs(prometheus)] == [
         "verification", "notify", "postmortem-drafts", "postmortem-digest"]
 
+
+
+def test_self_scrape_makes_candors_own_metrics_queryable(candor: Candor) -> None:
+    """Embedded mode, default config: candor_incidents_open is in the store (job="candor"),
+    so rules/candor-self.yml can fire and /prometheus answers for it."""
+    job = next(j for j in jobs(candor) if j.name == "self-scrape")
+    assert job.every_seconds == 15.0
+    job.run()
+    now = candor.runtime.clock.now().timestamp()
+    result = Engine(candor.signals.store).instant('sum(candor_incidents_open{job="candor"})', now)
+    assert [s.value for s in result] == [0.0]
+    up = Engine(candor.signals.store).instant("up", now)
+    assert [(labels_dict(s.labels), s.value) for s in up] == [
+        ({"__name__": "up", "job": "candor", "instance": "127.0.0.1:8080"}, 1.0)]
