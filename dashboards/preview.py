@@ -73,7 +73,7 @@ def draw(model: Mapping[str, Any], answers: Sequence[Answer], path: Path, *, sou
             answer = by_key.get((panel["title"], target["refId"], "range"))
             for item in answer.result if answer else ():
                 labels = {k: v for k, v in item["metric"].items() if k != "__name__"}
-                times = [datetime.fromtimestamp(float(t), UTC) for t, _ in item["values"]]
+                times: Any = [datetime.fromtimestamp(float(t), UTC) for t, _ in item["values"]]
                 values = [float(v) * (100 if unit in _PERCENT else 1) for _, v in item["values"]]
                 axes.plot(times, values, linewidth=1.2,
                           label=_legend(target.get("legendFormat", ""), labels)[:40])

@@ -4,7 +4,7 @@ import contracts: ``[tool.importlinter]`` in pyproject.toml, and tests/test_laye
 from __future__ import annotations
 
 from monitor.config import Settings
-from monitor.promql import Engine, labels_dict
+from monitor.promql import Engine, Vector, labels_dict
 from monitor.wiring import Candor, event_hooks, jobs
 
 
@@ -37,7 +37,7 @@ def test_self_scrape_makes_candors_own_metrics_queryable(candor: Candor) -> None
     job.run()
     now = candor.runtime.clock.now().timestamp()
     result = Engine(candor.signals.store).instant('sum(candor_incidents_open{job="candor"})', now)
-    assert [s.value for s in result] == [0.0]
+    assert isinstance(result, Vector) and [s.value for s in result] == [0.0]
     up = Engine(candor.signals.store).instant("up", now)
-    assert [(labels_dict(s.labels), s.value) for s in up] == [
+    assert isinstance(up, Vector) and [(labels_dict(s.labels), s.value) for s in up] == [
         ({"__name__": "up", "job": "candor", "instance": "127.0.0.1:8080"}, 1.0)]
