@@ -46,10 +46,9 @@ def test_an_overdue_first_notice_shows_on_candors_own_metrics(
     assert f"{sample} 1.0" in client.get("/metrics").text
 
 
-def test_the_documented_self_scrape_is_a_valid_scrape_target() -> None:
+def test_self_scrape_is_on_by_default_and_documented() -> None:
+    """No [[scrape]] of Candor is needed: embedded mode stores its own metrics in process."""
     text = (ROOT / "config.toml").read_text()
-    block = re.search(r"# \[\[scrape\]\]\n# job = \"candor\"\n(# .*\n)+", text)
-    assert block, "config.toml should show a [[scrape]] of Candor itself"
-    uncommented = "\n".join(line.removeprefix("# ") for line in block.group(0).splitlines())
-    settings = Settings.model_validate(tomllib.loads(uncommented))
-    assert settings.scrape[0].url.endswith("/metrics")
+    assert re.search(r"^self_scrape = true ", text, re.M), "config.toml should document self_scrape"
+    settings = Settings.model_validate(tomllib.loads(text))
+    assert settings.signals.self_scrape and settings.signals.self_scrape_interval.total_seconds() == 15
