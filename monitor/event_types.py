@@ -45,6 +45,9 @@ class EventType(StrEnum):
     INCIDENT_TRANSITIONED = "incident.transitioned"
     """A lifecycle transition; the payload holds ``from``, ``to`` and ``reason``."""
     INCIDENT_LINKED = "incident.linked"
+    INCIDENT_GROUP_RELEASED = "incident.group_released"
+    """The incident no longer takes its alert group's new alerts; the payload's ``kept_by``
+    does (written by migration 0007 to older duplicates: one open incident per group)."""
     ALERT_ATTACHED = "alert.attached"
     ALERT_RESOLVED = "alert.resolved"
     ALERTS_ALL_RESOLVED = "alerts.all_resolved"

@@ -27,6 +27,7 @@ _SENTENCES: dict[str, Msg] = {
     EventType.SEVERITY_CHANGED: Timeline.severity,
     EventType.COMMANDER_ASSIGNED: Timeline.commander,
     EventType.INCIDENT_LINKED: Timeline.linked,
+    EventType.INCIDENT_GROUP_RELEASED: Timeline.group_released,
     EventType.FIX_DEPLOYED: Timeline.fix,
     EventType.NOTICE_PUBLISHED: Timeline.notice_published,
     EventType.NOTICE_UPDATED: Timeline.notice_updated,

@@ -67,6 +67,7 @@ CATEGORIES: dict[str, str] = {
     EventType.SEVERITY_CHANGED: "response",
     EventType.COMMANDER_ASSIGNED: "response",
     EventType.INCIDENT_LINKED: "note",
+    EventType.INCIDENT_GROUP_RELEASED: "note",
     EventType.FIX_DEPLOYED: "fix",
     **dict.fromkeys(NOTICE_VERSIONS, "communication"),
     EventType.VERIFICATION_PASSED: "verification",

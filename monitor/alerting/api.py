@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from sqlmodel import Session
 
 from monitor.alerting import service
 from monitor.alerting.identity import Alert, AlertStatus
@@ -36,9 +37,12 @@ Metrics = Annotated[AlertMetrics, Depends(alert_metrics)]
 
 
 def _intake(runtime: Runtime, metrics: AlertMetrics, alerts: list[Alert], source: str) -> IntakeResult:
-    with runtime.unit() as s:
-        result = service.receive(s, alerts, settings=runtime.settings, clock=runtime.clock, source=source)
-        keys = sorted({i.key for i in result.touched_incidents()})
+    def route(session: Session) -> tuple[service.Router, list[str]]:
+        routed = service.receive(session, alerts, settings=runtime.settings, clock=runtime.clock,
+                                 source=source)
+        return routed, sorted({i.key for i in routed.touched_incidents()})
+
+    result, keys = runtime.transaction(route)  # run again if a concurrent request got in first
     for outcome, count in result.outcomes.items():
         metrics.received.labels(source, outcome).inc(count)
     return IntakeResult(received=len(alerts), outcomes=dict(result.outcomes), incidents=keys)

@@ -18,6 +18,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from monitor import db
 from monitor.alerting.identity import Alert, AlertStatus, group_key
 from monitor.alerting.matchers import Matcher, MatchOp, matches_all
 from monitor.alerting.models import AlertRecord, Silence
@@ -80,7 +81,16 @@ def _severity(alert: Alert, settings: Settings) -> str:
 
 
 class Router:
-    """Routes a batch of alerts inside one session; outcomes are counted per kind."""
+    """Routes a batch of alerts inside one session; outcomes are counted per kind.
+
+    Safe under any concurrency: the open incident of a group is read under its row lock
+    (``incidents.open_in_group``) and opened with an insert-or-nothing against the partial
+    unique index (``incidents.open_for_group``), and whether a fingerprint is already
+    attached is read under that same lock. So of two identical webhooks at once, the
+    second joins the first's incident and counts as ``deduplicated``; of two alerts of one
+    new group, the second counts as ``grouped``. Alerts are routed in group-key order, so
+    two batches lock incidents in the same order and never wait on each other in a cycle.
+    """
 
     def __init__(self, session: Session, settings: Settings, clock: Clock, source: str) -> None:
         self.session = session
@@ -88,6 +98,7 @@ class Router:
         self.clock = clock
         self.source = source
         self.now = clock.now()
+        db.lock_for_write(session)  # SQLite: one intake at a time, reading what it writes over
         self.silences = active_silences(session, self.now)
         self.outcomes: Counter[str] = Counter()
         self.touched: dict[int, Incident] = {}
@@ -96,7 +107,8 @@ class Router:
         return list(self.touched.values())
 
     def route(self, alerts: Iterable[Alert]) -> None:
-        for alert in alerts:
+        group_by = self.settings.routing.group_by
+        for alert in sorted(alerts, key=lambda a: group_key(a.labels, group_by)[0]):
             outcome = self._route_one(alert)
             self.outcomes[outcome] += 1
         for incident in self.touched.values():
@@ -107,6 +119,19 @@ class Router:
     def _latest(self, fp: str) -> AlertRecord | None:
         query = select(AlertRecord).where(AlertRecord.fingerprint == fp)
         return self.session.exec(query.order_by(col(AlertRecord.id).desc())).first()
+
+    def _attached(self, incident: Incident, fp: str) -> AlertRecord | None:
+        """The row of ``fp`` on ``incident`` (unique per pair), read under the incident's lock."""
+        query = select(AlertRecord).where(AlertRecord.incident_id == incident.id,
+                                          AlertRecord.fingerprint == fp)
+        return self.session.exec(query.execution_options(populate_existing=True)).first()
+
+    def _seen_again(self, row: AlertRecord) -> str:
+        row.receive_count = AlertRecord.receive_count + 1  # type: ignore[assignment]  # in SQL: no lost counts
+        row.last_received_at = self.now
+        self.session.add(row)
+        self.session.flush()
+        return "deduplicated"
 
     def _route_one(self, alert: Alert) -> str:
         fp = alert.fingerprint
@@ -122,13 +147,13 @@ class Router:
             return "silenced"
         incident = self._incident_of(latest)
         if latest and latest.status == AlertStatus.FIRING and incident and State(incident.state) in OPEN:
-            latest.receive_count += 1
-            latest.last_received_at = self.now
-            self.session.add(latest)
-            return "deduplicated"
+            return self._seen_again(latest)
         key, grouped = group_key(alert.labels, self.settings.routing.group_by)
         incident, outcome = self._incident_for_group(alert, key, grouped)
-        self._store(alert, latest if latest and latest.incident_id == incident.id else None, incident, None)
+        row = self._attached(incident, fp)
+        if row is not None and row.status == AlertStatus.FIRING:
+            return self._seen_again(row)  # a concurrent request attached it first
+        self._store(alert, row, incident, None)
         incidents.record(
             self.session, incident, EventType.ALERT_ATTACHED,
             {"fingerprint": fp, "alertname": alert.name, "labels": alert.labels,
@@ -151,34 +176,51 @@ class Router:
         return self.session.get(Incident, record.incident_id)
 
     def _incident_for_group(self, alert: Alert, key: str, grouped: dict[str, str]) -> tuple[Incident, str]:
+        """The group's open incident (locked), the resolved one reopened, or a new one.
+
+        A new incident is an insert-or-nothing: when a concurrent request opened the group's
+        incident first, the insert stores nothing and the next round joins that one."""
+        for _ in range(3):
+            current = incidents.open_in_group(self.session, key)
+            if current is not None:
+                return current, "grouped"
+            reopened = self._reopen(alert, key)
+            if reopened is not None:
+                return reopened, "reopened"
+            title = alert.annotations.get("summary") or alert.name or "Alert firing"
+            services = [alert.labels["service"]] if "service" in alert.labels else []
+            incident = incidents.open_for_group(
+                self.session, group_key=key, clock=self.clock,
+                key_prefix=self.settings.incidents.key_prefix, actor=self.source,
+                title=title[:500], summary=alert.annotations.get("description", ""),
+                severity=_severity(alert, self.settings), services=services, labels=grouped,
+                impact_started_at=alert.starts_at,
+            )
+            if incident is not None:
+                return incident, "new"
+        raise Conflict(f"the incident of alert group {key!r} kept changing while this request "
+                       "was routed to it; send the alerts again")
+
+    def _reopen(self, alert: Alert, key: str) -> Incident | None:
+        """The group's latest incident moved back to ``reopened`` when it was resolved within
+        the reopen window; ``None`` otherwise (read again under its lock before deciding)."""
         query = select(Incident).where(Incident.group_key == key).order_by(col(Incident.id).desc())
         latest = self.session.exec(query).first()
-        if latest and State(latest.state) in OPEN:
-            return latest, "grouped"
         window = self.settings.incidents.reopen_window
-        if (
-            latest
-            and latest.state == State.RESOLVED
-            and latest.resolved_at is not None
-            and self.now - utc(latest.resolved_at) <= window
-        ):
-            fix = incidents.last_fix_id(self.session, latest)  # fix verification: say which fix
-            incidents.transition(
-                self.session, latest, State.REOPENED, actor=SYSTEM, clock=self.clock,
-                reason=(f"regressed after fix {fix}: " if fix else "")
-                + f"alert {alert.name} fired again within the reopen window "
-                f"({format_duration(self.settings.incidents.reopen_window)})",
-            )
-            return latest, "reopened"
-        title = alert.annotations.get("summary") or alert.name or "Alert firing"
-        services = [alert.labels["service"]] if "service" in alert.labels else []
-        incident = incidents.open_incident(
-            self.session, clock=self.clock, key_prefix=self.settings.incidents.key_prefix,
-            actor=self.source, title=title[:500], summary=alert.annotations.get("description", ""),
-            severity=_severity(alert, self.settings), services=services, labels=grouped,
-            group_key=key, impact_started_at=alert.starts_at,
+        if latest is None or latest.state != State.RESOLVED:
+            return None
+        incidents.lock(self.session, latest)
+        if latest.state != State.RESOLVED or latest.resolved_at is None \
+                or self.now - utc(latest.resolved_at) > window:
+            return None
+        fix = incidents.last_fix_id(self.session, latest)  # fix verification: say which fix
+        incidents.transition(
+            self.session, latest, State.REOPENED, actor=SYSTEM, clock=self.clock,
+            reason=(f"regressed after fix {fix}: " if fix else "")
+            + f"alert {alert.name} fired again within the reopen window "
+            f"({format_duration(self.settings.incidents.reopen_window)})",
         )
-        return incident, "new"
+        return latest
 
     def _store(
         self, alert: Alert, row: AlertRecord | None, incident: Incident | None, silence: str | None
@@ -205,6 +247,10 @@ class Router:
         if latest is None or latest.status == AlertStatus.RESOLVED or incident is None:
             if latest is None:
                 self._store(alert, None, None, None)
+            return "resolved"
+        incidents.lock(self.session, incident)
+        self.session.refresh(latest)  # under the incident's lock: did a concurrent request resolve it?
+        if latest.status == AlertStatus.RESOLVED or latest.incident_id != incident.id:
             return "resolved"
         self._store(alert, latest, incident, None)
         incidents.record(

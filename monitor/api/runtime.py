@@ -7,13 +7,15 @@ the signal hub, the rule manager and the metrics are parts of ``monitor.wiring.C
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from monitor import db
@@ -24,6 +26,10 @@ EventHook = Callable[[Session, Any, Any], object]
 """``(session, incident, event)``. The wiring declares each hook as
 ``monitor.incidents.service.EventHook`` (typed with the incident tables); the runtime only
 carries them, and sits below the rooms, so it names neither table."""
+
+log = logging.getLogger("candor.db")
+T = TypeVar("T")
+RETRIED = ("deadlock", "serialization", "unique")
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,26 @@ class Runtime:
         with db.session(self.engine) as session:
             session.info[db.EVENT_HOOKS] = self.hooks
             yield session
+
+    def transaction(self, work: Callable[[Session], T], *, attempts: int = 3,
+                    unit: Callable[[], AbstractContextManager[Session]] | None = None) -> T:
+        """``work(session)`` in one ``unit()``, run again from the start (on fresh data) when a
+        concurrent writer made it fail: a deadlock, a serialization failure, or a unique index
+        another transaction filled first (say, two webhooks opening one group's incident at
+        once: the second run finds the first's incident). Other errors, and the last
+        attempt's, propagate; ``work`` must do nothing outside the database. ``unit`` opens
+        the transaction instead of ``self.unit`` (the leader's fenced unit, say)."""
+        for attempt in range(1, attempts + 1):
+            try:
+                with (unit or self.unit)() as session:
+                    return work(session)
+            except DBAPIError as error:
+                kind = db.conflict_kind(error)
+                if attempt == attempts or kind not in RETRIED:
+                    raise
+                log.info("transaction hit a %s (attempt %d of %d); running it again", kind,
+                         attempt, attempts)
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self.engine.dispose()

@@ -3,17 +3,36 @@
 ``make_engine(settings)`` builds the engine; ``upgrade(engine)`` brings the
 schema to the newest migration (Alembic, in ``monitor/db/migrations``);
 ``session(engine)`` opens a unit of work. Nothing here runs at import time.
+
+Concurrent writers. The invariants live in the schema (one open incident per alert
+group, one event per ``(incident, seq)``, one outbox row per idempotency key); code
+reads what it is about to change under a lock:
+
+- PostgreSQL: rows are locked where they are read (``SELECT … FOR UPDATE``, outbox
+  claims with ``SKIP LOCKED``); reads elsewhere stay lock-free.
+- SQLite: one writer at a time for the whole file. Python's sqlite3 driver opens a
+  transaction only at the first INSERT/UPDATE/DELETE, so what a unit read before that
+  may be stale by the time it writes; ``lock_for_write(session)`` starts the transaction
+  with ``BEGIN IMMEDIATE`` first (waiting up to ``busy_timeout`` for the writer before it),
+  so what the unit reads next is what it writes over. Readers never wait (WAL).
+
+``conflict_kind(error)`` sorts what a concurrent writer can cause (a deadlock, a
+serialization failure, a unique index another transaction filled first, a lost
+connection), so ``Runtime.transaction`` can retry a unit and the API can answer 503
+instead of 500.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, TextClause, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from monitor.config import Settings
@@ -118,3 +137,63 @@ def session(engine: Engine) -> Iterator[Session]:
         except BaseException:
             s.rollback()
             raise
+
+
+LEADER_EPOCH = "candor.leader_epoch"
+"""``session.info`` key: the leader epoch a singleton job's transaction writes under (set by
+``monitor.leader``'s fenced unit); events and outbox rows written in it carry it."""
+
+
+def lock_for_write(session: Session) -> None:
+    """On SQLite, make this unit the one writer now (``BEGIN IMMEDIATE``) unless it already is,
+    so that what it reads next cannot change before it writes. Nothing on PostgreSQL, where
+    the rows themselves are locked (``with_for_update``)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        driver.execute("BEGIN IMMEDIATE")
+
+
+def insert_or_skip(session: Session, model: type[Any], values: dict[str, Any], *,
+                   unique: Sequence[str], where: ColumnElement[bool] | TextClause | None = None
+                   ) -> Any | None:
+    """``INSERT … ON CONFLICT (unique) [WHERE where] DO NOTHING RETURNING id``: the new row's id,
+    or ``None`` when the unique index (partial when ``where`` is given) already holds the key.
+    A concurrent insert of the same key makes this wait for that transaction and then skip."""
+    insert = postgresql.insert if session.connection().dialect.name == "postgresql" else sqlite.insert
+    statement = (insert(model).values(**values)
+                 .on_conflict_do_nothing(index_elements=list(unique), index_where=where)
+                 .returning(model.__table__.c.id))
+    return session.execute(statement).scalar()
+
+
+# SQLSTATE classes (PostgreSQL) and SQLite messages of the errors a concurrent writer causes.
+_RETRY_STATES = {"40001": "serialization", "40P01": "deadlock", "23505": "unique"}
+_DOWN_STATES = ("08", "57P01", "57P02", "57P03")  # connection exceptions, admin/crash shutdown
+
+
+def conflict_kind(error: BaseException) -> str | None:
+    """``"deadlock"``, ``"serialization"``, ``"unique"`` (another transaction stored the same
+    key first), ``"unavailable"`` (the database is down or went away, or SQLite stayed locked
+    past ``busy_timeout``), or ``None`` for anything else."""
+    if not isinstance(error, DBAPIError):
+        return None
+    if error.connection_invalidated:
+        return "unavailable"
+    orig = error.orig
+    state = getattr(orig, "sqlstate", None) or ""
+    if state in _RETRY_STATES:
+        return _RETRY_STATES[state]
+    if state.startswith(_DOWN_STATES):
+        return "unavailable"
+    message = str(orig)
+    if message.startswith("UNIQUE constraint failed"):
+        return "unique"
+    if "database is locked" in message:
+        return "unavailable"
+    if not state and type(orig).__name__ in ("OperationalError", "InterfaceError") and (
+            "connect" in message or "closed" in message or "terminat" in message):
+        return "unavailable"
+    return None

@@ -236,6 +236,8 @@ class Timeline(Catalogue):
     severity = Msg("Severity: {from_} → {to}", "Severidade: {from_} → {to}")
     commander = Msg("Incident commander: {commander}", "Comandante do incidente: {commander}")
     linked = Msg("Linked to {key} ({relation})", "Vinculado a {key} ({relation})")
+    group_released = Msg("New alerts of its group now go to {kept_by}",
+                         "Novos alertas do seu grupo agora vão para {kept_by}")
     fix = Msg("Fix deployed: {description}", "Correção implantada: {description}")
     notice_published = Msg("Public notice published", "Aviso público publicado")
     notice_updated = Msg("Public notice updated", "Aviso público atualizado")

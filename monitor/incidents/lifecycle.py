@@ -120,6 +120,8 @@ def apply(view: IncidentView, type: str, at: datetime, payload: dict[str, Any]) 
             if target is S.REOPENED:
                 changes.update(resolved_at=None, verified_at=None, alerts_resolved=False)
             return replace(view, **changes)
+        case EventType.INCIDENT_GROUP_RELEASED:
+            return replace(view, group_key=None)
         case EventType.ALERT_ATTACHED:
             return replace(view, alerts_resolved=False)
         case EventType.ALERTS_ALL_RESOLVED:

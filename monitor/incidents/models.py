@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from monitor.db.types import utc_column
@@ -23,8 +23,14 @@ def _ts(**kwargs: Any) -> Any:
     return Field(default=None, sa_column=utc_column(**kwargs))
 
 
+OPEN_GROUP = "group_key IS NOT NULL AND state NOT IN ('resolved', 'retracted')"
+"""The rows of ``uq_incident_open_group``: at most one open incident per alert group (0007)."""
+
+
 class Incident(SQLModel, table=True):
     __tablename__ = "incident"
+    __table_args__ = (Index("uq_incident_open_group", "group_key", unique=True,
+                            sqlite_where=text(OPEN_GROUP), postgresql_where=text(OPEN_GROUP)),)
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(index=True, unique=True)
@@ -61,6 +67,8 @@ class IncidentEvent(SQLModel, table=True):
     at: datetime = Field(sa_column=utc_column(nullable=False))
     actor: str
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    leader_epoch: int | None = None
+    """Set when a singleton job wrote the event: the epoch of the leader lease it held."""
 
 
 # ---- API schemas -------------------------------------------------------------

@@ -2,6 +2,13 @@
 
 Functions are keyword-only after the session and take the clock explicitly.
 ``*_or_raise`` names say that ``NotFound`` may come back instead of ``None``.
+
+Concurrent writers: ``record`` first takes the incident's row for its transaction
+(``lock``: ``SELECT … FOR UPDATE`` on PostgreSQL, the one write lock on SQLite) and reads
+it afresh, so the next ``seq`` and the folded view come from the committed row, never
+from a copy another request has since moved on. Functions that decide from the
+incident's state (``transition``, ``change_severity`` …) lock it before they decide.
+``open_for_group`` is the insert-or-nothing that keeps one open incident per alert group.
 """
 
 from __future__ import annotations
@@ -14,15 +21,17 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
+from monitor import db
 from monitor.clock import Clock, utc
 from monitor.config import Settings
 from monitor.db import EVENT_HOOKS, id_of
 from monitor.errors import Conflict, FieldProblem, InvalidTransition, LimitExceeded, NotFound, Unprocessable
 from monitor.event_types import EventType
 from monitor.incidents.lifecycle import (
+    CLOSED,
     OPEN,
     IncidentView,
     State,
@@ -31,7 +40,7 @@ from monitor.incidents.lifecycle import (
     can_transition,
     replay,
 )
-from monitor.incidents.models import Incident, IncidentEvent
+from monitor.incidents.models import OPEN_GROUP, Incident, IncidentEvent
 
 _VIEW_FIELDS = [f.name for f in fields(IncidentView)]
 
@@ -63,6 +72,26 @@ def _store_view(incident: Incident, view: IncidentView) -> None:
     incident.state = str(view.state)
 
 
+LOCKED = "candor.locked_incidents"
+"""``session.info`` key: ids of the incidents this transaction holds (see ``lock``)."""
+
+
+def lock(session: Session, incident: Incident) -> Incident:
+    """Hold ``incident``'s row until this transaction ends, and read it afresh.
+
+    PostgreSQL: ``SELECT … FOR UPDATE`` (another writer of the same incident waits here;
+    writers of other incidents do not). SQLite: the transaction becomes the one writer
+    (``db.lock_for_write``) before the row is read again. Done once per transaction."""
+    held = session.info.setdefault(LOCKED, set())
+    if incident.id in held:
+        return incident
+    db.lock_for_write(session)
+    session.flush()
+    session.refresh(incident, with_for_update=True)
+    held.add(incident.id)
+    return incident
+
+
 def record(
     session: Session,
     incident: Incident,
@@ -72,13 +101,17 @@ def record(
     actor: str,
     clock: Clock,
 ) -> IncidentEvent:
-    """Append one event and fold it into the incident row (the only writer of both)."""
+    """Append one event and fold it into the incident row (the only writer of both).
+
+    The row is locked and read afresh first (``lock``), so two requests writing to one
+    incident at once get consecutive ``seq`` numbers, one after the other."""
+    lock(session, incident)
     at = clock.now()
     payload = _jsonable(payload)
     incident.event_count += 1
     event = IncidentEvent(
         incident_id=id_of(incident), seq=incident.event_count, type=type, at=at, actor=actor,
-        payload=payload,
+        payload=payload, leader_epoch=session.info.get(db.LEADER_EPOCH),
     )
     _store_view(incident, apply(view_of(incident), type, at, payload))
     session.add(event)
@@ -127,6 +160,66 @@ def open_incident(
     )
     session.add(incident)
     session.flush()
+    session.info.setdefault(LOCKED, set()).add(incident.id)  # new: no one else sees it yet
+    return _opened(session, incident, clock=clock, key_prefix=key_prefix, actor=actor,
+                   title=title, severity=severity, summary=summary, services=services,
+                   labels=labels, group_key=group_key, impact_started_at=impact_started_at)
+
+
+_OPEN_GROUP = text(OPEN_GROUP)
+
+
+def open_for_group(
+    session: Session,
+    *,
+    group_key: str,
+    clock: Clock,
+    key_prefix: str,
+    actor: str,
+    title: str,
+    severity: str,
+    summary: str = "",
+    services: list[str] | None = None,
+    labels: dict[str, str] | None = None,
+    impact_started_at: datetime | None = None,
+) -> Incident | None:
+    """Open the incident of alert group ``group_key``, or ``None`` when an open one exists.
+
+    One ``INSERT … ON CONFLICT DO NOTHING`` against ``uq_incident_open_group``: of two
+    requests opening the same group at once, the second waits for the first to commit and
+    gets ``None`` (it then joins the first's incident), on SQLite and PostgreSQL alike."""
+    row = Incident(key=f"pending-{uuid.uuid4()}", title=title, severity=severity,
+                   state=State.DETECTED, created_at=clock.now(), group_key=group_key)
+    values = {c.name: getattr(row, c.name) for c in Incident.__table__.columns  # type: ignore[attr-defined]
+              if c.name != "id"}
+    new_id = db.insert_or_skip(session, Incident, values, unique=["group_key"], where=_OPEN_GROUP)
+    if new_id is None:
+        return None
+    incident = session.get(Incident, new_id)
+    assert incident is not None
+    session.info.setdefault(LOCKED, set()).add(incident.id)
+    return _opened(session, incident, clock=clock, key_prefix=key_prefix, actor=actor,
+                   title=title, severity=severity, summary=summary, services=services,
+                   labels=labels, group_key=group_key, impact_started_at=impact_started_at)
+
+
+def open_in_group(session: Session, group_key: str) -> Incident | None:
+    """The open incident of alert group ``group_key`` (there is at most one), locked for this
+    transaction and read afresh; ``None`` when the group has none open."""
+    db.lock_for_write(session)
+    query = (select(Incident).where(Incident.group_key == group_key,
+                                    col(Incident.state).not_in([str(s) for s in CLOSED]))
+             .with_for_update().execution_options(populate_existing=True))
+    incident = session.exec(query).first()
+    if incident is not None:
+        session.info.setdefault(LOCKED, set()).add(incident.id)
+    return incident
+
+
+def _opened(session: Session, incident: Incident, *, clock: Clock, key_prefix: str, actor: str,
+            title: str, severity: str, summary: str, services: list[str] | None,
+            labels: dict[str, str] | None, group_key: str | None,
+            impact_started_at: datetime | None) -> Incident:
     incident.key = f"{key_prefix}-{incident.id}"
     payload = {
         "key": incident.key, "title": title, "summary": summary, "severity": severity,
@@ -144,13 +237,20 @@ def transition(
     """Move ``incident`` to ``to`` (``InvalidTransition`` lists the allowed moves). ``reason`` is
     what a person wrote; Candor's own reasons also carry a ``reason_code`` from the catalogue
     (``monitor.i18n.reports.Timeline.reason``) so each reader gets them in their language."""
-    source = State(incident.state)
+    source = State(lock(session, incident).state)
     if not can_transition(source, to):
         options = ", ".join(allowed(source)) or "none (final state)"
         raise InvalidTransition(
             f"{incident.key} is {source}; it cannot move to {to}. Allowed from {source}: {options}",
             extra={"state": source, "allowed": list(allowed(source))},
         )
+    if source in CLOSED and to in OPEN and incident.group_key is not None:
+        other = open_in_group(session, incident.group_key)
+        if other is not None and other.id != incident.id:
+            raise Conflict(
+                f"{other.key} is the open incident of {incident.key}'s alert group (one open "
+                f"incident per group); resolve or retract {other.key} first, or link the two",
+                extra={"open_incident": other.key})
     payload = {"from": source, "to": to, "reason": reason}
     if reason_code:
         payload["reason_code"] = reason_code
@@ -164,7 +264,7 @@ def add_note(session: Session, incident: Incident, text: str, *, actor: str, clo
 def change_severity(
     session: Session, incident: Incident, severity: str, *, actor: str, clock: Clock, reason: str = ""
 ) -> IncidentEvent:
-    if severity == incident.severity:
+    if severity == lock(session, incident).severity:
         raise Conflict(f"{incident.key} is already {severity}; nothing to change")
     payload = {"from": incident.severity, "to": severity, "reason": reason}
     return record(session, incident, EventType.SEVERITY_CHANGED, payload, actor=actor, clock=clock)
@@ -173,7 +273,7 @@ def change_severity(
 def assign_commander(
     session: Session, incident: Incident, commander: str, *, actor: str, clock: Clock
 ) -> IncidentEvent:
-    payload = {"commander": commander, "previous": incident.commander}
+    payload = {"commander": commander, "previous": lock(session, incident).commander}
     return record(session, incident, EventType.COMMANDER_ASSIGNED, payload, actor=actor, clock=clock)
 
 
@@ -183,6 +283,8 @@ def link(
     other = get_by_key_or_raise(session, other_key)
     if other.id == incident.id:
         raise Unprocessable(f"{incident.key} cannot be linked to itself; give another incident's key")
+    for row in sorted((incident, other), key=lambda i: i.id or 0):  # one lock order: no deadlock
+        lock(session, row)
     payload = {"key": other.key, "relation": relation}
     event = record(session, incident, EventType.INCIDENT_LINKED, payload, actor=actor, clock=clock)
     back = {"key": incident.key, "relation": _INVERSE.get(relation, relation)}
@@ -202,7 +304,7 @@ def record_fix(
     ``deployed_at`` (default now) may be earlier than the record, even before detection;
     ``verification`` holds per-fix overrides (``monitor.config.verification.Overrides``
     keys, ``errors_query``, ``total_query``), checked by the caller."""
-    if State(incident.state) not in OPEN:
+    if State(lock(session, incident).state) not in OPEN:
         raise Conflict(f"{incident.key} is {incident.state}; fixes are recorded on open incidents",
                        extra={"state": incident.state})
     number = 1 + sum(1 for e in events(session, incident) if e.type == EventType.FIX_DEPLOYED)

@@ -23,8 +23,8 @@ from postmortem.timeline import category_of
 ROOT = Path(__file__).parents[2]
 
 STORED = {
-    EventType: ["incident.opened", "incident.transitioned", "incident.linked", "alert.attached",
-                "alert.resolved", "alerts.all_resolved", "note.added", "severity.changed",
+    EventType: ["incident.opened", "incident.transitioned", "incident.linked", "incident.group_released",
+                "alert.attached", "alert.resolved", "alerts.all_resolved", "note.added", "severity.changed",
                 "commander.assigned", "fix.deployed", "verification.passed", "verification.verdict",
                 "impact.measured", "notice.published", "notice.updated", "notice.corrected",
                 "notice.retracted", "user_report.received"],

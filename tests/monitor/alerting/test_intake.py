@@ -182,6 +182,23 @@ def test_firing_again_within_the_reopen_window_reopens(client: TestClient, respo
     assert [i["state"] for i in incidents(client, responder)] == ["detected", "resolved"]
 
 
+@pytest.mark.parametrize("settings", [{"incidents": {"on_alerts_resolved": "resolve",
+                                                     "reopen_window": "1h"}}], indirect=True)
+def test_one_open_incident_per_group_also_holds_for_a_reopening_by_hand(client, responder, clock):
+    send(client, responder, am_alert(clock))
+    send(client, responder, am_alert(clock, "resolved"))
+    clock.advance(minutes=61)
+    assert send(client, responder, am_alert(clock))["outcomes"] == {"new": 1}
+    newer, older = incidents(client, responder)
+
+    response = client.post(f"/api/v1/incidents/{older['key']}/transitions", json={"to": "reopened"},
+                           headers=responder)
+
+    assert response.status_code == 409 and response.json()["open_incident"] == newer["key"]
+    assert f"{newer['key']} is the open incident of {older['key']}'s alert group" in response.json()["detail"]
+    assert [i["state"] for i in incidents(client, responder)] == ["detected", "resolved"]
+
+
 def test_firing_again_while_verifying_regresses(client: TestClient, responder, clock) -> None:
     send(client, responder, am_alert(clock))
     send(client, responder, am_alert(clock, "resolved"))

@@ -9,8 +9,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, select
 
 from monitor import db
+from monitor.incidents import service as incidents
+from monitor.incidents.models import Incident
 
 FIRST = "0001_core"
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -146,3 +149,60 @@ def test_the_api_runs_unchanged_on_postgres(pg_url, make_settings, make_candor, 
         assert huge.status_code == 422
         listed = client.get("/api/v1/incidents", headers=admin).json()["data"]
         assert [(i["key"], i["state"]) for i in listed] == [(key, "acknowledged")]
+
+
+# ---- 0007: one open incident per group on a database that already holds duplicates ------
+
+
+def _open_incident_raw(c: sa.Connection, id_: int, group: str, *, state: str = "detected") -> None:
+    payload = {"title": f"Redirects fail #{id_}", "severity": "SEV2", "group_key": group,
+               "labels": {"alertname": "RedirectErrors"}, "services": []}
+    c.execute(sa.text(
+        "INSERT INTO incident (id, key, title, summary, severity, state, services, labels, group_key, "
+        "related, alerts_resolved, event_count, created_at, detected_at, impact_started_at) VALUES "
+        "(:id, :key, :title, '', 'SEV2', :state, '[]', :labels, :group, '[]', :f, 1, :t, :t, :t)"),
+        {"id": id_, "key": f"INC-{id_}", "title": payload["title"], "labels": json.dumps(payload["labels"]),
+         "group": group, "f": False, "t": T0, "state": state})
+    c.execute(sa.text("INSERT INTO incident_event (incident_id, seq, type, at, actor, payload) "
+                      "VALUES (:id, 1, 'incident.opened', :t, 'alertmanager', :p)"),
+              {"id": id_, "t": T0, "p": json.dumps(payload)})
+
+
+def _alert_raw(c: sa.Connection, id_: int, incident: int, fp: str, count: int) -> None:
+    c.execute(sa.text(
+        "INSERT INTO alert (id, fingerprint, name, status, source, labels, annotations, starts_at, "
+        "generator_url, incident_id, receive_count, last_received_at) VALUES (:id, :fp, 'RedirectErrors', "
+        "'firing', 'alertmanager', '{}', '{}', :t, '', :incident, :count, :t)"),
+        {"id": id_, "fp": fp, "t": T0, "incident": incident, "count": count})
+
+
+def test_0007_keeps_every_duplicate_open_incident_and_gives_the_group_to_the_newest(empty: Engine) -> None:
+    db.upgrade(empty, "0006_notice_impact")
+    with empty.begin() as c:
+        for id_ in (1, 2, 3):
+            _open_incident_raw(c, id_, "g1")  # three open incidents of one group (the old race)
+        _open_incident_raw(c, 4, "g2")
+        _open_incident_raw(c, 5, "g2", state="resolved")  # a closed one is not a duplicate
+        _alert_raw(c, 1, 3, "fp", 2)
+        _alert_raw(c, 2, 3, "fp", 3)  # the same fingerprint attached twice to INC-3
+        _alert_raw(c, 3, 1, "fp", 1)
+
+    db.upgrade(empty)
+
+    with Session(empty) as s:
+        rows = {i.key: i for i in s.exec(select(Incident))}
+        assert {k: (i.state, i.group_key) for k, i in rows.items()} == {
+            "INC-1": ("detected", None), "INC-2": ("detected", None), "INC-3": ("detected", "g1"),
+            "INC-4": ("detected", "g2"), "INC-5": ("resolved", "g2")}
+        released = incidents.events(s, rows["INC-1"])[-1]
+        assert (released.seq, released.type, released.payload["kept_by"]) == (
+            2, "incident.group_released", "INC-3")
+        for key in ("INC-1", "INC-2", "INC-3"):  # the rows are still exactly what their events say
+            assert incidents.replayed(s, rows[key]) == incidents.view_of(rows[key])
+    with empty.connect() as c:
+        assert c.execute(sa.text("SELECT id, incident_id, receive_count FROM alert ORDER BY id")).all() == [
+            (2, 3, 5), (3, 1, 1)]
+    with pytest.raises(sa.exc.IntegrityError), empty.begin() as c:
+        _open_incident_raw(c, 6, "g1")
+    with pytest.raises(sa.exc.IntegrityError), empty.begin() as c:
+        _alert_raw(c, 4, 3, "fp", 1)
