@@ -84,6 +84,7 @@ def create_app(candor: Candor) -> FastAPI:
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(problems.Unexpected)  # innermost: RouteTimer sees its 500
     app.add_middleware(RouteTimer, observe=candor.metrics.service.timer)
     app.add_middleware(problems.BodyLimit, limit=runtime.settings.server.max_body_bytes)
     return app

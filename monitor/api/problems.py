@@ -3,6 +3,13 @@
 Field problems carry a JSON path (``$.alerts[0].labels``). Malformed JSON is a
 400 naming line and column; a body over ``server.max_body_bytes`` is a 413
 (see ``BodyLimit``). Nothing a client sends may produce a 500.
+
+The database's own refusals are sorted by ``monitor.db.conflict_kind``: the database
+down or gone (or SQLite locked past its timeout) is a 503 with ``Retry-After``, a write
+that lost a race with a concurrent one (deadlock, serialization, a unique index filled
+first) is a 409 saying to retry. A bug is one 500, answered by ``Unexpected`` and never
+re-raised: Starlette's last-resort handler re-raises after answering, and uvicorn then
+drops the connection, which a client reusing it sees as a reset.
 """
 
 from __future__ import annotations
@@ -14,11 +21,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from monitor.db import conflict_kind
 from monitor.errors import CandorError, FieldProblem
 
 log = logging.getLogger("candor.api")
@@ -108,7 +116,30 @@ def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
                    instance=request.url.path, type="https://candor.dev/problems/invalid")
 
 
-def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+RETRY_AFTER = "5"
+
+
+def _database(request: Request, exc: Exception) -> JSONResponse:
+    """The database refused or could not answer: 503 when it is down, 409 when a concurrent
+    write won a race that a retry will not lose; anything else is a bug (500)."""
+    kind = conflict_kind(exc)
+    if kind == "unavailable":
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                    type(getattr(exc, "orig", exc)).__name__)
+        response = problem(503, "Service unavailable", "the database is not reachable right now; "
+                           "nothing was stored; retry in a few seconds", instance=request.url.path,
+                           type="https://candor.dev/problems/unavailable")
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response
+    if kind is not None:
+        log.info("concurrent write (%s) on %s %s", kind, request.method, request.url.path)
+        return problem(409, "Conflict", "a concurrent request changed the same data first; nothing "
+                       "was stored; send the request again", instance=request.url.path,
+                       type="https://candor.dev/problems/conflict")
+    return _unexpected(request, exc)
+
+
+def _unexpected(request: Request, exc: BaseException) -> JSONResponse:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "Internal error", "Candor hit a bug; it is logged. Please report it.",
                    instance=request.url.path)
@@ -119,8 +150,39 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(DataError, _unstorable)
+    app.add_exception_handler(DBAPIError, _database)
     app.add_exception_handler(OverflowError, _out_of_range)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(Exception, _unexpected)  # outside Unexpected (a middleware's own bug)
+
+
+class Unexpected:
+    """The innermost middleware: an error no handler took becomes one problem+json 500,
+    logged, and is not raised further (see the module docstring). When the response had
+    already started there is nothing left to answer; the error is logged all the same."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            request = Request(scope)
+            if started:
+                log.error("error after the response started on %s %s", request.method,
+                          request.url.path, exc_info=exc)
+                return
+            await _unexpected(request, exc)(scope, receive, send)
 
 
 class BodyLimit:

@@ -74,3 +74,32 @@ def test_metrics_show_incidents_transitions_alerts_and_request_durations(
     assert {"/api/v1/incidents", "/api/v1/incidents/{key}/ack", "/api/v1/alertmanager",
             "/api/v1/incidents/{key}"} <= routes
     assert not any(r and "INC-" in r for r in routes), "raw paths would explode cardinality"
+
+
+def test_a_bug_is_one_clean_500_and_the_connection_stays_usable(candor, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Before: the 500 was sent, then the error re-raised into uvicorn, which closed the
+    connection under the client (a reset for the next request on it)."""
+    import logging
+
+    import httpx
+
+    from tests.support.processes import serve
+
+    app = create_app(candor)
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/api/v1/boom", boom, methods=["POST"])
+    with caplog.at_level(logging.ERROR), serve(app) as url, httpx.Client(base_url=url) as client:
+        answers = [client.post("/api/v1/boom") for _ in range(3)]
+        healthy = client.get("/healthz")
+
+    assert [(r.status_code, r.headers["content-type"], r.json()["detail"]) for r in answers] == [
+        (500, "application/problem+json", "Candor hit a bug; it is logged. Please report it.")] * 3
+    assert all(r.headers.get("connection") != "close" for r in answers) and healthy.status_code == 200
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("uvicorn")] == []
+    assert [r.getMessage() for r in caplog.records if r.name == "candor.api"] == [
+        "unhandled error on POST /api/v1/boom"] * 3
+    timer = candor.metrics.service.http_duration
+    assert timer.labels("POST", "/api/v1/boom", "500")._sum.get() > 0  # type: ignore[attr-defined]
