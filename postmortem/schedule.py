@@ -15,11 +15,12 @@ payload); webhook receivers get JSON ``{"type": "digest.published", ...}``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from monitor import db
 from monitor.config import Settings
@@ -83,11 +84,14 @@ def payload(receiver: ReceiverConfig, digest: Digest, *, markdown: str, html: st
 
 
 def send_due(engine: Engine, settings: Settings, *, now: datetime,
-             signals: Callable[[], Queryable]) -> list[str]:
+             signals: Callable[[], Queryable],
+             unit: Callable[[], AbstractContextManager[Session]] | None = None) -> list[str]:
     """Enqueue the digest if a scheduled time has come and it is not queued yet; the new keys.
 
     ``signals`` gives the PromQL source for the SLOs' remaining budgets (asked only when
-    ``[[slo]]`` is configured and a digest is due)."""
+    ``[[slo]]`` is configured and a digest is due). ``unit`` opens the transaction (the
+    leader's fenced unit in the service; ``db.session(engine)`` by default). Two runs at once
+    still store one row per receiver (``enqueue_direct`` inserts or skips)."""
     section = settings.postmortem
     targets = receivers(settings)
     if not section.digest_schedule.strip() or not targets:
@@ -97,7 +101,7 @@ def send_due(engine: Engine, settings: Settings, *, now: datetime,
         return []
     stamp = fired.strftime("%Y-%m-%dT%H:%MZ")
     keys = {r.name: f"{r.name}:digest:{stamp}" for r in targets}
-    with db.session(engine) as session:
+    with (unit or (lambda: db.session(engine)))() as session:
         queued = set(session.exec(select(OutboxMessage.idempotency_key)
                                   .where(col(OutboxMessage.idempotency_key).in_(keys.values()))))
         if queued == set(keys.values()):

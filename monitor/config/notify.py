@@ -8,7 +8,10 @@
     backoff_max = "1h"
     jitter = 0.2              # ± share of the delay, so retries do not stampede
     timeout = "5s"            # per HTTP/SMTP attempt; a hanging receiver fails, others go on
-    interval = "5s"           # how often the delivery worker looks for due messages
+    interval = "5s"           # how often each receiver's delivery pass looks for due messages
+    batch_size = 50           # messages one pass claims for one receiver (8 are sent at once)
+    lease = "1m"              # a claimed message is another worker's to send only after this;
+                              # unset: timeout × ceil(batch_size / 8) + 30s
 
     [[notify.receivers]]
     name = "ops"
@@ -24,6 +27,8 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from math import ceil
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -64,6 +69,10 @@ class ReceiverConfig(Section):
         return self
 
 
+SENDS_AT_ONCE = 8
+"""Messages a delivery pass sends at the same time (to one receiver)."""
+
+
 class Notify(Section):
     max_attempts: int = Field(8, ge=1, le=100)
     backoff_initial: Duration = parse_duration("10s")
@@ -72,7 +81,26 @@ class Notify(Section):
     timeout: Duration = parse_duration("5s")
     interval: Duration = parse_duration("5s")
     batch_size: int = Field(50, ge=1, le=1000)
+    lease: Duration | None = None
     receivers: list[ReceiverConfig] = []
+
+    def longest_pass(self) -> timedelta:
+        """How long one delivery pass can take: every message of a batch timing out."""
+        return self.timeout * ceil(self.batch_size / SENDS_AT_ONCE)
+
+    @property
+    def claim_lease(self) -> timedelta:
+        """How long a claimed message stays its worker's (``lease``, or a derived default)."""
+        return self.lease if self.lease is not None else self.longest_pass() + timedelta(seconds=30)
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_pass(self) -> Notify:
+        if self.lease is not None and self.lease <= self.longest_pass():
+            raise ValueError(
+                f"lease ({self.lease.total_seconds():g}s) must be longer than a delivery pass can "
+                f"take: timeout × ceil(batch_size / {SENDS_AT_ONCE}) = "
+                f"{self.longest_pass().total_seconds():g}s; raise lease or lower timeout or batch_size")
+        return self
 
     @model_validator(mode="after")
     def _unique_names(self) -> Notify:

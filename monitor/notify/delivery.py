@@ -1,18 +1,27 @@
 """Deliver due outbox messages: claim, send in parallel, record — at least once.
 
 ``deliver_due(courier, now)`` is one bounded pass (a ``Courier`` holds what it needs:
-the database, ``[notify]``, the delivery metrics and the clock):
+the database, ``[notify]``, the delivery metrics and the clock). Any number of passes
+may run at once, in one process or in many replicas:
 
 1. **claim** (one transaction): up to ``batch_size`` pending messages whose
-   ``next_attempt_at <= now``; each gets ``attempts += 1`` and a lease
-   (``next_attempt_at = now + lease``) so a second worker skips it, and a
-   crash mid-send only delays it — nothing is lost;
+   ``next_attempt_at <= now``, locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (a
+   concurrent pass takes the next ones) and under the one write lock on SQLite; each
+   gets ``attempts += 1``, the pass's ``claim`` token and a lease
+   (``next_attempt_at = now + [notify] claim_lease``), so no other pass sends it while
+   the lease runs, and a crash mid-send only delays it — nothing is lost. A row still
+   holding an earlier claim had that attempt end unrecorded: ``redeliveries += 1`` and
+   ``candor_notifications_redelivered_total`` count the possible duplicate;
 2. **send** outside any transaction, several at once, each bounded by
    ``[notify] timeout``: a receiver that hangs, fails or redirects costs
-   one timeout and never holds up the others (redirects are not followed:
-   a 3xx is a failure);
+   one timeout (redirects are not followed: a 3xx is a failure);
 3. **record** (one transaction): delivered; or retried after
-   ``backoff(attempts)`` with jitter; or dead after ``max_attempts``.
+   ``backoff(attempts)`` with jitter; or dead after ``max_attempts`` — each only
+   where the row still holds this pass's claim (a pass that overran its lease
+   records nothing over the pass that took the message over).
+
+``receivers=`` limits a pass to some receivers: ``monitor.wiring`` runs one pass per
+receiver, so a receiver that hangs holds up only its own messages.
 
 Webhooks are signed per Standard Webhooks: ``webhook-id`` (the idempotency
 key), ``webhook-timestamp`` (Unix seconds) and ``webhook-signature``
@@ -31,21 +40,23 @@ import random
 import smtplib
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlalchemy import update
+from sqlalchemy.engine import CursorResult, Engine
+from sqlmodel import Session, col, select
 
 from monitor import db
 from monitor.clock import Clock, utc
-from monitor.config.notify import Notify, ReceiverConfig
+from monitor.config.notify import SENDS_AT_ONCE, Notify, ReceiverConfig
 from monitor.notify import channels
 from monitor.notify.metrics import NotifyMetrics
 from monitor.notify.models import Delivery, OutboxMessage
@@ -80,6 +91,9 @@ class Claimed:
     attempts: int
     payload: dict[str, Any]
     created_at: datetime
+    claim: str = ""
+    redelivery: bool = False
+    """An earlier attempt ended unrecorded: the receiver may already have this message."""
 
 
 @dataclass(frozen=True)
@@ -95,10 +109,10 @@ def _body(payload: dict[str, Any]) -> bytes:
 def send_http(receiver: ReceiverConfig, message: Claimed, *, now: datetime, timeout: float,
               client: httpx.Client) -> Outcome:
     body = _body(message.payload)
-    headers = {"content-type": "application/json", "user-agent": "candor-notify/1"}
+    timestamp = int(now.timestamp())
+    headers = {"content-type": "application/json", "user-agent": "candor-notify/1",
+               "webhook-id": message.key, "webhook-timestamp": str(timestamp)}
     if receiver.kind == "webhook":
-        timestamp = int(now.timestamp())
-        headers.update({"webhook-id": message.key, "webhook-timestamp": str(timestamp)})
         secret = receiver.secret.reveal() if receiver.secret else None
         if receiver.secret and not secret:
             var = receiver.secret.var
@@ -158,6 +172,8 @@ class Courier:
     config: Notify
     metrics: NotifyMetrics
     clock: Clock
+    worker: str = ""
+    """Who claims (the replica), written into each claim token: ``<worker>/<pass>``."""
 
 
 @dataclass
@@ -166,27 +182,39 @@ class DeliveryStats:
     delivered: int = 0
     retried: int = 0
     dead: int = 0
+    redelivered: int = 0
+    stale: int = 0
+    """Outcomes not recorded: the pass overran its lease and another pass took the message."""
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _claim(engine: Engine, now: datetime, config: Notify) -> list[Claimed]:
-    lease = config.timeout * 2 + timedelta(seconds=30)
+def _claim(engine: Engine, now: datetime, config: Notify, *, worker: str = "",
+           receivers: Collection[str] | None = None, skip: Collection[str] = ()) -> list[Claimed]:
+    """Claim due messages (see the module docstring); ``receivers``: only theirs, ``skip``:
+    not theirs. The claim token names ``worker`` (which replica holds the message)."""
+    token = f"{worker}/{uuid.uuid4().hex[:16]}"
+    query = select(OutboxMessage).where(OutboxMessage.state == Delivery.PENDING,
+                                        col(OutboxMessage.next_attempt_at) <= now)
+    if receivers is not None:
+        query = query.where(col(OutboxMessage.receiver).in_(list(receivers)))
+    if skip:
+        query = query.where(col(OutboxMessage.receiver).not_in(list(skip)))
+    query = (query.order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+             .limit(config.batch_size).with_for_update(skip_locked=True))
     with db.session(engine) as session:
-        rows = session.exec(
-            select(OutboxMessage)
-            .where(OutboxMessage.state == Delivery.PENDING, col(OutboxMessage.next_attempt_at) <= now)
-            .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
-            .limit(config.batch_size)
-        ).all()
+        db.lock_for_write(session)
         claimed = []
-        for row in rows:
+        for row in session.exec(query).all():
+            lapsed = row.claim is not None
             row.attempts += 1
+            row.redeliveries += int(lapsed)
+            row.claim = token
             row.last_attempt_at = now
-            row.next_attempt_at = now + lease
+            row.next_attempt_at = now + config.claim_lease
             session.add(row)
             assert row.id is not None
             claimed.append(Claimed(row.id, row.idempotency_key, row.receiver, row.attempts,
-                                   dict(row.payload), utc(row.created_at)))
+                                   dict(row.payload), utc(row.created_at), token, lapsed))
         return claimed
 
 
@@ -196,48 +224,79 @@ def deliver_due(
     *,
     transport: httpx.BaseTransport | None = None,
     rand: Callable[[], float] = random.random,
+    receivers: Collection[str] | None = None,
+    skip: Collection[str] = (),
 ) -> DeliveryStats:
-    """Deliver every due message once (see the module docstring); returns what happened."""
+    """Deliver every due message once (see the module docstring); returns what happened.
+    ``receivers``/``skip`` limit the pass to some receivers' messages."""
     now = now or courier.clock.now()
     config, metrics = courier.config, courier.metrics
-    claimed = _claim(courier.engine, now, config)
+    claimed = _claim(courier.engine, now, config, worker=courier.worker, receivers=receivers,
+                     skip=skip)
     stats = DeliveryStats(claimed=len(claimed))
     if not claimed:
         return stats
-    receivers = {r.name: r for r in config.receivers}
+    for message in claimed:
+        if message.redelivery:
+            stats.redelivered += 1
+            metrics.redelivered.labels(message.receiver).inc()
+            log.warning("sending %s again: attempt %d ended unrecorded (a worker stopped or overran "
+                        "its lease); the receiver may see webhook-id %s twice", message.key,
+                        message.attempts - 1, message.key)
+    configured = {r.name: r for r in config.receivers}
     timeout = config.timeout.total_seconds()
     with httpx.Client(transport=transport, follow_redirects=False) as client, \
-            ThreadPoolExecutor(max_workers=min(8, len(claimed))) as pool:
+            ThreadPoolExecutor(max_workers=min(SENDS_AT_ONCE, len(claimed))) as pool:
         outcomes = list(pool.map(
-            lambda m: attempt(receivers.get(m.receiver), m, now=now, timeout=timeout, client=client),
+            lambda m: attempt(configured.get(m.receiver), m, now=now, timeout=timeout, client=client),
             claimed,
         ))
     with db.session(courier.engine) as session:
         for message, outcome in zip(claimed, outcomes, strict=True):
-            row = session.get(OutboxMessage, message.id)
-            assert row is not None
-            if outcome.ok:
-                row.state, row.delivered_at, row.last_error = Delivery.DELIVERED, now, None
-                stats.delivered += 1
-                metrics.sent.labels(message.receiver).inc()
-                metrics.latency.labels(message.receiver).observe(
-                    max(0.0, (now - message.created_at).total_seconds()))
-            else:
-                row.last_error = outcome.error
-                stats.errors[message.key] = outcome.error
-                metrics.failed.labels(message.receiver).inc()
-                if message.attempts >= config.max_attempts:
-                    row.state = Delivery.DEAD
-                    stats.dead += 1
-                    metrics.dead.labels(message.receiver).inc()
-                    log.warning("dead-lettered %s after %d attempts: %s", message.key,
-                                message.attempts, outcome.error)
-                else:
-                    row.next_attempt_at = now + timedelta(seconds=backoff(message.attempts, config, rand))
-                    stats.retried += 1
-                    metrics.retried.labels(message.receiver).inc()
-            session.add(row)
+            _record(session, message, outcome, now=now, config=config, metrics=metrics,
+                    stats=stats, rand=rand)
     return stats
+
+
+def _record(session: Session, message: Claimed, outcome: Outcome, *, now: datetime, config: Notify,
+            metrics: NotifyMetrics, stats: DeliveryStats, rand: Callable[[], float]) -> None:
+    """Write one outcome where the row still holds this pass's claim."""
+    values: dict[str, Any] = {"claim": None}
+    if outcome.ok:
+        values.update(state=Delivery.DELIVERED, delivered_at=now, last_error=None)
+    else:
+        values["last_error"] = outcome.error
+        if message.attempts >= config.max_attempts:
+            values["state"] = Delivery.DEAD
+        else:
+            values["next_attempt_at"] = now + timedelta(seconds=backoff(message.attempts, config, rand))
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.claim) == message.claim)
+        .values(**values)
+    )
+    written = cast(CursorResult[Any], result).rowcount
+    if not written:
+        stats.stale += 1
+        log.warning("%s: outcome not recorded (%s); its lease ran out and another pass took it "
+                    "over", message.key, "delivered" if outcome.ok else outcome.error)
+        return
+    if outcome.ok:
+        stats.delivered += 1
+        metrics.sent.labels(message.receiver).inc()
+        metrics.latency.labels(message.receiver).observe(
+            max(0.0, (now - message.created_at).total_seconds()))
+        return
+    stats.errors[message.key] = outcome.error
+    metrics.failed.labels(message.receiver).inc()
+    if values.get("state") == Delivery.DEAD:
+        stats.dead += 1
+        metrics.dead.labels(message.receiver).inc()
+        log.warning("dead-lettered %s after %d attempts: %s", message.key, message.attempts,
+                    outcome.error)
+    else:
+        stats.retried += 1
+        metrics.retried.labels(message.receiver).inc()
 
 
 class DeliveryWorker:

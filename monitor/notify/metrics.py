@@ -7,6 +7,8 @@ so they are right after a restart too::
     candor_notifications_failed_total{receiver}        every failed attempt
     candor_notifications_retried_total{receiver}       failed attempts that will be retried
     candor_notifications_dead_lettered_total{receiver}
+    candor_notifications_redelivered_total{receiver}   sent again after an attempt ended
+                                                       unrecorded (possible duplicates)
     candor_notification_delivery_seconds{receiver}     enqueue → delivered (histogram)
     candor_notification_queue_depth{receiver}          pending messages
     candor_notification_oldest_pending_seconds         age of the oldest pending message
@@ -58,6 +60,11 @@ class NotifyMetrics:
         self.dead = Counter("candor_notifications_dead_lettered",
                             "Messages dead-lettered after the last attempt, by receiver.",
                             ["receiver"], registry=registry)
+        self.redelivered = Counter(
+            "candor_notifications_redelivered",
+            "Messages sent again because an earlier attempt ended unrecorded (its worker stopped "
+            "or overran its lease between sending and recording): possible duplicates at the "
+            "receiver, which sees the same webhook-id.", ["receiver"], registry=registry)
         self.latency = Histogram(
             "candor_notification_delivery_seconds",
             "Time from enqueue to successful delivery, by receiver.", ["receiver"],

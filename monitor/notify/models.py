@@ -10,6 +10,12 @@
 ``idempotency_key`` is unique: enqueuing the same cause twice stores one row,
 and receivers see it as the ``webhook-id`` header so they can drop repeats
 (delivery is at least once).
+
+A worker claiming a row sets ``claim`` (its token), counts the attempt and leases the
+row (``next_attempt_at`` = now + lease); recording the outcome clears ``claim``. A row
+claimed again while ``claim`` is still set had its earlier attempt end unrecorded (the
+worker crashed or overran the lease between sending and recording): the new attempt
+may be a duplicate at the receiver, so ``redeliveries`` counts it.
 """
 
 from __future__ import annotations
@@ -49,6 +55,12 @@ class OutboxMessage(SQLModel, table=True):
     last_attempt_at: datetime | None = _ts()
     delivered_at: datetime | None = _ts()
     last_error: str | None = None
+    claim: str | None = None
+    """``<replica>/<pass>`` of the worker holding the lease; cleared when the outcome is recorded."""
+    redeliveries: int = 0
+    """Attempts made after an earlier one ended unrecorded (possible duplicates)."""
+    leader_epoch: int | None = None
+    """Set when a singleton job enqueued the row: the epoch of the leader lease it held."""
 
 
 class MessagePublic(BaseModel):
@@ -58,6 +70,7 @@ class MessagePublic(BaseModel):
     event_type: str
     state: str
     attempts: int
+    redeliveries: int = 0
     created_at: datetime
     next_attempt_at: datetime
     last_attempt_at: datetime | None

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from monitor import db
 from monitor.clock import utc
 from monitor.config import Settings
 from monitor.config.notify import ReceiverConfig
@@ -92,18 +93,22 @@ def enqueue_for_event(
         return []
     public_url = settings.server.public_url
     now = utc(event.at)
+    wanted = {f"{r.name}:{incident.key}:{event.seq}": r for r in settings.notify.receivers
+              if matches(r, incident, name)}
+    if not wanted:
+        return []
+    queued = set(session.exec(select(OutboxMessage.idempotency_key)
+                              .where(col(OutboxMessage.idempotency_key).in_(list(wanted)))))
     created: list[OutboxMessage] = []
-    for receiver in settings.notify.receivers:
-        if not matches(receiver, incident, name):
-            continue
-        key = f"{receiver.name}:{incident.key}:{event.seq}"
-        if session.exec(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)).first():
+    for key, receiver in wanted.items():
+        if key in queued:
             continue
         message = OutboxMessage(
             idempotency_key=key, receiver=receiver.name, event_type=name,
             incident_id=incident.id, created_at=now, next_attempt_at=now,
             payload=build(receiver, name=name, key=key, incident=incident, event=event,
                           public_url=public_url),
+            leader_epoch=session.info.get(db.LEADER_EPOCH),
         )
         session.add(message)
         created.append(message)
@@ -117,14 +122,15 @@ def enqueue_direct(
     payload: dict[str, Any], now: datetime,
 ) -> OutboxMessage | None:
     """One outbox row not caused by an incident event (e.g. ``digest.published`` from a
-    schedule); ``None`` when ``key`` is already queued, so a repeated run stores nothing."""
-    if session.exec(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)).first():
-        return None
-    message = OutboxMessage(idempotency_key=key, receiver=receiver.name, event_type=event_type,
-                            incident_id=None, created_at=now, next_attempt_at=now, payload=payload)
-    session.add(message)
-    session.flush()
-    return message
+    schedule); ``None`` when ``key`` is already queued, so a repeated run stores nothing —
+    also when two run at once (two replicas): ``INSERT … ON CONFLICT DO NOTHING``, the second
+    waits for the first to commit and stores nothing."""
+    values = {"idempotency_key": key, "receiver": receiver.name, "event_type": event_type,
+              "incident_id": None, "created_at": now, "next_attempt_at": now, "payload": payload,
+              "state": Delivery.PENDING, "attempts": 0, "redeliveries": 0,
+              "leader_epoch": session.info.get(db.LEADER_EPOCH)}
+    new_id = db.insert_or_skip(session, OutboxMessage, values, unique=["idempotency_key"])
+    return None if new_id is None else session.get(OutboxMessage, new_id)
 
 
 # ---- reads and admin actions ----------------------------------------------------

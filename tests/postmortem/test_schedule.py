@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
@@ -53,6 +55,8 @@ def test_monday_8am_enqueues_the_digest_once_per_receiver(digest_candor, clock):
     clock.set(MONDAY_8)
     job = digest_job(digest_candor)
     assert job is not None and job.every_seconds == 60
+    assert job.run() is None  # only the replica holding the leader lease sends it
+    assert digest_candor.leader.renew()
     assert len(job.run()) == 2
     assert job.run() == []  # the next tick: already queued
     sent = {receiver: payload for receiver, _, payload in messages(digest_candor.runtime)}
@@ -62,6 +66,29 @@ def test_monday_8am_enqueues_the_digest_once_per_receiver(digest_candor, clock):
     assert "INC-1" in mail["text"] and "<svg" in mail["html"]  # Markdown body, HTML with charts
     assert sent["wiki"]["type"] == "digest.published" and sent["wiki"]["digest"]["current"]["count"] == 1
     assert "No SLOs configured." in sent["wiki"]["markdown"]
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_replicas_sending_the_digest_at_once_store_it_once(make_settings, make_candor, clock, store_kind,
+                                                          request, monkeypatch):
+    storage = {}
+    if store_kind == "postgres":
+        monkeypatch.setenv("CANDOR_TEST_DATABASE_URL", request.getfixturevalue("pg_url"))
+        storage = {"database_url": "env:CANDOR_TEST_DATABASE_URL"}
+    candor = make_candor(make_settings(storage=storage, notify={"receivers": RECEIVERS},
+                                       postmortem={"digest_receivers": ["leaders", "wiki"]}))
+    clock.set(MONDAY_8)
+    barrier = threading.Barrier(4)
+
+    def replica(_: int) -> list[str]:
+        barrier.wait()
+        return send_due(candor)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        created = [key for keys in pool.map(replica, range(4)) for key in keys]
+
+    assert sorted(created) == ["leaders:digest:2026-03-09T08:00Z", "wiki:digest:2026-03-09T08:00Z"]
+    assert sorted(receiver for receiver, _, _ in messages(candor.runtime)) == ["leaders", "wiki"]
 
 
 def test_between_schedule_times_nothing_is_sent(digest_candor, clock):

@@ -7,6 +7,7 @@ import base64
 import json
 import socket
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -187,17 +188,71 @@ def test_a_hanging_or_redirecting_receiver_does_not_hold_up_the_others(
     assert "HTTP 302 to http://" in errors["loops"] and "not followed" in errors["loops"]
 
 
-def test_a_crash_after_claiming_delays_but_never_loses_a_message(
+def test_a_crash_after_claiming_delays_but_never_loses_a_message_and_the_resend_is_counted(
     httpserver: HTTPServer, make_settings, make_candor, clock: FixedClock
 ) -> None:
     candor = make(make_settings, make_candor, hook(httpserver.url_for("/hook")))
     runtime = candor.runtime
     httpserver.expect_request("/hook").respond_with_data("ok")
     enqueue_last_event(runtime, open_incident(runtime))
-    assert len(_claim(runtime.engine, clock.now(), runtime.settings.notify)) == 1  # then the worker dies
+    (lost,) = _claim(runtime.engine, clock.now(), runtime.settings.notify, worker="r1#dead")
+    assert lost.claim.startswith("r1#dead/") and not lost.redelivery  # then the worker dies
     assert deliver_due(candor.courier).claimed == 0  # leased
-    clock.advance(minutes=1)
-    assert deliver_due(candor.courier).delivered == 1
+    clock.advance(seconds=runtime.settings.notify.claim_lease.total_seconds())
+    stats = deliver_due(candor.courier)
+    assert (stats.delivered, stats.redelivered) == (1, 1)
+    (message,) = outbox(runtime)
+    assert (message.state, message.attempts, message.redeliveries, message.claim) == (
+        "delivered", 2, 1, None)
+    assert sample(runtime, "candor_notifications_redelivered_total", "ops") == 1
+
+
+def test_a_pass_that_overran_its_lease_records_nothing_over_the_one_that_took_over(
+    httpserver: HTTPServer, make_settings, make_candor, clock: FixedClock
+) -> None:
+    candor = make(make_settings, make_candor, hook(httpserver.url_for("/hook")))
+    runtime = candor.runtime
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    enqueue_last_event(runtime, open_incident(runtime))
+    config = runtime.settings.notify
+    (slow,) = _claim(runtime.engine, clock.now(), config, worker="slow")
+    clock.advance(seconds=config.claim_lease.total_seconds())
+    assert deliver_due(candor.courier).delivered == 1  # took the message over and delivered it
+
+    stats = delivery.DeliveryStats()
+    with runtime.unit() as session:  # the slow pass comes back with a failure
+        delivery._record(session, slow, delivery.Outcome(False, "Timeout"), now=clock.now(),
+                         config=config, metrics=candor.metrics.notify, stats=stats, rand=lambda: 0.5)
+    (message,) = outbox(runtime)
+    assert (stats.stale, message.state, message.last_error, message.attempts) == (1, "delivered", None, 2)
+
+
+@pytest.mark.parametrize("store_kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_passes_running_at_once_send_each_message_once(
+    httpserver: HTTPServer, make_settings, make_candor, store_kind: str, request, monkeypatch
+) -> None:
+    storage = {}
+    if store_kind == "postgres":
+        monkeypatch.setenv("CANDOR_TEST_DATABASE_URL", request.getfixturevalue("pg_url"))
+        storage = {"database_url": "env:CANDOR_TEST_DATABASE_URL"}
+    settings = make_settings(storage=storage, notify={**NO_JITTER, "batch_size": 7, "receivers": [
+        hook(httpserver.url_for("/hook"))]})
+    candor = make_candor(settings)
+    runtime = candor.runtime
+    ids: list[str] = []
+    httpserver.expect_request("/hook").respond_with_handler(
+        lambda request: ids.append(request.headers["webhook-id"]) or Response("ok"))
+    for n in range(30):
+        open_incident(runtime, title=f"Incident {n}")
+    couriers = [delivery.Courier(runtime.engine, settings.notify, candor.metrics.notify, runtime.clock,
+                                 worker=f"replica-{n}") for n in range(4)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        rounds = [list(pool.map(deliver_due, couriers)) for _ in range(3)]
+
+    assert sum(stats.delivered for passes in rounds for stats in passes) == 30
+    assert sorted(ids) == sorted({m.idempotency_key for m in outbox(runtime)}) and len(ids) == 30
+    assert {(m.state, m.attempts, m.redeliveries) for m in outbox(runtime)} == {("delivered", 1, 0)}
 
 
 def test_matchers_pick_receivers_by_event_severity_service_and_labels(
