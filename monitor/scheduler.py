@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger("candor.scheduler")
@@ -36,8 +37,12 @@ def _guarded(job: Job) -> Callable[[], None]:
 
 def start(jobs: Sequence[Job]) -> BackgroundScheduler:
     """Schedule every job (at most one run of each at a time; late ticks coalesce), settle the
-    heap, start the scheduler's thread; ``shutdown()`` the returned scheduler to stop."""
-    scheduler = BackgroundScheduler(timezone="UTC")
+    heap, start the scheduler's thread; ``shutdown()`` the returned scheduler to stop.
+
+    Every job has a thread of its own, so a job held up (a receiver that hangs) never makes
+    another wait for a free thread."""
+    scheduler = BackgroundScheduler(timezone="UTC",
+                                    executors={"default": ThreadPoolExecutor(max(10, len(jobs)))})
     for job in jobs:
         scheduler.add_job(_guarded(job), "interval", seconds=job.every_seconds,
                           id=job.name, max_instances=1, coalesce=True)

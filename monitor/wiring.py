@@ -13,12 +13,19 @@ Every part of a running Candor is built here, from ``Settings``, in this order::
                    ├─ signals   SignalHub: the series store (loaded from disk), ingest limits
                    ├─ metrics   every metric, registered once on runtime.registry
                    ├─ rules     RuleManager over the store (embedded mode), alerts → the intake
-                   └─ courier   delivers the outbox
+                   ├─ courier   delivers the outbox
+                   └─ leader    the lease that picks the one replica running singleton jobs
                    │
                    ├─▶ monitor.app.create_app(candor)       routers mounted; parts provided
-                   ├─▶ jobs(candor) ─▶ monitor.scheduler.start(jobs)
-                   │      (embedded mode: "self-scrape" stores Candor's own metrics, job="candor")
-                   └─▶ monitor.signals.scrape.start_scraping(candor.signals, settings.scrape)
+                   └─▶ start(candor) ─▶ Background: the leader's election thread,
+                         monitor.scheduler.start(jobs(candor)) (embedded mode: "self-scrape"
+                         stores this replica's own metrics, job="candor") and
+                         monitor.signals.scrape.start_scraping(…, active=leader.held)
+
+Singleton jobs (rule evaluation, the verification sweep, postmortem drafts, the digest,
+scraping) run in every process's scheduler but act only on the replica holding the
+lease, and write through ``leader.unit`` (fenced: a lapsed leader's pass writes nothing;
+what it writes carries the epoch). Delivery runs everywhere, one pass per receiver.
 
 ``candor serve`` and ``candor demo`` do all of it; CLI commands need only
 ``build_runtime``. Tests build theirs the same way, with their own parts::
@@ -35,10 +42,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
+from apscheduler.schedulers.base import BaseScheduler
 from prometheus_client import CollectorRegistry
 
-from monitor import db
+from monitor import db, scheduler
 from monitor.alerting import service as alerting
 from monitor.alerting.identity import Alert
 from monitor.alerting.metrics import AlertMetrics
@@ -50,6 +59,8 @@ from monitor.comms.user_reports.metrics import ReportMetrics
 from monitor.comms.user_reports.service import notify_reporters
 from monitor.config import Settings
 from monitor.incidents.service import EventHook
+from monitor.leader.leader import Leader, LeaderCollector
+from monitor.notify.channels import DIRECT
 from monitor.notify.delivery import Courier, deliver_due
 from monitor.notify.metrics import NotifyMetrics
 from monitor.notify.service import enqueue_for_event
@@ -58,7 +69,7 @@ from monitor.promsource import Queryable, signal_source
 from monitor.rules.manager import AlertSink, RuleManager
 from monitor.scheduler import Job
 from monitor.signals.rule_output import RuleOutput
-from monitor.signals.scrape import SelfScraper
+from monitor.signals.scrape import Scraper, SelfScraper, start_scraping
 from monitor.signals.service import IngestMetrics, Policy, SignalHub, open_store
 from monitor.signals.store import SeriesStore
 from monitor.verification.metrics import VerificationCollector
@@ -68,8 +79,8 @@ from postmortem import schedule as digest_schedule
 from postmortem.service import draft_due
 from postmortem.signal import SignalSource, live_source, rule_groups
 
-__all__ = ["Candor", "Metrics", "assemble", "build_runtime", "event_hooks", "intake_sink", "jobs",
-           "register_metrics"]
+__all__ = ["Background", "Candor", "Metrics", "assemble", "build_runtime", "event_hooks", "intake_sink",
+           "jobs", "register_metrics", "start"]
 
 
 # ---- the runtime and its event hooks --------------------------------------------------
@@ -140,6 +151,8 @@ class Candor:
     rules: RuleManager | None
     """The embedded rule manager; ``None`` in prometheus mode (Prometheus evaluates rules)."""
     courier: Courier
+    leader: Leader
+    """The lease: whether this replica runs the singleton jobs (started by ``start``)."""
 
     def signal_source(self) -> Queryable:
         """PromQL over the live store, or a client of Prometheus in prometheus mode (close it)."""
@@ -165,19 +178,24 @@ def assemble(runtime: Runtime) -> Candor:
     rules = None
     if settings.engine.mode == "embedded":
         rules = RuleManager.from_settings(settings, RuleOutput(store), registry=runtime.registry)
-    courier = Courier(runtime.engine, settings.notify, metrics.notify, clock)
-    return Candor(runtime=runtime, metrics=metrics, signals=hub, rules=rules, courier=courier)
+    leader = Leader(runtime.engine, settings.cluster)
+    runtime.registry.register(LeaderCollector(leader))
+    courier = Courier(runtime.engine, settings.notify, metrics.notify, clock, worker=leader.holder)
+    return Candor(runtime=runtime, metrics=metrics, signals=hub, rules=rules, courier=courier,
+                  leader=leader)
 
 
-def intake_sink(runtime: Runtime, metrics: AlertMetrics | None = None) -> AlertSink:
-    """Alerts from the rule engine go into Candor's own intake, in one transaction each batch,
-    counted in ``candor_alerts_received_total{source="engine"}`` like alerts that come in
-    over HTTP."""
+def intake_sink(runtime: Runtime, metrics: AlertMetrics | None = None,
+                leader: Leader | None = None) -> AlertSink:
+    """Alerts from the rule engine go into Candor's own intake, in one transaction each batch
+    (fenced by ``leader`` when given: a lapsed leader's alerts are not written), counted in
+    ``candor_alerts_received_total{source="engine"}`` like alerts that come in over HTTP."""
+    unit = (lambda: leader.unit(runtime)) if leader is not None else None
 
     def sink(alerts: list[Alert]) -> None:
-        with runtime.unit() as session:
-            result = alerting.receive(session, alerts, settings=runtime.settings,
-                                      clock=runtime.clock, source="engine")
+        result = runtime.transaction(lambda session: alerting.receive(
+            session, alerts, settings=runtime.settings, clock=runtime.clock, source="engine"),
+            unit=unit)
         if metrics is not None:
             for outcome, count in result.outcomes.items():
                 metrics.received.labels("engine", outcome).inc(count)
@@ -190,24 +208,38 @@ def intake_sink(runtime: Runtime, metrics: AlertMetrics | None = None) -> AlertS
 
 def jobs(candor: Candor) -> list[Job]:
     """Every background job, in order. Raises ``ConfigError`` when ``[postmortem]
-    digest_receivers`` names a receiver that cannot carry the digest."""
-    runtime = candor.runtime
+    digest_receivers`` names a receiver that cannot carry the digest.
+
+    Singleton jobs go through ``candor.leader.guard`` and write through ``leader.unit``;
+    delivery runs on every replica, one job per receiver (``notify:<name>``; direct
+    webhooks and receivers no longer configured have one each), so a receiver that hangs
+    holds up only its own messages."""
+    runtime, leader = candor.runtime, candor.leader
     settings, clock = runtime.settings, runtime.clock
+
+    def fenced() -> Any:
+        return leader.unit(runtime)
 
     def verify() -> object:
         groups = rule_groups(settings, candor.rules)
-        with runtime.unit() as session:
+        with fenced() as session:
             return sweep(session, settings=settings, clock=clock, source=candor.signal_source,
                          groups=groups)
 
     def draft_postmortems() -> object:
-        with runtime.unit() as session:
+        with fenced() as session:
             return draft_due(session, clock=clock, settings=settings)
 
+    every = settings.notify.interval.total_seconds()
+    names = [r.name for r in settings.notify.receivers]
     found = [
-        Job("verification", settings.verification.sweep_interval.total_seconds(), verify),
-        Job("notify", settings.notify.interval.total_seconds(), partial(deliver_due, candor.courier)),
-        Job("postmortem-drafts", 30.0, draft_postmortems),
+        Job("verification", settings.verification.sweep_interval.total_seconds(),
+            leader.guard("verification", verify)),
+        *(Job(f"notify:{name}", every, partial(deliver_due, candor.courier, receivers=[name]))
+          for name in names),
+        Job(f"notify:{DIRECT}", every, partial(deliver_due, candor.courier, receivers=[DIRECT])),
+        Job("notify:unconfigured", every, partial(deliver_due, candor.courier, skip=[*names, DIRECT])),
+        Job("postmortem-drafts", 30.0, leader.guard("postmortem-drafts", draft_postmortems)),
     ]
     if settings.engine.mode == "embedded" and settings.signals.self_scrape:
         own = SelfScraper(candor.signals, runtime.registry, instance=settings.server.listen,
@@ -215,13 +247,41 @@ def jobs(candor: Candor) -> list[Job]:
         found.append(Job("self-scrape", settings.signals.self_scrape_interval.total_seconds(),
                          own.scrape))
     if candor.rules is not None:
-        sink = intake_sink(runtime, candor.metrics.alerts)
-        found.append(Job("rules", 1.0, _evaluate_rules(candor.rules, sink, clock)))
+        evaluate = _evaluate_rules(candor.rules, intake_sink(runtime, candor.metrics.alerts, leader), clock)
+        found.append(Job("rules", 1.0, leader.guard("rules", evaluate)))
     if digest_schedule.scheduled(settings):
-        found.append(Job("postmortem-digest", 60.0, lambda: digest_schedule.send_due(
-            runtime.engine, settings, now=clock.now(), signals=candor.signal_source)))
+        found.append(Job("postmortem-digest", 60.0, leader.guard("postmortem-digest", lambda: (
+            digest_schedule.send_due(runtime.engine, settings, now=clock.now(),
+                                     signals=candor.signal_source, unit=fenced)))))
     return found
 
 
 def _evaluate_rules(manager: RuleManager, sink: AlertSink, clock: Clock) -> Callable[[], object]:
     return lambda: manager.evaluate_due(clock.now().timestamp(), sink)
+
+
+# ---- running in the background -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Background:
+    """What ``start`` set running: ``stop()`` ends it (and gives the lease up)."""
+
+    leader: Leader
+    scheduler: BaseScheduler
+    scraper: Scraper
+
+    def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        self.scraper.stop()
+        self.leader.stop()
+
+
+def start(candor: Candor) -> Background:
+    """The election, the jobs and the scrapers, in the background (``candor serve``, ``demo``).
+    Raises ``ConfigError`` as ``jobs`` does (before anything has started)."""
+    found = jobs(candor)
+    leader = candor.leader.start()
+    background = scheduler.start(found)
+    scraper = start_scraping(candor.signals, candor.runtime.settings.scrape, active=leader.held)
+    return Background(leader=leader, scheduler=background, scraper=scraper)

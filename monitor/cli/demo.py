@@ -33,7 +33,6 @@ import typer
 import uvicorn
 
 from exporters import Exporter
-from monitor import scheduler
 from monitor.app import create_app
 from monitor.auth import service as auth
 from monitor.auth.models import Role
@@ -44,7 +43,7 @@ from monitor.demo.app import record
 from monitor.demo.receiver import WebhookReceiver
 from monitor.demo.traffic import Story, tick
 from monitor.event_types import EventType, Notification
-from monitor.wiring import Candor, assemble, build_runtime, jobs
+from monitor.wiring import Candor, assemble, build_runtime, start
 
 RULES = Path(__file__).resolve().parents[1] / "demo" / "rules.yml"
 SERVICE = "redirect"
@@ -242,7 +241,7 @@ def demo(
     with runtime.unit() as s:
         _, token = auth.create_token(s, name="demo", role=Role.ADMIN, clock=runtime.clock)
     server = _serve(candor, host, port)
-    background = scheduler.start(jobs(candor))
+    background = start(candor)
     out.print(f"[bold]Candor demo[/bold] — EVERLINKS on {base}")
     out.print(f"  status page: {base}/status  ({base}/status?lang=en)\n"
               f"  incidents:   {base}/api/v1/incidents\n  API docs:    {base}/docs\n"
@@ -300,7 +299,7 @@ def demo(
                   f"{final['detected_at']}, fix deployed {final['fix_deployed_at']}, "
                   f"verified {final['verified_at'] or '—'}, state {final['state']}")
     if once:
-        background.shutdown(wait=False)
+        background.stop()
         server.should_exit = True
         webhook.close()
         candor.close()
@@ -315,7 +314,7 @@ def demo(
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        background.shutdown(wait=False)
+        background.stop()
         server.should_exit = True
         webhook.close()
         candor.close()

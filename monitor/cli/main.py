@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from monitor import db, scheduler
+from monitor import db
 from monitor.app import create_app
 from monitor.cli import dashboards, demo, incidents, silences, tokens
 from monitor.cli import notices as notice_cli
@@ -27,8 +27,7 @@ from monitor.cli.output import fail, out, reported
 from monitor.comms.render import check_templates
 from monitor.errors import ConfigError
 from monitor.rules.loader import RuleFileError
-from monitor.signals.scrape import start_scraping
-from monitor.wiring import assemble, jobs
+from monitor.wiring import assemble, start
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
 @app.command("check-config")
@@ -53,15 +52,13 @@ def serve(
         fail(f"--listen {listen!r}: expected host:port, e.g. 127.0.0.1:8080")
     try:
         candor = assemble(runtime)
-        background = scheduler.start(jobs(candor))
+        background = start(candor)
     except (RuleFileError, ConfigError) as exc:
         fail(str(exc))
-    scraper = start_scraping(candor.signals, runtime.settings.scrape)
     try:
         uvicorn.run(create_app(candor), host=host, port=int(port), log_level="info")
     finally:
-        background.shutdown(wait=False)
-        scraper.stop()
+        background.stop()
         candor.close()
 
 

@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from monitor.config.cluster import Cluster
 from monitor.config.comms import Comms
 from monitor.config.engine import EngineSettings
 from monitor.config.notify import Notify
@@ -127,3 +128,4 @@ class Settings(Section):
     comms: Comms = Comms()
     postmortem: PostmortemSettings = PostmortemSettings()
     slo: SLOList = []
+    cluster: Cluster = Cluster()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -101,9 +101,11 @@ class Scraper:
     """Scrapes targets into ``hub``; call :meth:`scrape_once` directly or :meth:`start`."""
 
     def __init__(self, hub: SignalHub, targets: Sequence[ScrapeTarget],
-                 *, client: httpx.Client | None = None) -> None:
+                 *, client: httpx.Client | None = None,
+                 active: Callable[[], bool] = lambda: True) -> None:
         self.hub = hub
         self.targets = list(targets)
+        self.active = active  # the background loops scrape only while this says so (the leader)
         self.client = client or httpx.Client(follow_redirects=True)
         self._previous: dict[int, set[Labels]] = {}
         self._stop = threading.Event()
@@ -198,7 +200,8 @@ class Scraper:
         next_at = time.monotonic()
         while not self._stop.is_set():
             try:
-                self.scrape_once(index)
+                if self.active():
+                    self.scrape_once(index)
             except Exception:  # a bug must not end the loop silently
                 log.exception("scrape loop for %s hit a bug", target.url)
             next_at += interval
@@ -231,11 +234,13 @@ class SelfScraper(Scraper):
         return self.scrape_once(0)
 
 
-def start_scraping(hub: SignalHub, targets: Sequence[ScrapeTarget]) -> Scraper:
-    """Start scraping every target (``[[scrape]]``) into ``hub`` in the background.
+def start_scraping(hub: SignalHub, targets: Sequence[ScrapeTarget],
+                   active: Callable[[], bool] = lambda: True) -> Scraper:
+    """Start scraping every target (``[[scrape]]``) into ``hub`` in the background, each
+    pass only while ``active()`` (``monitor.wiring`` passes the leader's ``held``).
 
     ``candor serve`` calls this at startup and ``stop()`` at shutdown.
     """
-    scraper = Scraper(hub, targets)
+    scraper = Scraper(hub, targets, active=active)
     scraper.start()
     return scraper

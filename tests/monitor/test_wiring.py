@@ -16,7 +16,8 @@ def test_every_incident_event_runs_the_outbox_then_subscribers_then_reporters(
 
 def test_the_job_list(candor: Candor, make_settings, make_candor) -> None:
     assert [job.name for job in jobs(candor)] == [
-        "verification", "notify", "postmortem-drafts", "self-scrape", "rules"]
+        "verification", "notify:direct-webhook", "notify:unconfigured", "postmortem-drafts", "self-scrape",
+        "rules"]
     off = make_candor(make_settings(signals={"self_scrape": False}))
     assert "self-scrape" not in [job.name for job in jobs(off)]
     prometheus = make_candor(make_settings(
@@ -25,7 +26,15 @@ def test_the_job_list(candor: Candor, make_settings, make_candor) -> None:
         postmortem={"digest_receivers": ["wiki"]}))
     assert prometheus.rules is None
     assert [job.name for job in jobs(prometheus)] == [
-        "verification", "notify", "postmortem-drafts", "postmortem-digest"]
+        "verification", "notify:wiki", "notify:direct-webhook", "notify:unconfigured",
+        "postmortem-drafts", "postmortem-digest"]
+
+
+def test_singleton_jobs_act_only_while_this_replica_leads(candor: Candor) -> None:
+    verification = next(job for job in jobs(candor) if job.name == "verification")
+    assert verification.run() is None  # not leading: the pass is skipped
+    assert candor.leader.renew()
+    assert verification.run() == []  # leading: the sweep ran (nothing to verify)
 
 
 
