@@ -11,7 +11,12 @@
   block ends, once its ``/-/ready`` answers 200; terminated, then killed after 10 s.
 - ``serve(app)`` / ``serve_candor(candor)``: an ASGI app on uvicorn in a thread on a free
   port; the assembled ``Candor`` stays the caller's to close.
-- ``postgres_cluster()``: a throwaway PostgreSQL (initdb + pg_ctl) on a free port.
+- ``candor_process(config, log=)`` / ``candor_processes(configs, logs=)``: real ``candor
+  serve`` processes (replicas) on free ports (``CandorProcess``: ``url``, ``kill()`` is
+  ``kill -9``), for trials that kill them.
+- ``postgres_cluster()``: a throwaway PostgreSQL (initdb + pg_ctl) on a free port; the
+  ``PostgresServer`` it yields is the ``{"host", "port", "user"}`` dict, and can also
+  ``stop()`` and ``start()`` the server again on the same port and data.
 
 Failures raise ``StartError`` (missing binary, early exit with the end of its log) or
 ``TimeoutError``: a test fails with the message, a benchmark stops with it. Nothing here
@@ -22,12 +27,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -39,8 +46,9 @@ from starlette.types import ASGIApp
 from monitor.app import create_app
 from monitor.wiring import Candor
 
-__all__ = ["ALERTMANAGER", "AMTOOL", "PROMETHEUS", "PROMTOOL", "StartError", "free_port",
-           "postgres_cluster", "run_binary", "serve", "serve_candor", "wait_for"]
+__all__ = ["ALERTMANAGER", "AMTOOL", "PROMETHEUS", "PROMTOOL", "CandorProcess", "PostgresServer",
+           "StartError", "candor_process", "candor_processes", "free_port", "postgres_cluster", "run_binary", "serve",
+           "serve_candor", "wait_for"]
 
 _PACKAGES = {"prometheus": "prometheus", "promtool": "prometheus",
              "prometheus-alertmanager": "prometheus-alertmanager",
@@ -153,13 +161,108 @@ def serve_candor(candor: Candor, *, timeout: float = 20.0) -> AbstractContextMan
     return serve(create_app(candor), timeout=timeout)
 
 
+class CandorProcess:
+    """A ``candor serve`` process: ``url``, ``pid``, ``kill()`` (SIGKILL, as a crash),
+    ``stop()`` (SIGTERM, as a deploy), ``alive``."""
+
+    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+        self.process = process
+        self.url = url
+        self.log = log
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        """``kill -9``: no shutdown code runs, the lease and any claims are left as they were."""
+        if self.alive:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.alive:
+            stop(self.process)
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+def _spawn_candor(config: Path, log: Path, env: Mapping[str, str] | None) -> CandorProcess:
+    port = free_port()
+    command = [sys.executable, "-m", "monitor.cli.main", "serve", "--config", str(config),
+               "--listen", f"127.0.0.1:{port}"]
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=config.parent,
+                                   env={**os.environ, **(env or {})})
+    return CandorProcess(process, f"http://127.0.0.1:{port}", log)
+
+
+def _wait_healthy(candor: CandorProcess, timeout: float) -> None:
+    def healthy() -> bool:
+        if not candor.alive:
+            raise StartError(f"candor serve exited with {candor.process.returncode}: {candor.tail()}")
+        try:
+            return httpx.get(f"{candor.url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(f"candor serve at {candor.url}", healthy, timeout=timeout)
+
+
+@contextmanager
+def candor_processes(configs: list[Path], *, logs: list[Path], env: Mapping[str, str] | None = None,
+                     timeout: float = 90.0) -> Iterator[list[CandorProcess]]:
+    """``candor serve --config C`` for each config, started together (replicas), each on a free
+    127.0.0.1 port, until the block ends (then stopped, unless already killed); yields once
+    every ``/healthz`` answers."""
+    started: list[CandorProcess] = []
+    try:
+        for config, log in zip(configs, logs, strict=True):
+            started.append(_spawn_candor(config, log, env))
+        for candor in started:
+            _wait_healthy(candor, timeout)
+        yield started
+    finally:
+        for candor in started:
+            candor.stop()
+
+
+@contextmanager
+def candor_process(config: Path, *, log: Path, env: Mapping[str, str] | None = None,
+                   timeout: float = 60.0) -> Iterator[CandorProcess]:
+    """One ``candor serve`` (see ``candor_processes``)."""
+    with candor_processes([config], logs=[log], env=env, timeout=timeout) as (candor,):
+        yield candor
+
+
+class PostgresServer(dict[str, Any]):
+    """``{"host", "port", "user"}`` of a throwaway cluster, which ``stop()`` and ``start()``
+    take down and bring back on the same port with the same data."""
+
+    def __init__(self, values: dict[str, Any], control: Callable[[str], None]) -> None:
+        super().__init__(values)
+        self._control = control
+
+    def stop(self, mode: str = "fast") -> None:
+        """``pg_ctl stop -m mode``: ``fast`` ends every connection; ``immediate`` is a crash."""
+        self._control(mode)
+
+    def start(self) -> None:
+        self._control("start")
+
+
 def _as_postgres() -> list[str]:
     """PostgreSQL refuses to run as root: when we are root, run its binaries as ``postgres``."""
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
 
 @contextmanager
-def postgres_cluster(pg_bin: Path = PG_BIN, *, timeout: float = 30.0) -> Iterator[dict[str, Any]]:
+def postgres_cluster(pg_bin: Path = PG_BIN, *, timeout: float = 30.0) -> Iterator[PostgresServer]:
     """A throwaway PostgreSQL cluster on a free port until the block ends; yields
     ``{"host", "port", "user"}`` (trust authentication, durability off for speed).
 
@@ -179,13 +282,20 @@ def postgres_cluster(pg_bin: Path = PG_BIN, *, timeout: float = 30.0) -> Iterato
         subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=2 * timeout,
                        cwd=base)
 
+    options = (f"-p {port} -h 127.0.0.1 -k {base} -F -c fsync=off "
+               "-c full_page_writes=off -c synchronous_commit=off")
+
+    def control(action: str) -> None:
+        if action == "start":
+            run(str(pg_ctl), "-D", str(data), "-o", options, "-l", str(base / "server.log"),
+                "-w", "-t", str(round(timeout)), "start")
+        else:
+            run(str(pg_ctl), "-D", str(data), "-m", action, "-w", "-t", str(round(timeout)), "stop")
+
     try:
         run(str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
             "-E", "UTF8", "--locale=C", "--no-sync")
-        options = (f"-p {port} -h 127.0.0.1 -k {base} -F -c fsync=off "
-                   "-c full_page_writes=off -c synchronous_commit=off")
-        run(str(pg_ctl), "-D", str(data), "-o", options, "-l", str(base / "server.log"),
-            "-w", "-t", str(round(timeout)), "start")
+        control("start")
     except subprocess.CalledProcessError as exc:
         log = base / "server.log"
         message = (f"could not start PostgreSQL: {exc.stderr.decode(errors='replace')}"
@@ -193,7 +303,7 @@ def postgres_cluster(pg_bin: Path = PG_BIN, *, timeout: float = 30.0) -> Iterato
         shutil.rmtree(base, ignore_errors=True)
         raise StartError(message) from None
     try:
-        yield {"host": "127.0.0.1", "port": port, "user": "postgres"}
+        yield PostgresServer({"host": "127.0.0.1", "port": port, "user": "postgres"}, control)
     finally:
         subprocess.run([*prefix, str(pg_ctl), "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True, timeout=2 * timeout, cwd=base)
