@@ -18,6 +18,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 log = logging.getLogger("candor.scheduler")
 
 
+Scheduler = BackgroundScheduler
+"""What ``start`` returns: ``shutdown(wait=False)`` stops it."""
+
+
 @dataclass(frozen=True)
 class Job:
     name: str

@@ -44,7 +44,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from apscheduler.schedulers.base import BaseScheduler
 from prometheus_client import CollectorRegistry
 
 from monitor import db, scheduler
@@ -67,7 +66,7 @@ from monitor.notify.service import enqueue_for_event
 from monitor.ops.metrics import FromStore, ServiceMetrics
 from monitor.promsource import Queryable, signal_source
 from monitor.rules.manager import AlertSink, RuleManager
-from monitor.scheduler import Job
+from monitor.scheduler import Job, Scheduler
 from monitor.signals.rule_output import RuleOutput
 from monitor.signals.scrape import Scraper, SelfScraper, start_scraping
 from monitor.signals.service import IngestMetrics, Policy, SignalHub, open_store
@@ -268,7 +267,7 @@ class Background:
     """What ``start`` set running: ``stop()`` ends it (and gives the lease up)."""
 
     leader: Leader
-    scheduler: BaseScheduler
+    scheduler: Scheduler
     scraper: Scraper
 
     def stop(self) -> None:

@@ -127,7 +127,7 @@ class Router:
         return self.session.exec(query.execution_options(populate_existing=True)).first()
 
     def _seen_again(self, row: AlertRecord) -> str:
-        row.receive_count = AlertRecord.receive_count + 1  # type: ignore[assignment]  # in SQL: no lost counts
+        row.receive_count = AlertRecord.receive_count + 1  # in SQL: no lost counts
         row.last_received_at = self.now
         self.session.add(row)
         self.session.flush()

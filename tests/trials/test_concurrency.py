@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import httpx
@@ -115,7 +116,7 @@ def test_identical_webhooks_at_once_open_one_incident_per_group(server: Server) 
     before = server.received()
     bodies = [webhook(alert("Identical", f"svc-{g}")) for g in range(GROUPS) for _ in range(COPIES)]
 
-    results = at_once([lambda b=b: server.intake(b) for b in bodies])
+    results = at_once([partial(server.intake, b) for b in bodies])
 
     statuses = Counter(status_of(r) for r in results)
     opened = incidents_named(server.runtime, "Identical")
@@ -141,7 +142,7 @@ def test_alerts_of_one_new_group_at_once_share_one_incident(server: Server) -> N
     bodies = [webhook(alert("SameGroup", f"svc-{g}", instance=f"i{n}"))
               for g in range(GROUPS) for n in range(COPIES)]
 
-    results = at_once([lambda b=b: server.intake(b) for b in bodies])
+    results = at_once([partial(server.intake, b) for b in bodies])
 
     statuses = Counter(status_of(r) for r in results)
     opened = incidents_named(server.runtime, "SameGroup")
@@ -165,7 +166,7 @@ def test_a_hundred_notes_at_once_are_a_hundred_events(server: Server) -> None:
     headers = responder(server.runtime)
     url = f"{server.url}/api/v1/incidents/{incident.key}/notes"
 
-    results = at_once([lambda n=n: post(url, {"text": f"note {n}"}, headers) for n in range(100)])
+    results = at_once([partial(post, url, {"text": f"note {n}"}, headers) for n in range(100)])
 
     statuses = Counter(status_of(r) for r in results)
     with server.runtime.unit() as s:
@@ -187,7 +188,7 @@ def test_two_alerts_for_an_existing_incident_at_once(server: Server) -> None:
     bodies = [webhook(alert("Existing", f"svc-{g}", instance=f"second-{n}"))
               for g in range(GROUPS) for n in range(2)]
 
-    results = at_once([lambda b=b: server.intake(b) for b in bodies])
+    results = at_once([partial(server.intake, b) for b in bodies])
 
     statuses = Counter(status_of(r) for r in results)
     opened = incidents_named(server.runtime, "Existing")

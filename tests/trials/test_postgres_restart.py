@@ -67,7 +67,7 @@ class Stream:
 
 
 def test_replicas_wait_out_a_database_restart_and_lose_nothing_acknowledged(
-        tmp_path: Path, trial_env, store_of) -> None:  # type: ignore[no-untyped-def]
+        tmp_path: Path, trial_env, store_of) -> None:
     with postgres_cluster() as pg:
         janitor = DatabaseJanitor(user=pg["user"], host=pg["host"], port=pg["port"],
                                   dbname="candor_restart", connection_timeout=10)

@@ -26,7 +26,7 @@ INCIDENTS = 10
 NAMES = ("ok", "slow", "flaky", "down", "hangs")
 
 
-def test_a_receiver_in_trouble_delays_only_its_own_messages(tmp_path: Path, trial_env, store_of) -> None:  # type: ignore[no-untyped-def]
+def test_a_receiver_in_trouble_delays_only_its_own_messages(tmp_path: Path, trial_env, store_of) -> None:
     env = trial_env(None)
     down_port = free_port()
     with webhook_receiver() as hooks:

@@ -125,7 +125,7 @@ def claimed(runtime: Runtime) -> int:
 
 
 def test_killing_the_leader_loses_nothing_and_a_new_one_takes_over_within_ten_seconds(
-        tmp_path: Path, pg_url: str, trial_env, store_of, replicas_config) -> None:  # type: ignore[no-untyped-def]
+        tmp_path: Path, pg_url: str, trial_env, store_of, replicas_config) -> None:
     env = trial_env(pg_url)
     with webhook_receiver() as hooks:
         configs = [replicas_config(name, hooks.url) for name in ("r1", "r2", "r3")]

@@ -4,6 +4,7 @@ fence that a lapsed leader cannot pass and that a takeover waits for."""
 from __future__ import annotations
 
 import doctest
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -13,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from monitor import db
+from monitor.api.runtime import Runtime
 from monitor.config.cluster import Cluster
 from monitor.config.loader import parse
 from monitor.errors import ConfigError
@@ -20,6 +22,8 @@ from monitor.leader import lease
 from monitor.leader.leader import Leader, LeaderCollector
 from monitor.leader.lease import LeaseLost, Move
 from monitor.notify.models import OutboxMessage
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def lapse(engine: Engine) -> None:
@@ -57,7 +61,7 @@ def test_a_fenced_transaction_carries_the_epoch_and_a_lapsed_leader_writes_nothi
     with db.session(store) as s:
         lease.fence(s, "a#1", 1)
         s.add(OutboxMessage(idempotency_key="k1", receiver="r", event_type="t", payload={},
-                            created_at=sa.func.now(), next_attempt_at=sa.func.now(),
+                            created_at=T0, next_attempt_at=T0,
                             leader_epoch=s.info[db.LEADER_EPOCH]))
     lapse(store)
     lease.hold(store, "b#1", 30)
@@ -65,7 +69,7 @@ def test_a_fenced_transaction_carries_the_epoch_and_a_lapsed_leader_writes_nothi
     with pytest.raises(LeaseLost), db.session(store) as s:
         lease.fence(s, "a#1", 1)
         s.add(OutboxMessage(idempotency_key="k2", receiver="r", event_type="t", payload={},
-                            created_at=sa.func.now(), next_attempt_at=sa.func.now()))
+                            created_at=T0, next_attempt_at=T0))
 
     with db.session(store) as s:
         assert [(m.idempotency_key, m.leader_epoch) for m in s.exec(select(OutboxMessage))] == [("k1", 1)]
@@ -126,7 +130,7 @@ def test_the_leader_stops_acting_when_its_lease_may_have_lapsed(store: Engine) -
     assert registry.get_sample_value("candor_leader_epoch") == 1
 
 
-def test_a_pass_whose_lease_lapsed_is_abandoned_without_writes(runtime) -> None:  # type: ignore[no-untyped-def]
+def test_a_pass_whose_lease_lapsed_is_abandoned_without_writes(runtime: Runtime) -> None:
     leader = Leader(runtime.engine, runtime.settings.cluster)
     assert leader.renew()
     lapse(runtime.engine)
@@ -135,7 +139,7 @@ def test_a_pass_whose_lease_lapsed_is_abandoned_without_writes(runtime) -> None:
     def write() -> str:
         with leader.unit(runtime) as s:
             s.add(OutboxMessage(idempotency_key="lost", receiver="r", event_type="t", payload={},
-                                created_at=sa.func.now(), next_attempt_at=sa.func.now()))
+                                created_at=T0, next_attempt_at=T0))
         return "written"
 
     assert leader.held()  # by its own clock it still leads: the fence is what stops it

@@ -240,8 +240,12 @@ def test_passes_running_at_once_send_each_message_once(
     candor = make_candor(settings)
     runtime = candor.runtime
     ids: list[str] = []
-    httpserver.expect_request("/hook").respond_with_handler(
-        lambda request: ids.append(request.headers["webhook-id"]) or Response("ok"))
+
+    def handler(request: Request) -> Response:
+        ids.append(request.headers["webhook-id"])
+        return Response("ok")
+
+    httpserver.expect_request("/hook").respond_with_handler(handler)
     for n in range(30):
         open_incident(runtime, title=f"Incident {n}")
     couriers = [delivery.Courier(runtime.engine, settings.notify, candor.metrics.notify, runtime.clock,
