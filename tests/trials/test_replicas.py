@@ -11,8 +11,8 @@ What must hold, read from the database and the receiver afterwards:
 - every notification delivered at least once and recorded delivered once; a message the
   receiver got twice (same ``webhook-id``) is one whose earlier attempt ended unrecorded
   (``redeliveries``), counted in ``candor_notifications_redelivered_total``;
-- what the leader's jobs wrote (the verification sweep's events, their notifications)
-  carries the epoch of the lease it held.
+- what the leader's jobs wrote (the verification sweep's verdicts) carries the epoch of
+  the lease it held, and no verdict was written twice.
 """
 
 from __future__ import annotations
@@ -160,7 +160,8 @@ def test_killing_the_leader_loses_nothing_and_a_new_one_takes_over_within_ten_se
             new_leader = wait_for("a new leader", lambda: next(iter(leaders(survivors)), None),
                                   timeout=30)
             # Half of the groups recover: their incidents go to verifying, and the (new)
-            # leader's sweep resolves them after the window.
+            # leader's sweep judges them after the window (no signal here: inconclusive,
+            # extended once, then final; a person decides).
             resolved = [webhook(*[alert("Burst", f"svc-{g}", instance=f"i{n}", status="resolved")
                                   for n in range(PER_GROUP)]) for g in range(0, GROUPS, 2)]
             for body in resolved:
@@ -168,8 +169,9 @@ def test_killing_the_leader_loses_nothing_and_a_new_one_takes_over_within_ten_se
 
             def settled() -> bool:
                 with runtime.unit() as s:
-                    states = Counter(i.state for i in s.exec(select(Incident)))
-                return states.get("resolved", 0) == len(resolved) and drained(runtime)
+                    final = s.exec(select(IncidentEvent).where(
+                        IncidentEvent.type == EventType.VERIFICATION_VERDICT)).all()
+                return sum(1 for e in final if e.payload.get("final")) == len(resolved) and drained(runtime)
 
             wait_for("the sweep and every delivery", settled, timeout=60)
             redelivered_metric = sum(metric(r, "candor_notifications_redelivered_total") for r in survivors)
@@ -183,6 +185,8 @@ def test_killing_the_leader_loses_nothing_and_a_new_one_takes_over_within_ten_se
             attached = Counter(e.payload["fingerprint"] for e in s.exec(
                 select(IncidentEvent).where(IncidentEvent.type == EventType.ALERT_ATTACHED)))
             stamped = list(s.exec(select(IncidentEvent).where(col(IncidentEvent.leader_epoch).is_not(None))))
+            verdicts = list(s.exec(select(IncidentEvent).where(
+                IncidentEvent.type == EventType.VERIFICATION_VERDICT)))
             outbox = list(s.exec(select(OutboxMessage)))
             terms = lease.terms(s)
 
@@ -220,4 +224,5 @@ def test_killing_the_leader_loses_nothing_and_a_new_one_takes_over_within_ten_se
     # what the leaders' jobs wrote carries the epoch of the lease they held
     epochs = {t.epoch for t in terms}
     assert stamped and {e.leader_epoch for e in stamped} <= epochs
-    assert any(e.leader_epoch == takeover.epoch for e in stamped)
+    assert len(verdicts) == 2 * len(resolved)  # judged once, extended, judged again: no pass twice
+    assert {e.leader_epoch for e in verdicts} == {takeover.epoch}  # all after the failover
