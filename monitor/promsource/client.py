@@ -83,6 +83,23 @@ class PrometheusClient:
             raise self._garbage(f"/api/v1/query_range answered a malformed matrix ({exc!r})"
                                 ) from None
 
+    def rules(self) -> tuple[dict[str, str], float | None]:
+        """The recording rules Prometheus evaluates (``name → expression``) and the longest
+        group interval in seconds (``/api/v1/rules``): what fix verification needs to know
+        how long an alert expression lags behind the errors."""
+        data = self._get("/api/v1/rules", {})
+        recording: dict[str, str] = {}
+        intervals: list[float] = []
+        try:
+            for group in data.get("groups") or []:
+                intervals.append(float(group.get("interval") or 0))
+                for rule in group.get("rules") or []:
+                    if rule.get("type") == "recording":
+                        recording[str(rule["name"])] = str(rule["query"])
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise self._garbage(f"/api/v1/rules answered malformed groups ({exc!r})") from None
+        return recording, max(intervals) if intervals else None
+
     # ---- plumbing -------------------------------------------------------------
 
     def _get(self, path: str, params: dict[str, str]) -> dict[str, Any]:

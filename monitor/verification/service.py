@@ -36,14 +36,16 @@ from monitor.alerting.service import alerts_of
 from monitor.clock import Clock, utc
 from monitor.config import Settings
 from monitor.config.verification import ANNOTATIONS, Overrides
-from monitor.durations import format_duration
+from monitor.durations import format_duration, parse_duration
 from monitor.errors import CandorError, FieldProblem, Unavailable, Unprocessable
 from monitor.event_types import EventType
+from monitor.i18n.verdicts import transition_reason
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import OPEN, State
 from monitor.incidents.models import Incident, IncidentEvent
 from monitor.promsource import Queryable
 from monitor.verification import impact as impact_mod
+from monitor.verification import soak
 from monitor.verification.judge import Counts, Judgement, Observation, Policy, judge
 from monitor.verification.signal import (
     REQUESTS,
@@ -56,6 +58,7 @@ from monitor.verification.signal import (
     range_points,
     rule_for,
 )
+from monitor.verification.soak import Settling
 
 log = logging.getLogger("candor.verification")
 VERIFIER = "candor-verifier"
@@ -79,11 +82,21 @@ class Attempt:
     extended: bool
     final: bool
     """An inconclusive verdict after the extension: a person decides."""
-    last_error: str | None
+    last_error: Any
     detected_at: datetime | None
     impact_started_at: datetime | None
 
+    def since(self) -> datetime:
+        """Where the expression is watched from: verification began, or the latest fix went
+        out (``deployed_at``, else when it was recorded) if later; a fix deployed before the
+        alert fired counts from when verification began."""
+        deployed = self.fix.get("deployed_at") if self.fix else None
+        fixed = datetime.fromisoformat(deployed) if isinstance(deployed, str) else self.fix_at
+        return max(utc(c) for c in (self.started_at, fixed) if c is not None)
+
     def soak_start(self) -> datetime:
+        """Without an alert expression: the latest of verification began, every alert
+        resolved, the fix went out."""
         deployed = self.fix.get("deployed_at") if self.fix else None
         candidates = [self.started_at, self.restored_at,
                       datetime.fromisoformat(deployed) if isinstance(deployed, str) else None]
@@ -120,7 +133,7 @@ def attempt(events: Sequence[Any]) -> Attempt | None:
             if outcome == "inconclusive":
                 extended = extended or bool(e.payload.get("extended"))
                 final = bool(e.payload.get("final"))
-            last_error = e.payload.get("reasons", [""])[0] if outcome == "error" else None
+            last_error = (e.payload.get("reasons") or [None])[0] if outcome == "error" else None
     if started is None:
         return None
     return Attempt(started, fix, fix_at, restored, extended, final, last_error, detected, impact)
@@ -400,6 +413,31 @@ def _firing(session: Session, incident: Incident) -> bool:
     return any(a.status == AlertStatus.FIRING for a in alerts_of(session, incident))
 
 
+def _recording(groups: Sequence[Any], queryable: Queryable,
+               default_interval: float) -> tuple[dict[str, str], float]:
+    """Recording rules by name and the evaluation interval: the loaded rule groups, else
+    (Prometheus mode) what Prometheus's ``/api/v1/rules`` says; ``({}, default)`` if neither."""
+    recording: dict[str, str] = {}
+    intervals: list[float] = []
+    for group in groups:
+        intervals.append(getattr(group, "interval_s", None) or default_interval)
+        for rule in getattr(group, "rules", []):
+            if getattr(rule, "record", None):
+                recording[rule.record] = rule.expr
+    if groups:
+        return recording, max(intervals, default=default_interval)
+    rules = getattr(queryable, "rules", None)
+    if rules is None:
+        return {}, default_interval
+    try:
+        found, interval = rules()
+    except CandorError as exc:
+        log.warning("the recording rules could not be read (the lag falls back to the window): %s",
+                    exc)
+        return {}, default_interval
+    return found, interval or default_interval
+
+
 def _verify(session: Session, incident: Incident, events: Sequence[IncidentEvent], *,
             settings: Settings, clock: Clock, now: datetime,
             source: Callable[[], Queryable | None], groups: Sequence[Any]) -> tuple[str, float | None] | None:
@@ -411,36 +449,56 @@ def _verify(session: Session, incident: Incident, events: Sequence[IncidentEvent
     bare = signal_of(session, incident, groups, overrides)
     policy, sources = policy_for(settings, incident.severity, bare.annotations, overrides)
     window = timedelta(seconds=policy.window)
-    if _firing(session, incident):
-        if now - plan.started_at < window:
-            return None
-        reason = (f"the alert {bare.alertname or '(unnamed)'} was still firing "
-                  f"{format_duration(window)} after verification began")
-        incidents.regress(session, incident, reason=reason, actor=VERIFIER, clock=clock,
-                          evidence={"window": {"start": plan.started_at.isoformat(),
-                                               "end": now.isoformat(), "length": format_duration(window)},
-                                    "queries": bare.queries.shown(), "policy": _policy(policy, sources)})
-        return "regressed", None
-    soak_start = plan.soak_start()
     length = window * (2 if plan.extended else 1)
-    soak_end = soak_start + length
-    if now < soak_end:
-        return None
     step = settings.verification.resolution.total_seconds()
-    queryable = source()
     base: dict[str, Any] = {
         "fix": fix.get("id"), "release": fix.get("release") or None,
-        "window": {"start": soak_start.isoformat(), "end": soak_end.isoformat(),
-                   "length": format_duration(length), "extended": plan.extended},
         "signal": {"alertname": bare.alertname, "expression_from": bare.source_of_expr},
         "policy": _policy(policy, sources),
     }
+    queryable = source() if (bare.queries.total or bare.queries.alert) else None
+    if queryable is None or bare.queries.alert is None:
+        # No alert expression to watch: the alert records say when the errors stopped.
+        if _firing(session, incident):
+            wait = window * 2  # the lag of an expression Candor cannot see: the window again
+            if now - plan.started_at < wait:
+                return None
+            reason = {"code": "still_firing", "alertname": bare.alertname or "—",
+                      "wait": wait.total_seconds()}
+            incidents.regress(session, incident, reason=reason, actor=VERIFIER, clock=clock, evidence={
+                **{k: v for k, v in base.items() if k != "fix"},
+                "window": {"start": plan.started_at.isoformat(), "end": now.isoformat(),
+                           "length": format_duration(wait)},
+                "queries": bare.queries.shown()})
+            return "regressed", None
+        soak_start = plan.soak_start()
+    else:
+        settled = _settle(queryable, bare, plan, settings=settings, now=now, step=step,
+                          window=window, length=length, groups=groups, base=base)
+        if isinstance(settled, tuple):
+            return _record_error(session, incident, plan, base, settled[1], clock=clock)
+        if settled is None:
+            return None
+        if settled.status == "never_inactive":
+            reason = {"code": "never_inactive", "deadline": _iso(settled.deadline),
+                      "wait": settled.deadline - settled.since}
+            return _regress(session, incident, reason, base, bare, clock=clock)
+        assert settled.inactive_at is not None
+        soak_start = datetime.fromtimestamp(settled.inactive_at, tz=UTC)
+        again = [t for t in settled.active_after if t <= (soak_start + length).timestamp()]
+        if again:  # no need to wait for the soak's end: the fix did not hold
+            base["window"] = _window(soak_start, soak_start + length, length, plan.extended)
+            reason = {"code": "active_again", "first": _iso(again[0]), "samples": len(again)}
+            base["tests"] = {"alert": {"active_samples": len(again), "first_active": again[0]}}
+            return _regress(session, incident, reason, base, bare, clock=clock)
+    soak_end = soak_start + length
+    if now < soak_end:
+        return None
+    base["window"] = _window(soak_start, soak_end, length, plan.extended)
     if queryable is None or (bare.queries.total is None and bare.queries.alert is None):
-        judgement = Judgement("inconclusive", [
-            "no signal: neither the triggering rule's expression nor request series for the "
-            "incident's service are reachable" if queryable is not None
-            else "no signal source is configured"])
-        return _conclude(session, incident, plan, judgement, base, clock=clock, now=now)
+        reason = {"code": "no_signal" if source() is not None else "no_source"}
+        return _conclude(session, incident, plan, Judgement("inconclusive", [reason]), base,
+                         clock=clock, now=now)
     service = bare.alert_labels.get("service") or (incident.services[0] if incident.services else "")
     try:
         releases, deployed = _releases(queryable, incident.key, service, soak_end.timestamp())
@@ -455,13 +513,7 @@ def _verify(session: Session, incident: Incident, events: Sequence[IncidentEvent
                                         soak=(soak_start.timestamp(), soak_end.timestamp()),
                                         impact_start=impact_start, step=step)
     except CandorError as exc:
-        detail = f"a verification query failed: {exc.detail}"
-        if detail == plan.last_error:
-            return None  # the same failure again: counted once, retried every sweep
-        payload = {**base, "outcome": "error", "reasons": [detail]}
-        incidents.record(session, incident, EventType.VERIFICATION_VERDICT, payload, actor=VERIFIER,
-                         clock=clock)
-        return "error", None
+        return _record_error(session, incident, plan, base, exc.detail, clock=clock)
     base.update(evidence)
     if observation.soak is not None:
         base["soak_counts"] = {"errors": round(observation.soak.errors), "requests": round(observation.soak.requests)}
@@ -472,6 +524,66 @@ def _verify(session: Session, incident: Incident, events: Sequence[IncidentEvent
                      measure=lambda: _measure(session, incident, incidents.events(session, incident),
                                               settings=settings, clock=clock, now=now, source=source,
                                               groups=groups, force=True))
+
+
+def _window(start: datetime, end: datetime, length: timedelta, extended: bool) -> dict[str, Any]:
+    return {"start": start.isoformat(), "end": end.isoformat(), "length": format_duration(length),
+            "extended": extended}
+
+
+def _settle(queryable: Queryable, signal: Signal, plan: Attempt, *, settings: Settings,
+            now: datetime, step: float, window: timedelta, length: timedelta,
+            groups: Sequence[Any], base: dict[str, Any]) -> Settling | tuple[str, str] | None:
+    """Where the alert expression stands since the fix (``monitor.verification.soak``):
+    ``None`` while it may still be lagging, ``("error", detail)`` when a query failed."""
+    q = signal.queries
+    assert q.alert is not None
+    since = plan.since().timestamp()
+    try:
+        recording, interval = _recording(groups, queryable,
+                                         settings.engine.evaluation_interval.total_seconds())
+        rule_timing = soak.timing(q.alert, recording=recording, interval=interval)
+        lag = rule_timing.lag(step, fallback=window.total_seconds())
+        wait = window.total_seconds() + lag
+        end = min(now.timestamp(), since + wait + length.total_seconds())
+        if end < since:
+            return None
+        active = [t for t, _ in range_points(queryable, q.alert, since, end, step, q.alert_labels,
+                                             strict=True)]
+        rate = q.rate(step)
+        present = ([t for t, _ in range_points(queryable, rate, since, end, step, q.alert_labels)]
+                   if rate is not None else None)
+        if not present:  # no request series at all: nothing tells a gap from a recovery
+            present = None
+    except CandorError as exc:
+        return "error", exc.detail
+    settled = soak.settle(active, present, since=since, now=now.timestamp(), step=step, wait=wait)
+    base["settling"] = {"since": _iso(since), "deadline": _iso(settled.deadline),
+                        "wait_seconds": round(wait, 3),
+                        "inactive_at": _iso(settled.inactive_at) if settled.inactive_at else None,
+                        "active_steps_after_fix": settled.active_before,
+                        **rule_timing.as_evidence(step, window.total_seconds()),
+                        "query": f"{q.alert} [{_iso(since)} .. {_iso(end)} step {step:g}s]"}
+    return None if settled.status == "waiting" else settled
+
+
+def _regress(session: Session, incident: Incident, reason: dict[str, Any], base: dict[str, Any],
+             signal: Signal, *, clock: Clock) -> tuple[str, float | None]:
+    evidence = {k: v for k, v in base.items() if k != "fix"}
+    evidence.setdefault("queries", signal.queries.shown())
+    incidents.regress(session, incident, reason=reason, actor=VERIFIER, clock=clock, evidence=evidence)
+    return "regressed", None
+
+
+def _record_error(session: Session, incident: Incident, plan: Attempt, base: dict[str, Any],
+                  detail: str, *, clock: Clock) -> tuple[str, float | None] | None:
+    reason = {"code": "query_failed", "detail": detail}
+    if reason == plan.last_error:
+        return None  # the same failure again: counted once, retried every sweep
+    payload = {**base, "outcome": "error", "reasons": [reason]}
+    incidents.record(session, incident, EventType.VERIFICATION_VERDICT, payload, actor=VERIFIER,
+                     clock=clock)
+    return "error", None
 
 
 def _policy(policy: Policy, sources: Mapping[str, str]) -> dict[str, Any]:
@@ -498,13 +610,11 @@ def _conclude(session: Session, incident: Incident, plan: Attempt, judgement: Ju
     if judgement.outcome == "inconclusive":
         if plan.extended:
             payload["final"] = True
-            payload["reasons"] = [*judgement.reasons,
-                                  "already extended once: a person decides (resolve, or move the "
-                                  "incident back to fixing)"]
+            payload["reasons"] = [*judgement.reasons, {"code": "person_decides"}]
         else:
             payload["extended"] = True
-            payload["reasons"] = [*judgement.reasons,
-                                  f"window extended once, to {base['window']['length']} × 2"]
+            doubled = 2 * parse_duration(base["window"]["length"]).total_seconds()
+            payload["reasons"] = [*judgement.reasons, {"code": "extended", "length": doubled}]
         incidents.record(session, incident, EventType.VERIFICATION_VERDICT, payload, actor=VERIFIER,
                          clock=clock)
         return "inconclusive", None
@@ -515,8 +625,10 @@ def _conclude(session: Session, incident: Incident, plan: Attempt, judgement: Ju
             measure()
         except CandorError as exc:  # impact is a figure, not the verdict: report and go on
             log.warning("impact of %s could not be measured: %s", incident.key, exc)
+    values = {"fix": base.get("fix"), "verdict_reason": judgement.reasons[0]}
     incidents.transition(session, incident, State.RESOLVED, actor=VERIFIER, clock=clock,
-                         reason=f"verified: {judgement.reasons[0]}")
+                         reason=transition_reason("verified", values, "en"),
+                         reason_code="verified", reason_values=values)
     return "verified", seconds
 
 

@@ -192,7 +192,13 @@ def instant_value(source: Queryable, expr: str, t: float) -> float | None:
 
 
 def range_points(source: Queryable, expr: str, start: float, end: float, step: float,
-                 labels: Mapping[str, str] | None = None) -> list[tuple[float, float]]:
-    """One series' finite points (the one matching ``labels`` best)."""
-    series = pick(source.query_range(expr, start, end, step), labels or {})
+                 labels: Mapping[str, str] | None = None, *,
+                 strict: bool = False) -> list[tuple[float, float]]:
+    """One series' finite points (the one matching ``labels`` best). ``strict``: never a
+    series whose labels contradict ``labels`` (another service's alert is not this one's)."""
+    found = source.query_range(expr, start, end, step)
+    if strict and labels:
+        found = [s for s in found if not any(k in labels and labels[k] != v
+                                             for k, v in s.labels.items() if k != "__name__")]
+    series = pick(found, labels or {})
     return [(t, v) for t, v in series.points if math.isfinite(v)] if series else []

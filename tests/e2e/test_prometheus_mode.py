@@ -192,15 +192,23 @@ def test_a_fix_is_verified_from_prometheus_with_the_expression_from_the_generato
     candor: tuple[str, Candor], app: App, prometheus: str
 ) -> None:
     """Prometheus mode end to end: the alert comes through Alertmanager, the fix is judged
-    from Prometheus (the rule expression read from the alert's generatorURL)."""
+    from Prometheus (the rule expression read from the alert's generatorURL, its recording
+    rule's range from Prometheus's /api/v1/rules).
+
+    Robust by construction, not by sleeps: the baseline is waited for in Prometheus's own
+    samples, and the fix is recorded the moment the errors stop, while the alert
+    expression (a 5s rate behind a recording rule) and Alertmanager's resolve still lag —
+    the soak starts when the expression has gone inactive, however long that takes."""
     _, service = candor
     runtime = service.runtime
     source = service.signal_source()
     assert isinstance(source, PrometheusClient)
     with source:
-        wait_for("Prometheus to scrape healthy traffic", lambda: source.query(
-            'http_server_request_duration_seconds_count{service="redirect"}', time.time()))
-    time.sleep(3)  # a few seconds of baseline
+        wait_for("Prometheus to hold ten scrapes of healthy traffic", lambda: source.query(
+            'count_over_time(http_server_request_duration_seconds_count{service="redirect"}[1m]) >= 10',
+            time.time()), timeout=60)
+        recording, interval = source.rules()
+        assert "service:http_errors:ratio_rate5s" in recording and interval == 1
     app.failing.set()
     incident, alert = wait_for("an incident opened from the spike", lambda: incident_with_alert(runtime))
     assert "g0.expr=" in alert.generator_url
@@ -208,6 +216,7 @@ def test_a_fix_is_verified_from_prometheus_with_the_expression_from_the_generato
     with runtime.unit() as s:
         row = incidents.get_by_key_or_raise(s, incident.key)
         incidents.record_fix(s, row, "roll back", release="2026.11.25-2", actor="test", clock=runtime.clock)
+        assert row.state == "verifying"
 
     def verdict() -> list[tuple[str, str]] | None:
         with runtime.unit() as s:
@@ -221,6 +230,9 @@ def test_a_fix_is_verified_from_prometheus_with_the_expression_from_the_generato
         assert row.state == "resolved" and row.verified_at is not None
     payload = [e.payload for e in found if e.type == EventType.VERIFICATION_VERDICT][-1]
     assert payload["signal"]["expression_from"] == "generatorURL"
+    settling = payload["settling"]                         # the lag, as seen and as allowed
+    assert settling["longest_range_seconds"] == 5 and settling["rules_in_chain"] == 2
+    assert settling["inactive_at"] >= settling["since"] and payload["window"]["start"] == settling["inactive_at"]
     assert payload["tests"]["errors"]["soak_requests"] >= 100
     impact = [e.payload for e in found if e.type == EventType.IMPACT_MEASURED][-1]
     assert row.detected_at is not None
