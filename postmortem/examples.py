@@ -22,6 +22,7 @@ from monitor import db
 from monitor.clock import FixedClock
 from monitor.config import Settings
 from monitor.event_types import EventType
+from monitor.i18n.verdicts import transition_reason
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import State
 from monitor.incidents.models import Incident
@@ -204,6 +205,31 @@ WRITTEN: dict[str, dict[str, Any]] = {
 }
 
 
+_SELECTOR = 'http_server_request_duration_seconds_count{service="redirector"'
+_ENDED = START + timedelta(minutes=20)
+EXAMPLE_IMPACT: dict[str, Any] = {
+    "started_at": IMPACT.isoformat(), "ended_at": _ENDED.isoformat(),
+    "duration_seconds": (_ENDED - IMPACT).total_seconds(),
+    "affected_requests": 48210.0, "total_requests": 351400.0, "errors_served": 48210.0,
+    "affected_users": None, "peak_error_ratio": 0.31,
+    "error_budget": [{"slo": "redirect-availability", "service": "redirector", "objective": 0.999,
+                      "window": "28d", "bad_events": 48210.0, "budget_consumed": 0.385}],
+    "queries": {
+        "error_ratio": f'(sum(rate({_SELECTOR},http_response_status_code=~"5.."}}[30s])) or vector(0))'
+                       f" / sum(rate({_SELECTOR}}}[30s]))",
+        "affected_requests": f'(sum(rate({_SELECTOR},http_response_status_code=~"5.."}}[22m]))) * 1320'
+                             f" @ {_ENDED.timestamp():.3f}",
+        "total_requests": f"(sum(rate({_SELECTOR}}}[22m]))) * 1320 @ {_ENDED.timestamp():.3f}",
+        "errors_served": 'sum(rate(candor_app_errors_total{service="redirector"}[22m])) * 1320'
+                         f" @ {_ENDED.timestamp():.3f}",
+        "slo:redirect-availability:bad": f'(sum(rate({_SELECTOR},http_response_status_code=~"5.."}}[22m])))'
+                                         f" * 1320 @ {_ENDED.timestamp():.3f}",
+    },
+    "step_seconds": 15.0, "allowed_ratio": 0.0013, "revision": 1, "reason": "measured from the series",
+}
+"""The impact the example's verifier measured (what an ``impact.measured`` event holds)."""
+
+
 def demo_incident(session: Session, clock: FixedClock, settings: Settings, lang: str = "en") -> Incident:
     """The EVERLINKS incident, as people working in ``lang`` would have written it."""
     words = WRITTEN[lang]
@@ -250,16 +276,21 @@ def demo_incident(session: Session, clock: FixedClock, settings: Settings, lang:
     record(EventType.NOTICE_CORRECTED, {"lang": lang, "kind": "correction", "version": 2,
            "title": words["correction"][0], "text": words["correction"][1]}, "@carla")
     at(36)
+    why = {"code": "errors_within", "errors": 41, "requests": 182000, "ratio": 0.000225,
+           "allowed": 0.0013, "baseline": 0.0002, "confidence": 0.99, "p": 1.2e-40}
     record(EventType.VERIFICATION_VERDICT, {
-        "outcome": "verified", "fix": "INC-1/fix-1", "window": {"length": "15m"},
-        "reasons": ["error ratio 41/182000 = 0.0225% is within the allowed 0.1300% (baseline "
-                    "0.0200%) with 99% confidence (p = 1.2e-40)"],
+        "outcome": "verified", "fix": "INC-1/fix-1",
+        "window": {"start": (START + timedelta(minutes=21)).isoformat(),
+                   "end": (START + timedelta(minutes=36)).isoformat(), "length": "15m"},
+        "reasons": [why],
         "tests": {"errors": {"test": "exact binomial, one-sided (scipy.stats.binomtest)",
-                             "soak_errors": 41, "soak_requests": 182000, "result": "below"}},
-        "impact": {"failed_redirects": 48210, "users_affected": 12400, "error_budget_spent_pct": 38.5}},
+                             "soak_errors": 41, "soak_requests": 182000, "result": "below"}}},
         "candor-verifier")
+    record(EventType.IMPACT_MEASURED, EXAMPLE_IMPACT, "candor-verifier")
+    values = {"fix": "INC-1/fix-1", "verdict_reason": why}
     incidents.transition(session, incident, State.RESOLVED, actor="candor-verifier", clock=clock,
-                         reason="verified: the signal stayed healthy for 15m")
+                         reason=transition_reason("verified", values, "en"), reason_code="verified",
+                         reason_values=values)
     at(40)
     record(EventType.NOTICE_UPDATED, {"lang": lang, "kind": "update", "version": 3,
            "title": words["resolved"][0], "text": words["resolved"][1]}, "@carla")

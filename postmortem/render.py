@@ -37,6 +37,8 @@ from monitor.config.postmortem import LANGS
 from monitor.errors import Unprocessable
 from monitor.i18n import duration, labels, number
 from monitor.i18n.reports import Reports, Words
+from monitor.i18n.verdicts import ImpactWords
+from monitor.verification.words import impact_figures
 from postmortem.digest import Digest, charts_of
 from postmortem.report import Report, draw_chart, for_print
 from postmortem.sentences import describe
@@ -88,7 +90,7 @@ def environment(templates_dir: str | Path = "") -> SandboxedEnvironment:
         keep_trailing_newline=True,
     )
     env.filters.update(md=_md, mdtext=_mdtext, dt=_dt, dur=duration, num=number)
-    env.globals.update(describe=describe, pct=_pct)
+    env.globals.update(describe=describe, pct=_pct, impact_rows=impact_figures)
     return env
 
 
@@ -154,6 +156,7 @@ def render(report: Any, fmt: str, lang: str, *, templates_dir: str | Path = "",
     if fmt == "pdf" and isinstance(report, Report):
         report = for_print(report, pdf_timeline_limit)
     context = {"r": report, "lang": lang, "L": labels(Reports, lang), "W": labels(Words, lang),
+               "I": labels(ImpactWords, lang),
                "print": fmt == "pdf", "chart_svg": None, "charts": {}, "cid": cid}
     if fmt != "md" and isinstance(report, Report):
         context["chart_svg"] = draw_chart(report, lang)

@@ -62,6 +62,8 @@ class Report:
     signal_name: str = ""
     approvals: list[str] = field(default_factory=list)
     timeline_omitted: int = 0
+    measured: dict[str, Any] | None = None
+    """The latest ``impact.measured`` payload (figures and their queries); ``None``: not measured."""
 
     @property
     def key_moments(self) -> list[Entry]:
@@ -124,14 +126,20 @@ def chart_of(points: Signal, figures: KeyFigures, timeline: Sequence[Entry], *, 
 
 
 def _impact(events: Sequence[EventLike]) -> dict[str, Any]:
-    """Impact numbers recorded by fix verification (``impact.*`` / ``verification.*`` events)."""
+    """Impact numbers older events carried by hand (an ``impact`` object in a
+    ``verification.*`` event). What fix verification measures is ``Report.measured``."""
     numbers: dict[str, Any] = {}
     for event in events:
-        if event.type.startswith(("impact.", "verification.")):
-            for name, value in (event.payload.get("impact") or event.payload).items():
+        if event.type.startswith("verification.") and isinstance(event.payload.get("impact"), dict):
+            for name, value in event.payload["impact"].items():
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     numbers[name] = value
     return numbers
+
+
+def _measured(events: Sequence[EventLike]) -> dict[str, Any] | None:
+    found = [e.payload for e in events if e.type == EventType.IMPACT_MEASURED]
+    return dict(found[-1]) if found else None
 
 
 def assemble(
@@ -177,7 +185,7 @@ def assemble(
         completion=service.completion(list(items)),
         communications=[e for e in entries if e.category == "communication"],
         impact=_impact(events), chart=chart, generated_at=now, signal_name=signal_name,
-        approvals=list(approvals),
+        approvals=list(approvals), measured=_measured(events),
     )
 
 

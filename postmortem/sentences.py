@@ -13,8 +13,9 @@ from typing import Any
 
 from monitor.comms.status import bare_title
 from monitor.event_types import IMPACT_STARTED, EventType
-from monitor.i18n import Msg
+from monitor.i18n import Msg, verdicts, when
 from monitor.i18n.reports import Reports, Timeline, Words
+from monitor.i18n.verdicts import ImpactWords
 from postmortem.timeline import Entry
 
 _SENTENCES: dict[str, Msg] = {
@@ -60,6 +61,8 @@ def reason(payload: dict[str, Any], lang: str) -> str:
     code = payload.get("reason_code") or _LEGACY_REASONS.get(str(payload.get("reason", "")))
     if code in Timeline.reason:
         return Timeline.reason(lang, str(code))
+    if code in verdicts.TRANSITION_CODES:
+        return verdicts.transition_reason(str(code), payload.get("reason_values") or {}, lang)
     text = str(payload.get("reason") or "")
     if found := _VERIFIED.match(text):
         return Timeline.verified_for(lang, window=found.group(1))
@@ -76,6 +79,17 @@ def describe(entry: Entry, lang: str = "en") -> str:
     payload = entry.payload
     if entry.type == IMPACT_STARTED:
         return Reports.impact_start_entry(lang)
+    if entry.type == EventType.VERIFICATION_VERDICT:
+        said = "; ".join(verdicts.reasons(payload, lang))
+        head = verdicts.fix_text(payload.get("fix"), lang, str(payload.get("outcome", "?")))
+        return f"{head} — {said}" if said else head
+    if entry.type == EventType.IMPACT_MEASURED:
+        if not payload.get("started_at"):
+            return ImpactWords.none_measured(lang)
+        text = verdicts.Verdicts.impact_measured(lang, start=when(payload["started_at"], lang, seconds=True))
+        if payload.get("ended_at"):
+            text += verdicts.Verdicts.impact_ended(lang, end=when(payload["ended_at"], lang, seconds=True))
+        return text
     message = _SENTENCES.get(entry.type)
     if message is None:
         summary = _scalar_summary(payload)

@@ -25,9 +25,10 @@ from monitor.alerting.models import AlertRecord, Silence
 from monitor.clock import Clock, utc
 from monitor.config import Settings
 from monitor.db import id_of
-from monitor.durations import format_duration, parse_duration
+from monitor.durations import parse_duration
 from monitor.errors import Conflict, FieldProblem, LimitExceeded, NotFound, Unprocessable
 from monitor.event_types import EventType
+from monitor.i18n import verdicts
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import OPEN, State, can_transition
 from monitor.incidents.models import Incident
@@ -164,7 +165,7 @@ class Router:
         if incident.state == State.VERIFYING:  # fix verification: the alert fired again
             incidents.regress(
                 self.session, incident, actor=SYSTEM, clock=self.clock,
-                reason=f"alert {alert.name} fired again while the fix was being verified",
+                reason={"code": "refired", "alertname": alert.name},
                 evidence={"alert": {"alertname": alert.name, "fingerprint": fp,
                                     "starts_at": alert.starts_at, "source": self.source}},
             )
@@ -214,11 +215,11 @@ class Router:
                 or self.now - utc(latest.resolved_at) > window:
             return None
         fix = incidents.last_fix_id(self.session, latest)  # fix verification: say which fix
+        values = {"fix": fix, "alertname": alert.name, "window": window.total_seconds()}
         incidents.transition(
             self.session, latest, State.REOPENED, actor=SYSTEM, clock=self.clock,
-            reason=(f"regressed after fix {fix}: " if fix else "")
-            + f"alert {alert.name} fired again within the reopen window "
-            f"({format_duration(self.settings.incidents.reopen_window)})",
+            reason=verdicts.transition_reason("reopened", values, "en"),
+            reason_code="reopened", reason_values=values,
         )
         return latest
 

@@ -31,6 +31,7 @@ from typing import Annotated, Any
 import httpx
 import typer
 import uvicorn
+from rich.markup import escape
 
 from exporters import Exporter
 from monitor.app import create_app
@@ -43,6 +44,9 @@ from monitor.demo.app import record
 from monitor.demo.receiver import WebhookReceiver
 from monitor.demo.traffic import Story, tick
 from monitor.event_types import EventType, Notification
+from monitor.i18n import when
+from monitor.i18n.verdicts import Verdicts, transition_reason
+from monitor.verification import words
 from monitor.wiring import Candor, assemble, build_runtime, start
 
 RULES = Path(__file__).resolve().parents[1] / "demo" / "rules.yml"
@@ -122,13 +126,18 @@ class OnCall:
         for event in events[self.seen:]:
             payload = event["payload"]
             if event["type"] == EventType.VERIFICATION_VERDICT:
-                for line in verdict_lines(payload):
-                    self.say(second, line)
+                first, *rest = words.verdict_lines(payload, "en")
+                self.say(second, f"[bold]{escape(first)}[/]")
+                for line in rest:
+                    self.say(second, escape(line))
             elif event["type"] == EventType.INCIDENT_TRANSITIONED and payload["to"] in ("regressed", "reopened"):
-                self.say(second, f"[bold red]{payload['to']}[/]: {payload['reason']}")
+                why = transition_reason(payload.get("reason_code", ""), payload.get("reason_values") or {},
+                                        "en") or payload["reason"]
+                self.say(second, f"[bold red]{payload['to']}[/]: {escape(why)}")
             elif event["type"] == EventType.IMPACT_MEASURED and payload.get("started_at"):
-                self.say(second, f"impact measured from the series: started {payload['started_at'][11:23]}"
-                         + (f", ended {payload['ended_at'][11:23]}" if payload.get("ended_at") else ""))
+                self.say(second, Verdicts.impact_measured("en", start=when(payload["started_at"], "en", seconds=True))
+                         + (Verdicts.impact_ended("en", end=when(payload["ended_at"], "en", seconds=True))
+                            if payload.get("ended_at") else ""))
         self.seen = len(events)
 
     def look(self, second: int) -> dict[str, Any] | None:
@@ -165,29 +174,6 @@ class OnCall:
             self.call("POST", f"/api/v1/notices/{self.notices[lang]}/versions", json=body)
 
 
-def verdict_lines(payload: dict[str, Any]) -> list[str]:
-    """A verdict and its evidence, as the demo prints it."""
-    window = payload.get("window", {})
-    lines = [f"[bold]verdict {payload['outcome']}[/] for fix {payload.get('fix')}: "
-             f"{payload['reasons'][0]}"]
-    if window.get("start"):
-        lines.append(f"  soak {window['start'][11:23]} → {window['end'][11:23]} ({window.get('length')}); "
-                     f"baseline {payload.get('baseline_window', {}).get('kind', '—')}")
-    errors = payload.get("tests", {}).get("errors")
-    if errors:
-        lines.append(f"  {errors['test']}: soak {errors['soak_errors']}/{errors['soak_requests']}, "
-                     f"baseline {errors['baseline_errors']}/{errors['baseline_requests']}, "
-                     f"allowed ratio {errors['allowed_ratio']}, p(below) = {errors['p_value_below']:.3g}, "
-                     f"p(above) = {errors['p_value_above']:.3g} → {errors['result']}")
-    latency = payload.get("tests", {}).get("latency")
-    if latency:
-        lines.append(f"  {latency['test']}: median {latency['soak_median_seconds']}s vs "
-                     f"{latency['baseline_median_seconds']}s, p = {latency['p_value']:.3g} → {latency['result']}")
-    for name, query in sorted(payload.get("queries", {}).items()):
-        lines.append(f"  query {name}: {query}")
-    return lines
-
-
 def close_incident(oncall: OnCall, api: httpx.Client, directory: Path, second: int) -> None:
     """Closing notice with the measured impact, the impact figures and their queries, postmortem."""
     verification = oncall.call("GET", f"/api/v1/incidents/{oncall.key}/verification")
@@ -196,17 +182,9 @@ def close_incident(oncall: OnCall, api: httpx.Client, directory: Path, second: i
         body = {"kind": "update", "content": notices.closing(lang, start=oncall.start, impact=impact)}
         oncall.call("POST", f"/api/v1/notices/{oncall.notices[lang]}/versions", json=body)
     oncall.say(second, "closing notice with the impact and the corrective actions published")
-    if impact:
-        oncall.say(second, "impact, from the series:")
-        for name in ("started_at", "ended_at", "duration_seconds", "affected_requests", "total_requests",
-                     "errors_served", "affected_users", "peak_error_ratio"):
-            out.print(f"        {name}: {impact.get(name)}")
-        for budget in impact.get("error_budget", []):
-            out.print(f"        error budget {budget['slo']}: {budget['budget_consumed']}")
-        for name, query in sorted(impact.get("queries", {}).items()):
-            out.print(f"        query {name}: {query}")
-    else:
-        oncall.say(second, "impact: no signal data")
+    oncall.say(second, "impact, from the series:")
+    for line in words.impact_lines(impact, "en"):
+        out.print(f"        {line}", markup=False)
     oncall.call("POST", f"/api/v1/incidents/{oncall.key}/postmortem")
     report = api.get(f"/api/v1/incidents/{oncall.key}/postmortem/render", params={"format": "md", "lang": "en"})
     path = directory / f"postmortem-{oncall.key}.en.md"
@@ -247,11 +225,13 @@ def demo(
               f"  incidents:   {base}/api/v1/incidents\n  API docs:    {base}/docs\n"
               f"  metrics:     {base}/metrics\n  admin token (this demo only): {token}")
 
-    story = Story(spike_end=34, relapse_start=52) if bad_fix else Story()
+    # the bad fix is judged regressed once the alert expression has had its bounded wait to go
+    # inactive (window 8 s + the rule's 5 s range + two 1 s rule intervals + a 1 s step)
+    story = Story(spike_end=40, relapse_start=58) if bad_fix else Story()
     fixes = [(20, "2026.11.25-2", "Rolled back the redirect cache config")]
     if bad_fix:
         fixes = [(20, "2026.11.25-2", "Restarted the redirect cache"),
-                 (34, "2026.11.25-3", "Rolled back the redirect cache config")]
+                 (40, "2026.11.25-3", "Rolled back the redirect cache config")]
     app = Exporter(SERVICE, release="2026.11.25-1")
     app.push_to(base, token=token, interval=1.0)
     final: dict[str, Any] | None = None

@@ -13,11 +13,13 @@ from monitor.alerting.service import alerts_of
 from monitor.cli.common import ConfigOpt, JsonOpt, runtime_from, settings_from
 from monitor.cli.output import emit, fail, out, reported, table
 from monitor.clock import Clock
+from monitor.i18n import check_lang
 from monitor.incidents import service
 from monitor.incidents.api import public
 from monitor.incidents.lifecycle import State
 from monitor.incidents.models import EventPublic, Incident
 from monitor.verification import service as verification
+from monitor.verification import words
 from postmortem.signal import queryable
 
 app = typer.Typer(no_args_is_help=True)
@@ -182,31 +184,29 @@ def fix(
 
 
 @app.command("verification")
-def show_verification(key: Key, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
+def show_verification(key: Key, config: ConfigOpt = None, as_json: JsonOpt = False,
+                      lang: Annotated[str, typer.Option(help="en or pt-BR")] = "en") -> None:
     """The fix verdicts with their evidence, and the measured impact with its queries."""
+    try:
+        check_lang(lang)
+    except ValueError as exc:
+        fail(f"--lang: {exc}")
     runtime = runtime_from(config)
     with reported(), runtime.unit() as s:
         incident = service.get_by_key_or_raise(s, key)
         found = service.events(s, incident)
         data: dict[str, Any] = {"key": incident.key, "state": incident.state,
                                 "verdicts": verification.verdicts(found),
-                "impact": verification.latest_impact(found)}
+                                "impact": verification.latest_impact(found)}
 
     def show() -> None:
-        out.print(f"{data['key']}: {data['state']}")
+        out.print(f"{data['key']}: {data['state']}", markup=False)
         for verdict in data["verdicts"]:
-            out.print(f"  {verdict['at']}  {verdict['outcome']}  fix {verdict.get('fix')}: "
-                      f"{'; '.join(verdict.get('reasons', []))}")
-            for name, query in sorted(verdict.get("queries", {}).items()):
-                out.print(f"      {name}: {query}")
-        impact = data["impact"]
-        if impact is None:
-            out.print("  impact: no signal data")
-            return
-        for name in ("started_at", "ended_at", "duration_seconds", "affected_requests", "total_requests",
-                     "errors_served", "affected_users", "peak_error_ratio", "error_budget"):
-            out.print(f"  {name}: {impact.get(name)}")
-        for name, query in sorted(impact.get("queries", {}).items()):
-            out.print(f"      {name}: {query}")
+            first, *rest = words.verdict_lines(verdict, lang)
+            out.print(f"  {verdict['at']}  {first}", markup=False)
+            for line in rest:
+                out.print(f"    {line}", markup=False)
+        for line in words.impact_lines(data["impact"], lang):
+            out.print(f"  {line}", markup=False)
 
     emit(data, as_json, show)

@@ -5,5 +5,7 @@ from __future__ import annotations
 from monitor.i18n import Catalogue
 from monitor.i18n.public import Mail, Public
 from monitor.i18n.reports import Charts, Drafts, Reports, Timeline, Words
+from monitor.i18n.verdicts import ImpactWords, Verdicts
 
-ALL: tuple[type[Catalogue], ...] = (Public, Mail, Reports, Words, Timeline, Drafts, Charts)
+ALL: tuple[type[Catalogue], ...] = (Public, Mail, Reports, Words, Timeline, Drafts, Charts, Verdicts,
+                                    ImpactWords)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
@@ -30,6 +30,7 @@ from monitor.config import Settings
 from monitor.db import EVENT_HOOKS, id_of
 from monitor.errors import Conflict, FieldProblem, InvalidTransition, LimitExceeded, NotFound, Unprocessable
 from monitor.event_types import EventType
+from monitor.i18n import verdicts
 from monitor.incidents.lifecycle import (
     CLOSED,
     OPEN,
@@ -232,11 +233,12 @@ def _opened(session: Session, incident: Incident, *, clock: Clock, key_prefix: s
 
 def transition(
     session: Session, incident: Incident, to: State, *, actor: str, clock: Clock, reason: str = "",
-    reason_code: str = "",
+    reason_code: str = "", reason_values: Mapping[str, Any] | None = None,
 ) -> IncidentEvent:
     """Move ``incident`` to ``to`` (``InvalidTransition`` lists the allowed moves). ``reason`` is
     what a person wrote; Candor's own reasons also carry a ``reason_code`` from the catalogue
-    (``monitor.i18n.reports.Timeline.reason``) so each reader gets them in their language."""
+    (``monitor.i18n.reports.Timeline.reason``, or ``monitor.i18n.verdicts`` with
+    ``reason_values``) so each reader gets them in their language."""
     source = State(lock(session, incident).state)
     if not can_transition(source, to):
         options = ", ".join(allowed(source)) or "none (final state)"
@@ -251,9 +253,11 @@ def transition(
                 f"{other.key} is the open incident of {incident.key}'s alert group (one open "
                 f"incident per group); resolve or retract {other.key} first, or link the two",
                 extra={"open_incident": other.key})
-    payload = {"from": source, "to": to, "reason": reason}
+    payload: dict[str, Any] = {"from": source, "to": to, "reason": reason}
     if reason_code:
         payload["reason_code"] = reason_code
+    if reason_values:
+        payload["reason_values"] = dict(reason_values)
     return record(session, incident, EventType.INCIDENT_TRANSITIONED, payload, actor=actor, clock=clock)
 
 
@@ -319,23 +323,28 @@ def record_fix(
     event = record(session, incident, EventType.FIX_DEPLOYED, payload, actor=actor, clock=clock)
     if can_transition(State(incident.state), State.VERIFYING):
         transition(session, incident, State.VERIFYING, actor=actor, clock=clock,
-                   reason=f"fix {payload['id']} recorded; verifying it from the signal")
+                   reason=verdicts.Verdicts.fix_recorded("en", fix=payload["id"]),
+                   reason_code="fix_recorded", reason_values={"fix": payload["id"]})
     return event
 
 
 def regress(
-    session: Session, incident: Incident, *, reason: str, evidence: dict[str, Any], actor: str,
-    clock: Clock,
+    session: Session, incident: Incident, *, reason: Mapping[str, Any], evidence: dict[str, Any],
+    actor: str, clock: Clock,
 ) -> IncidentEvent:
     """A ``regressed`` verdict with its evidence, then ``regressed`` → ``fixing``: the outbox
-    tells responders (``incident.regressed``) in the same transaction."""
+    tells responders (``incident.regressed``) in the same transaction. ``reason`` is data
+    (``{"code": "active_again", …}``, see ``monitor.i18n.verdicts``); the transitions carry
+    it too, so every reader gets it in their language."""
     fix = last_fix_id(session, incident)
-    payload = {"outcome": "regressed", "fix": fix, "reasons": [reason], **evidence}
+    payload = {"outcome": "regressed", "fix": fix, "reasons": [dict(reason)], **evidence}
     event = record(session, incident, EventType.VERIFICATION_VERDICT, payload, actor=actor, clock=clock)
+    values = {"fix": fix, "verdict_reason": dict(reason)}
     transition(session, incident, State.REGRESSED, actor=actor, clock=clock,
-               reason=f"regressed after fix {fix}: {reason}" if fix else reason)
+               reason=verdicts.transition_reason("regressed", values, "en"),
+               reason_code="regressed", reason_values=values)
     transition(session, incident, State.FIXING, actor=actor, clock=clock,
-               reason="back to fixing after the regression")
+               reason=verdicts.Verdicts.back_to_fixing("en"), reason_code="back_to_fixing")
     return event
 
 

@@ -4,11 +4,12 @@
                     min_requests=500, min_coverage=0.8, latency_tolerance=0.25)
     judge(Observation(soak=Counts(errors=3, requests=4000),
                       baseline=Counts(errors=20, requests=36000), coverage=1.0), policy)
-    # -> Judgement(outcome="verified", reasons=[...], tests={...})
+    # -> Judgement(outcome="verified", reasons=[{"code": "errors_within", ...}], tests={...})
 
 In this order (the first that applies decides):
 
-1. the alert expression was active during the soak → **regressed**;
+1. the alert expression was active again during the soak (after it had gone inactive,
+   see ``monitor.verification.soak``) → **regressed**;
 2. no soak or no baseline counts (no signal) → **inconclusive**;
 3. fewer soak requests than ``min_requests`` → **inconclusive** (too little traffic);
 4. soak samples cover less than ``min_coverage`` of the steps → **inconclusive** (gaps);
@@ -31,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from statistics import median
 from typing import Any, Literal
 
@@ -85,7 +87,8 @@ class Observation:
 @dataclass(frozen=True)
 class Judgement:
     outcome: Outcome
-    reasons: list[str]
+    reasons: list[dict[str, Any]]
+    """Each ``{"code": …, values}``; ``monitor.i18n.verdicts.reason`` writes it out."""
     tests: dict[str, Any] = field(default_factory=dict)
 
 
@@ -141,46 +144,55 @@ def latency_test(soak: Sequence[float], baseline: Sequence[float], policy: Polic
             "result": "worse" if worse else "not worse"}
 
 
+def _ratio_values(errors: dict[str, Any]) -> dict[str, Any]:
+    return {"errors": errors["soak_errors"], "requests": errors["soak_requests"],
+            "ratio": errors["soak_ratio"], "allowed": errors["allowed_ratio"],
+            "baseline": errors["baseline_ratio"]}
+
+
 def judge(observation: Observation, policy: Policy) -> Judgement:
-    """The verdict for ``observation`` under ``policy`` (see the module docstring)."""
+    """The verdict for ``observation`` under ``policy`` (see the module docstring).
+
+    Reasons are data (``{"code": …, values}``), written out in the reader's language by
+    ``monitor.i18n.verdicts.reason``."""
     obs = observation
     tests: dict[str, Any] = {}
     if obs.alert_active:
         first = min(obs.alert_active)
-        return Judgement("regressed", [f"the alert expression was active during the soak "
-                                       f"({len(obs.alert_active)} samples, first at {first:.3f})"],
+        return Judgement("regressed", [{"code": "active_again", "first": _iso(first),
+                                        "samples": len(obs.alert_active)}],
                          {"alert": {"active_samples": len(obs.alert_active), "first_active": first}})
     if obs.soak is None or obs.soak.requests <= 0:
-        return Judgement("inconclusive", ["no signal: the soak window has no request samples"])
+        return Judgement("inconclusive", [{"code": "no_soak_requests"}])
     if obs.baseline is None or obs.baseline.requests <= 0:
-        return Judgement("inconclusive", ["no baseline: no request samples before impact start"])
+        return Judgement("inconclusive", [{"code": "no_baseline"}])
     if obs.soak.requests < policy.min_requests:
-        return Judgement("inconclusive", [
-            f"too little traffic: {obs.soak.requests:.0f} requests in the soak, "
-            f"fewer than min_requests = {policy.min_requests}"])
+        return Judgement("inconclusive", [{"code": "low_traffic", "requests": round(obs.soak.requests),
+                                           "min_requests": policy.min_requests}])
     if obs.coverage is not None and obs.coverage < policy.min_coverage:
-        return Judgement("inconclusive", [
-            f"gaps in the data: samples cover {obs.coverage:.0%} of the soak, "
-            f"less than min_coverage = {policy.min_coverage:.0%}"])
+        return Judgement("inconclusive", [{"code": "gaps", "coverage": obs.coverage,
+                                           "min_coverage": policy.min_coverage}])
     errors = error_test(obs.soak, obs.baseline, policy)
     tests["errors"] = errors
-    ratio = f"{errors['soak_errors']}/{errors['soak_requests']} = {errors['soak_ratio']:.4%}"
-    allowed = f"allowed {errors['allowed_ratio']:.4%} (baseline {errors['baseline_ratio']:.4%})"
     if errors["result"] == "above":
-        return Judgement("regressed", [f"error ratio {ratio} is significantly above the {allowed}: "
-                                       f"p = {errors['p_value_above']:.3g}"], tests)
+        return Judgement("regressed", [{"code": "errors_above", **_ratio_values(errors),
+                                        "p": errors["p_value_above"]}], tests)
     if len(obs.latency_soak) >= 3 and len(obs.latency_baseline) >= 3:
         latency = latency_test(obs.latency_soak, obs.latency_baseline, policy)
         tests["latency"] = latency
         if latency["result"] == "worse":
-            return Judgement("regressed", [
-                f"latency is significantly higher: median {latency['soak_median_seconds']:.3f}s "
-                f"against {latency['baseline_median_seconds']:.3f}s (p = {latency['p_value']:.3g})"],
-                tests)
+            return Judgement("regressed", [{"code": "latency_worse",
+                                            "soak": latency["soak_median_seconds"],
+                                            "baseline": latency["baseline_median_seconds"],
+                                            "p": latency["p_value"]}], tests)
     if errors["result"] == "below":
-        return Judgement("verified", [
-            f"error ratio {ratio} is within the {allowed} with {policy.confidence:.0%} "
-            f"confidence (p = {errors['p_value_below']:.3g})"], tests)
-    return Judgement("inconclusive", [
-        f"not enough evidence either way: error ratio {ratio}, {allowed}, "
-        f"p above = {errors['p_value_above']:.3g}, p below = {errors['p_value_below']:.3g}"], tests)
+        return Judgement("verified", [{"code": "errors_within", **_ratio_values(errors),
+                                       "confidence": policy.confidence,
+                                       "p": errors["p_value_below"]}], tests)
+    return Judgement("inconclusive", [{"code": "undecided", **_ratio_values(errors),
+                                       "p_above": errors["p_value_above"],
+                                       "p_below": errors["p_value_below"]}], tests)
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, tz=UTC).isoformat()

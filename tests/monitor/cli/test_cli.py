@@ -114,7 +114,9 @@ def test_an_incident_is_worked_from_the_shell(cli):
     cli("incident", "fix", "INC-1", "roll back", "--release", "r2", "--window", "15m", "--service", "redirect")
     shown = json.loads(cli("incident", "verification", "INC-1", "--json"))
     assert (shown["state"], shown["verdicts"], shown["impact"]) == ("verifying", [], None)
-    assert "impact: no signal data" in cli("incident", "verification", "INC-1")
+    assert "Impact was not measured: no signal data" in cli("incident", "verification", "INC-1")
+    assert "O impacto não foi medido" in cli("incident", "verification", "INC-1", "--lang", "pt-BR")
+    assert "--lang: language 'xx'" in cli("incident", "verification", "INC-1", "--lang", "xx", code=2)
 
 
 def test_silences_are_added_listed_and_expired(cli):
@@ -162,7 +164,10 @@ def test_demo_once_bad_fix_regresses_then_reopens(tmp_path: Path):
                             capture_output=True, text=True, timeout=240, cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
     story = result.stdout
-    for step in ("verdict regressed for fix INC-1/fix-1", "INC-1 is fixing", "verdict verified for fix INC-1/fix-2",
-                 "exact binomial", "query soak_total", "INC-1 is resolved", "impact, from the series",
-                 "reopened: regressed after fix INC-1/fix-2", "INC-1 is reopened", "demo: ok"):
+    for step in ("Verdict on fix INC-1/fix-1: regressed: the alert expression was still active",
+                 "it never went inactive within 16s of the fix", "INC-1 is fixing",
+                 "Verdict on fix INC-1/fix-2: verified: error ratio", "the alert expression went inactive at",
+                 "exact binomial", "soak_total: ", "INC-1 is resolved", "impact, from the series",
+                 "Failed requests: ", "reopened: regressed after fix INC-1/fix-2", "INC-1 is reopened",
+                 "demo: ok"):
         assert step in story, f"{step!r} missing from:\n{story}"

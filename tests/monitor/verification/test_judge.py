@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.config import Settings
+from monitor.i18n.verdicts import reason
 from monitor.promql import MemoryStorage
 from monitor.promsource import EmbeddedSource
 from monitor.verification import impact
@@ -24,14 +25,16 @@ BASE = Counts(errors=72, requests=36000)  # 0.2 %
     (Observation(None, BASE), "inconclusive", "no signal"),
     (Observation(Counts(12, 6000), None), "inconclusive", "no baseline"),
     (Observation(Counts(12, 6000), BASE, 1.0, alert_active=[5.0, 20.0]), "regressed",
-     "alert expression was active"),
+     "became active again at 1970-01-01 00:00:05 UTC"),
     (Observation(Counts(12, 6000), BASE, 1.0, latency_soak=[0.9, 1.0, 1.1, 1.2] * 5,
                  latency_baseline=[0.02, 0.03, 0.04, 0.05] * 5), "regressed", "latency is significantly higher"),
 ])
 def test_each_rule_decides(observation: Observation, outcome: str, says: str) -> None:
     verdict = judge(observation, POLICY)
     assert verdict.outcome == outcome
-    assert says in verdict.reasons[0], verdict.reasons
+    assert says in reason(verdict.reasons[0], "en"), verdict.reasons
+    portuguese = reason(verdict.reasons[0], "pt-BR")       # the same data, the reader's language
+    assert portuguese != reason(verdict.reasons[0], "en") and says not in portuguese
 
 
 def test_the_evidence_names_the_test_and_its_numbers() -> None:

@@ -22,12 +22,13 @@ from monitor.api.runtime import Runtime
 from monitor.clock import FixedClock
 from monitor.config import Settings
 from monitor.event_types import EventType
+from monitor.i18n.verdicts import reason
 from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import State
 from monitor.promql import MemoryStorage
 from monitor.promsource import EmbeddedSource
 from monitor.rules.loader import parse_rules
-from monitor.rules.models import RuleGroup
+from monitor.rules.models import RecordingRule, RuleGroup
 from monitor.verification.metrics import VerificationCollector
 from monitor.verification.service import sweep
 from tests.conftest import START
@@ -47,8 +48,24 @@ groups:
 """
 
 
-def groups() -> list[RuleGroup]:
-    rule_file, problems = parse_rules(RULES, "test.yml")
+LAGGING_RULES = """
+groups:
+  - name: redirect
+    interval: 30s
+    rules:
+      - record: service:http_errors:ratio_rate5m
+        expr: >-
+          sum by (service) (rate(http_server_request_duration_seconds_count{http_response_status_code=~"5.."}[5m]))
+          / sum by (service) (rate(http_server_request_duration_seconds_count[5m]))
+      - alert: RedirectErrorRatioHigh
+        expr: service:http_errors:ratio_rate5m > 0.05
+        for: 2m
+        labels: {severity: warning}
+"""
+
+
+def groups(text: str = RULES) -> list[RuleGroup]:
+    rule_file, problems = parse_rules(text, "test.yml")
     assert not problems, problems
     return list(rule_file.groups)
 
@@ -109,13 +126,15 @@ class Story:
         with self.runtime.unit() as s:
             alerting.receive(s, [alert], settings=self.settings, clock=self.clock, source=source)
 
+    rules: str = RULES
+
     def sweep(self, minutes: float | None = None, *, source: bool = True) -> Any:
         if minutes is not None:
             self.clock.set(at(minutes))
         with self.runtime.unit() as s:
             result = sweep(s, settings=self.settings, clock=self.clock,
                            source=(lambda: EmbeddedSource(self.world.storage)) if source else None,
-                           groups=groups())
+                           groups=groups(self.rules))
         self.swept.append(result)
         return result
 
@@ -154,6 +173,19 @@ def story(story_settings: Settings, make_runtime: Callable[[Settings], Runtime],
     yield Story(make_runtime(story_settings), clock, world, story_settings)
 
 
+def record_rules(world: World, text: str, start: datetime, end: datetime) -> None:
+    """What the rule manager writes: each recording rule's series, every group interval."""
+    source = EmbeddedSource(world.storage)
+    for group in groups(text):
+        for rule in group.rules:
+            if not isinstance(rule, RecordingRule):
+                continue
+            for series in source.query_range(rule.expr, start.timestamp(), end.timestamp(),
+                                             group.interval_s or 15):
+                world.storage.add({**series.labels, "__name__": rule.record},
+                                  [(int(t * 1000), v) for t, v in series.points])
+
+
 def spike_then(story: Story, fixed_at: float, after_ratio: float, until: float = 60) -> None:
     """Errors from -5 min (30 %) until ``fixed_at``, then ``after_ratio`` until ``until``."""
     story.world.segment(at(-5), at(fixed_at), 10, 0.30)
@@ -170,14 +202,21 @@ def test_a_fix_that_works_is_verified_with_its_evidence_and_impact(story: Story)
     story.clock.set(at(7))
     story.alert("resolved")
     assert story.states() == ["verifying"]
-    assert story.sweep(16.9).verdicts == []          # soak runs 7 → 17 min
+    # the expression went inactive at 5:30 (its 1m rate held the last bad samples): the soak
+    # runs 5:30 → 15:30, whatever Alertmanager's resolve at 7 says
+    assert story.sweep(15.4).verdicts == []
 
-    result = story.sweep(17)
+    result = story.sweep(15.5)
 
     assert result.verdicts == [("INC-1", "verified")]
     [verdict] = story.verdicts()
     assert verdict["fix"] == "INC-1/fix-1" and verdict["release"] == "r2"
-    assert verdict["window"]["start"] == at(7).isoformat() and verdict["window"]["end"] == at(17).isoformat()
+    assert verdict["window"]["start"] == at(5.5).isoformat() and verdict["window"]["end"] == at(15.5).isoformat()
+    settling = verdict["settling"]
+    assert settling["since"] == at(5).isoformat() and settling["inactive_at"] == at(5.5).isoformat()
+    assert settling["active_steps_after_fix"] == 2 and settling["longest_range_seconds"] == 60
+    assert reason(verdict["reasons"][0], "en").startswith("error ratio 12/6,000 = 0.2000% is within")
+    assert reason(verdict["reasons"][0], "pt-BR").startswith("taxa de erros 12/6.000 = 0,2000% está")
     assert verdict["baseline_window"]["kind"] == "before impact start"
     test = verdict["tests"]["errors"]
     assert test["test"].startswith("exact binomial")
@@ -200,11 +239,15 @@ def test_a_fix_that_does_not_work_regresses_then_reopens_after_the_next_one(stor
     story.alert()
     story.clock.set(at(5))
     story.fix("bad rollback", release="r2")           # errors go on; the alert keeps firing
-    assert story.sweep(14.9).verdicts == []
-    assert story.sweep(15).verdicts == [("INC-1", "regressed")]
+    # bounded wait: window 10m + lag (1m range + one 5s rule interval + one 15s step) = 11m20s
+    assert story.sweep(16.3).verdicts == []
+    assert story.sweep(16.34).verdicts == [("INC-1", "regressed")]
     assert story.incident().state == State.FIXING
+    assert story.verdicts()[-1]["reasons"] == [{"code": "never_inactive", "deadline": at(16 + 1 / 3).isoformat(),
+                                                "wait": 680.0}]
     regressed = [e for e in story.events(EventType.INCIDENT_TRANSITIONED) if e.payload["to"] == "regressed"]
-    assert regressed[0].payload["reason"].startswith("regressed after fix INC-1/fix-1: the alert")
+    assert regressed[0].payload["reason"].startswith("regressed after fix INC-1/fix-1: the alert expression "
+                                                     "was still active at 2026-03-02 09:16:20 UTC")
 
     story.clock.set(at(25))
     story.fix("real fix", release="r3")
@@ -221,6 +264,49 @@ def test_a_fix_that_does_not_work_regresses_then_reopens_after_the_next_one(stor
     assert story.incident().verified_at is None
 
 
+def test_a_fix_that_works_is_never_called_regressed_while_the_signal_lags(story: Story) -> None:
+    """The fix is recorded the moment the errors stop; the alert expression reads a recording
+    rule over a 5m rate and stays active for minutes; Alertmanager never says resolved."""
+    story.rules = LAGGING_RULES
+    spike_then(story, fixed_at=5, after_ratio=0.002)
+    record_rules(story.world, LAGGING_RULES, at(-115), at(60))
+    story.alert()
+    story.clock.set(at(5))
+    story.fix()                                        # right after the errors stopped
+    # lag: 5m (the recording rule's range) + 2 rules × 30s + one 15s step = 6m15s; wait 16m15s
+    for minute in range(6, 19):                        # lagging until 9, then soaking: no verdict
+        assert story.sweep(minute).verdicts == [], minute  # (at 15, "still firing": not any more)
+    result = story.sweep(19)
+    verdict = story.verdicts()[-1]
+    assert result.verdicts == [("INC-1", "verified")], verdict["reasons"]
+    settling = verdict["settling"]
+    assert settling["longest_range_seconds"] == 300 and settling["rules_in_chain"] == 2
+    assert settling["lag_seconds"] == 375 and settling["wait_seconds"] == 975
+    assert settling["inactive_at"] == at(9).isoformat()  # 4 minutes after the fix, inside the wait
+    assert settling["active_steps_after_fix"] == 16
+    assert verdict["window"]["start"] == settling["inactive_at"]
+    assert story.incident().state == State.RESOLVED
+
+
+def test_a_gap_in_the_data_is_not_a_recovery(story: Story) -> None:
+    """No samples at all for two minutes after the fix: the expression has no value, but
+    neither do the request series, so the soak does not start in the gap."""
+    story.world.segment(at(-5), at(5), 10, 0.30)
+    story.world.last = None
+    gap = World(storage=story.world.storage, ok=story.world.ok, failed=story.world.failed)
+    gap.ok += 10 * 120 * 0.7                            # the counters moved on during the gap
+    gap.failed += 10 * 120 * 0.3
+    gap.segment(at(7), at(9), 10, 0.30)                 # still failing once samples come back
+    gap.segment(at(9), at(60), 10, 0.002)
+    story.alert()
+    story.clock.set(at(5))
+    story.fix()
+    assert story.sweep(12).verdicts == []
+    assert story.sweep(21).verdicts == [("INC-1", "verified")]
+    settling = story.verdicts()[-1]["settling"]
+    assert datetime.fromisoformat(settling["inactive_at"]) >= at(9)   # after the real recovery
+
+
 def test_an_error_ratio_significantly_above_baseline_regresses_even_below_the_alert(story: Story) -> None:
     spike_then(story, fixed_at=5, after_ratio=0.02)    # 2 %: under the 5 % alert, 10× baseline
     story.alert()
@@ -232,7 +318,8 @@ def test_an_error_ratio_significantly_above_baseline_regresses_even_below_the_al
     verdict = story.verdicts()[-1]
     assert result.verdicts == [("INC-1", "regressed")], (verdict["tests"], verdict["reasons"])
     assert verdict["tests"]["errors"]["result"] == "above"
-    assert "significantly above" in verdict["reasons"][0]
+    assert verdict["reasons"][0]["code"] == "errors_above"
+    assert "significantly above" in reason(verdict["reasons"][0], "en")
     assert story.incident().state == State.FIXING
 
 
@@ -247,11 +334,16 @@ def test_low_traffic_is_inconclusive_extended_once_then_a_person_decides(story: 
 
     assert story.sweep(17).verdicts == [("INC-1", "inconclusive")]
     first = story.verdicts()[-1]
-    assert first["extended"] is True and "too little traffic" in first["reasons"][0]
-    assert story.sweep(26).verdicts == []               # the window is now 20 min: 7 → 27
-    assert story.sweep(27).verdicts == [("INC-1", "inconclusive")]
+    assert first["extended"] is True and first["reasons"][0]["code"] == "low_traffic"
+    assert "too little traffic" in reason(first["reasons"][0], "en")
+    start = datetime.fromisoformat(first["window"]["start"])
+    story.clock.set(start + timedelta(minutes=20) - timedelta(seconds=1))
+    assert story.sweep().verdicts == []                 # the window is now 20 min
+    story.clock.set(start + timedelta(minutes=20))
+    assert story.sweep().verdicts == [("INC-1", "inconclusive")]
     second = story.verdicts()[-1]
-    assert second["final"] is True and "a person decides" in second["reasons"][-1]
+    assert second["final"] is True and second["reasons"][-1] == {"code": "person_decides"}
+    assert "a person decides" in reason(second["reasons"][-1], "en")
     assert story.sweep(40).verdicts == []               # left alone
     assert story.incident().state == State.VERIFYING
 
@@ -270,7 +362,7 @@ def test_an_alertmanager_incident_without_a_signal_is_inconclusive_never_verifie
     assert story.incident().state == State.VERIFYING
     assert story.sweep(15).verdicts == [("INC-1", "inconclusive")]
     assert story.sweep(25).verdicts == [("INC-1", "inconclusive")]
-    reasons = [v["reasons"][0] for v in story.verdicts()]
+    reasons = [reason(v["reasons"][0], "en") for v in story.verdicts()]
     assert all(r.startswith("no signal") for r in reasons), reasons
     assert story.verdicts()[0]["signal"]["expression_from"] == "generatorURL"
     assert story.incident().verified_at is None and story.incident().state == State.VERIFYING
@@ -288,7 +380,8 @@ def test_a_flapping_signal_regresses_although_the_alert_never_fired_again(story:
     story.alert("resolved")
     assert story.sweep(17).verdicts == [("INC-1", "regressed")]
     verdict = story.verdicts()[-1]
-    assert "alert expression was active" in verdict["reasons"][0]
+    assert verdict["reasons"][0]["code"] == "active_again"
+    assert "became active again" in reason(verdict["reasons"][0], "en")
     assert verdict["tests"]["alert"]["active_samples"] > 0
 
 
@@ -329,10 +422,11 @@ def test_a_fix_deployed_before_the_alert_fired_is_judged_from_when_verification_
     story.fix(deployed_at=at(-10))                     # the marker says it went out before the alert
     story.clock.set(at(4))
     story.alert("resolved")
-    assert story.sweep(13.9).verdicts == []
-    assert story.sweep(14).verdicts == [("INC-1", "verified")]
-    window = story.verdicts()[-1]["window"]
-    assert window["start"] == at(4).isoformat()        # not the deploy time, not before detection
+    assert story.sweep(13.4).verdicts == []
+    assert story.sweep(13.5).verdicts == [("INC-1", "verified")]
+    verdict = story.verdicts()[-1]
+    assert verdict["settling"]["since"] == at(1).isoformat()   # verification began, not the deploy
+    assert verdict["window"]["start"] == at(3.5).isoformat()   # the expression went inactive
     fix = story.events(EventType.FIX_DEPLOYED)[0].payload
     assert fix["deployed_at"] == at(-10).isoformat()
 
@@ -360,7 +454,7 @@ def test_metrics_count_verdicts_regressions_and_time_to_milestones(story: Story)
     story.sweep(0)
     story.clock.set(at(5))
     story.fix("bad rollback")
-    story.sweep(15)
+    story.sweep(17)                                    # never went inactive within 11m20s
     story.clock.set(at(25))
     story.fix("real fix", release="r3")
     story.clock.set(at(27))
