@@ -191,6 +191,9 @@ def intake_sink(runtime: Runtime, metrics: AlertMetrics | None = None,
     ``candor_alerts_received_total{source="engine"}`` like alerts that come in over HTTP."""
     unit = (lambda: leader.unit(runtime)) if leader is not None else None
 
+    if metrics is not None:
+        metrics.start("engine")
+
     def sink(alerts: list[Alert]) -> None:
         result = runtime.transaction(lambda session: alerting.receive(
             session, alerts, settings=runtime.settings, clock=runtime.clock, source="engine"),

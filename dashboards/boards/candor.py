@@ -48,9 +48,10 @@ BOARD = Board(
                   (Query("max(candor_series_store_series)", "series"),), width=8),
         )),
         Row("Notifications", (
-            Panel("Outbox depth and oldest pending",
-                  "Messages waiting to be delivered, and how long the oldest has waited.", "short",
-                  (Query("max(candor_notification_queue_depth)", "pending"),), width=8,
+            Panel("Outbox depth",
+                  "Messages waiting to be delivered (all receivers; 0 when the outbox is empty).",
+                  "short",
+                  (Query("sum(candor_notification_queue_depth) or vector(0)", "pending"),), width=8,
                   links=(OUTBOX,)),
             Panel("Oldest pending notification",
                   "Age of the oldest undelivered message (0 when the outbox is empty).", "s",

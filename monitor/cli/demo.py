@@ -41,6 +41,7 @@ from monitor.cli.output import fail, out
 from monitor.config import Settings
 from monitor.demo import notices
 from monitor.demo.app import record
+from monitor.demo.metrics import AppMetrics
 from monitor.demo.receiver import WebhookReceiver
 from monitor.demo.traffic import Story, tick
 from monitor.event_types import EventType, Notification
@@ -200,6 +201,9 @@ def demo(
     data_dir: Annotated[Path | None, typer.Option(help="where the demo keeps its data (default: a temp dir)")] = None,
     bad_fix: Annotated[bool, typer.Option("--bad-fix", help="the first fix does not work: regressed, "
                                           "then verified, then reopened")] = False,
+    app_metrics: Annotated[str | None, typer.Option(
+        "--app-metrics", help="host:port where the simulated app serves its /metrics, for a real "
+                              "Prometheus to scrape (default: not served)")] = None,
 ) -> None:
     host, port = "127.0.0.1", 8080
     if listen:
@@ -233,6 +237,13 @@ def demo(
         fixes = [(20, "2026.11.25-2", "Restarted the redirect cache"),
                  (40, "2026.11.25-3", "Rolled back the redirect cache config")]
     app = Exporter(SERVICE, release="2026.11.25-1")
+    served = None
+    if app_metrics:
+        app_host, _, app_port = app_metrics.rpartition(":")
+        if not app_port.isdigit():
+            fail(f"--app-metrics {app_metrics!r}: expected host:port, e.g. 127.0.0.1:9100")
+        served = AppMetrics(app, app_host, int(app_port))
+        out.print(f"  app metrics: {served.url}")
     app.push_to(base, token=token, interval=1.0)
     final: dict[str, Any] | None = None
     closed = reopened = False
@@ -268,7 +279,8 @@ def demo(
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and Notification.NOTICE_CORRECTED not in webhook.types():
             time.sleep(0.5)
-    app.close(timeout=2)
+    if once:
+        app.close(timeout=2)
     delivered = webhook.types()
     out.print(f"webhook receiver got {len(delivered)} signed messages: {', '.join(sorted(set(delivered)))}"
               + (f"; {webhook.bad_signatures} with a bad signature" if webhook.bad_signatures else ""))
@@ -282,6 +294,8 @@ def demo(
         background.stop()
         server.should_exit = True
         webhook.close()
+        if served:
+            served.close()
         candor.close()
         story_told = ("the first fix regressed, the second was verified, and the incident reopened "
                       "when the errors came back" if bad_fix else
@@ -294,6 +308,9 @@ def demo(
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
+        app.close(timeout=2)
+        if served:
+            served.close()
         background.stop()
         server.should_exit = True
         webhook.close()
