@@ -25,6 +25,8 @@ from dashboards.query import substitute
 __all__ = ["Answer", "PrometheusAPI", "Problem", "QuerySource", "Report", "Window", "validate"]
 
 LabelSet = frozenset[tuple[str, str]]
+STABLE = 3
+"""Range series with fewer points are transient and left out of the label-set comparison."""
 
 
 class QuerySource(Protocol):
@@ -155,8 +157,10 @@ def validate(models: Mapping[str, Mapping[str, Any]], sources: Mapping[str, Quer
                     vals = tuple(float(s["value"][1]) for s in result) if mode == "instant" else ()
                     report.answers.append(Answer(uid, panel, ref, expr, source_name, mode, series,
                                                  vals, tuple(result)))
-                    if mode == "range":
-                        seen[source_name] = set(series)
+                    if mode == "range":  # series that lived a step or two (a state held for
+                        # under a second) may fall between one scraper's samples: compared are
+                        # the series both could see
+                        seen[source_name] = {_labels(s) for s in result if len(s["values"]) >= STABLE}
                     reason = allow.get((uid, panel, ref)) or allow.get((uid, panel, f"{ref}:{mode}"))
                     if not result and not reason:
                         report.problems.append(Problem(uid, panel, ref, source_name, mode,

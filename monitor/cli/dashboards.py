@@ -10,6 +10,7 @@ import typer
 from prometheus_client import CollectorRegistry
 
 from dashboards import OUTPUT, Catalog, UnknownMetric, write
+from dashboards.mixin import render
 from exporters import Exporter
 from monitor.cli.output import fail, out
 from monitor.config import Settings
@@ -51,6 +52,20 @@ def build_command(
         fail(str(exc))
     for path in paths:
         out.print(str(path))
+
+
+@app.command("alerts")
+def alerts_command(
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="write the rule file here "
+                                                "(rules/candor-self.yml in the repository)")] = None,
+) -> None:
+    """Candor's own alerts (the mixin) as a Prometheus rule file, on stdout or into a file."""
+    text = render()
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    out.print(str(output))
 
 
 @app.command("metrics")
