@@ -30,8 +30,8 @@ class MixinConfig:
     delivery_for: str = "10m"
     missed_window: str = "10m"
     leader_for: str = "2m"
-    with_leader: bool = False
-    """The no-leader alert needs candor_leader (replicas with leader election)."""
+    with_leader: bool = True
+    """The no-leader alert (candor_leader, monitor.leader); off for a Candor without it."""
 
 
 HEADER = """\

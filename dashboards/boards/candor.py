@@ -89,6 +89,16 @@ BOARD = Board(
             Panel("Replicas up", "Candor processes whose /metrics answers (job=\"candor\").", "short",
                   (Query('sum(up{job="candor"})', "up"),), kind="stat", width=6,
                   thresholds=(Threshold(None, "red"), Threshold(1, "green"))),
+            Panel("Leaders", "Replicas holding the leader lease: exactly 1 is healthy (0: no rule "
+                  "is evaluated and nothing delivered; CandorNoLeader fires).", "short",
+                  (Query("sum(candor_leader)", "leaders"),), kind="stat", width=6,
+                  thresholds=(Threshold(None, "red"), Threshold(1, "green"), Threshold(2, "red"))),
+            Panel("Leader by replica", "1 on the replica that holds the lease; a handover shows as "
+                  "one line falling and another rising.", "short",
+                  (Query("max by (instance) (candor_leader)", "{{instance}}"),), width=6, min=0, max=1),
+            Panel("Leader epoch", "The newest leader epoch each replica has seen: one more at every "
+                  "takeover.", "short",
+                  (Query("max by (instance) (candor_leader_epoch)", "{{instance}}"),), width=6),
         )),
     ),
 )

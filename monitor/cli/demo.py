@@ -79,7 +79,7 @@ def _serve(candor: Candor, host: str, port: int) -> uvicorn.Server:
 
 def _settings(directory: Path, public_url: str, webhook: str) -> Settings:
     return Settings.model_validate({
-        "server": {"public_url": public_url},
+        "server": {"public_url": public_url, "listen": public_url.removeprefix("http://")},
         "storage": {"data_dir": str(directory)},
         "auth": {"anonymous_role": "viewer"},
         # Demo-sized verification: an 8 s soak at 1 s resolution; one percentage point of

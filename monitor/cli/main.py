@@ -9,6 +9,7 @@ or without a running server. Every command takes ``--config`` and most take
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +51,9 @@ def serve(
     host, _, port = (listen or runtime.settings.server.listen).rpartition(":")
     if not port.isdigit():
         fail(f"--listen {listen!r}: expected host:port, e.g. 127.0.0.1:8080")
+    if listen:  # what the self-scrape reports as instance, too
+        server = runtime.settings.server.model_copy(update={"listen": listen})
+        runtime = replace(runtime, settings=runtime.settings.model_copy(update={"server": server}))
     try:
         candor = assemble(runtime)
         background = start(candor)

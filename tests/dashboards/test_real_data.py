@@ -72,7 +72,7 @@ def story(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp = tmp_path_factory.mktemp("dashboards-real")
     candor_port, app_port, prom_port = free_port(), free_port(), free_port()
     rules = tmp / "slo.yml"
-    slos = _settings(tmp, "http://x", "http://x").slo
+    slos = _settings(tmp, "http://127.0.0.1:1", "http://127.0.0.1:1/hook").slo
     rules.write_text(yaml.safe_dump({"groups": generate(slos)}), encoding="utf-8")
     config = tmp / "prometheus.yml"
     config.write_text(_prometheus_yml(f"127.0.0.1:{candor_port}", f"127.0.0.1:{app_port}", rules))
