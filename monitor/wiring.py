@@ -8,6 +8,7 @@ Every part of a running Candor is built here, from ``Settings``, in this order::
                    │                 1. notification outbox  notify.service.enqueue_for_event
                    │                 2. subscribers          comms.subscribers.service.notify_subscribers
                    │                 3. reporters            comms.user_reports.service.notify_reporters
+                   │                 4. fix did not hold     comms.regression.draft_update_on_regression
                    ▼
              assemble(runtime) ─▶ Candor
                    ├─ signals   SignalHub: the series store (loaded from disk), ingest limits
@@ -53,6 +54,7 @@ from monitor.alerting.metrics import AlertMetrics
 from monitor.api.runtime import Runtime
 from monitor.clock import Clock, SystemClock
 from monitor.comms.metrics import CadenceCollector
+from monitor.comms.regression import draft_update_on_regression
 from monitor.comms.subscribers.service import notify_subscribers
 from monitor.comms.user_reports.metrics import ReportMetrics
 from monitor.comms.user_reports.service import notify_reporters
@@ -91,6 +93,7 @@ def event_hooks(settings: Settings) -> tuple[EventHook, ...]:
         partial(enqueue_for_event, settings=settings),   # 1. the notification outbox
         partial(notify_subscribers, settings=settings),  # 2. subscribers (notice versions)
         partial(notify_reporters, settings=settings),    # 3. users who reported the problem
+        partial(draft_update_on_regression, settings=settings),  # 4. a fix that did not hold
     )
 
 

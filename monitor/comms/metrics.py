@@ -7,14 +7,15 @@
 
 Deadlines come from ``[comms.cadence]``: no public notice ``first_notice`` after
 detection, or no new version ``update`` after the last one (or after the
-``next_update_at`` the notice promised, whichever is earlier). Alert on
+``next_update_at`` the notice promised, whichever is earlier), or no new version
+``first_notice`` after a fix did not hold (regressed or reopened after a notice). Alert on
 ``candor_notices_overdue > 0``. ``monitor.wiring`` registers ``CadenceCollector`` once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
@@ -24,8 +25,9 @@ from sqlmodel import Session, col, select
 from monitor.clock import Clock, utc
 from monitor.comms.models import Kind, NoticeVersion
 from monitor.config.comms import Cadence, Sev
+from monitor.event_types import EventType
 from monitor.incidents.lifecycle import OPEN, SEVERITIES
-from monitor.incidents.models import Incident
+from monitor.incidents.models import Incident, IncidentEvent
 
 FIRST_NOTICE_BUCKETS = (60, 120, 300, 600, 900, 1800, 3600, 7200)
 CORRECTION_BUCKETS = (60, 300, 600, 1800, 3600, 7200, 21600, 86400)
@@ -41,9 +43,13 @@ def histogram(name: str, doc: str, values: Sequence[float], buckets: Sequence[fl
 
 
 def overdue(incidents: list[Incident], last_published: dict[int, tuple[datetime, datetime | None]],
-            now: datetime, cadence: Mapping[Sev, Cadence]) -> dict[tuple[str, str], int]:
+            now: datetime, cadence: Mapping[Sev, Cadence],
+            told_again: Mapping[int, datetime] | None = None) -> dict[tuple[str, str], int]:
     """``(severity, due) -> count`` of open incidents past a cadence deadline at ``now``
-    (``cadence``: ``[comms.cadence]``)."""
+    (``cadence``: ``[comms.cadence]``). ``told_again``: when a fix last failed to hold
+    (regressed or reopened, ``monitor.comms.regression``); after a public notice, that owes
+    an update within ``first_notice``."""
+    told_again = told_again or {}
     out: dict[tuple[str, str], int] = {}
     for incident in incidents:
         # Incident.severity is a plain str column; the cadence is keyed by the Sev literal
@@ -60,6 +66,9 @@ def overdue(incidents: list[Incident], last_published: dict[int, tuple[datetime,
         deadlines = [promised] if promised else []
         if rule.update:
             deadlines.append(published_at + rule.update)
+        again = told_again.get(incident.id or 0)
+        if again is not None and utc(again) > published_at:
+            deadlines.append(utc(again) + (rule.first_notice or rule.update or timedelta(0)))
         if deadlines and now > min(deadlines):
             key = (incident.severity, "update")
             out[key] = out.get(key, 0) + 1
@@ -92,6 +101,13 @@ class CadenceCollector(Collector):
                     utc(v.published_at), utc(datetime.fromisoformat(promised)) if promised else None)
             open_rows = list(session.exec(select(Incident).where(
                 col(Incident.state).in_([str(s) for s in OPEN]))))
+            told_again: dict[int, datetime] = {}
+            for event in session.exec(select(IncidentEvent).where(
+                    IncidentEvent.type == EventType.INCIDENT_TRANSITIONED,
+                    col(IncidentEvent.incident_id).in_([i.id for i in open_rows]))):
+                if event.payload.get("to") in ("regressed", "reopened"):
+                    told_again[event.incident_id] = max(utc(event.at), told_again.get(
+                        event.incident_id, utc(event.at)))
         yield histogram("candor_time_to_first_notice_seconds",
                         "Time from detection to the first public notice.", firsts,
                         FIRST_NOTICE_BUCKETS)
@@ -101,7 +117,7 @@ class CadenceCollector(Collector):
         gauge = GaugeMetricFamily("candor_notices_overdue",
                                   "Open incidents past a public-notice deadline, by what is due.",
                                   labels=["severity", "due"])
-        counts = overdue(open_rows, latest, now, self.cadence)
+        counts = overdue(open_rows, latest, now, self.cadence, told_again)
         for severity in SEVERITIES:
             for due in ("first_notice", "update"):
                 gauge.add_metric([severity, due], counts.get((severity, due), 0))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from monitor.verification.words import public_impact
+
 INITIAL = {
     "pt-BR": {
         "title": "Links curtos não estão abrindo",
@@ -72,20 +74,9 @@ def content(template: dict[str, Any], **values: str) -> dict[str, Any]:
     return {k: v.format(**values) if isinstance(v, str) else v for k, v in template.items()}
 
 
-IMPACT = {
-    "pt-BR": " Entre as {start} e as {end} (UTC), {failed} de {total} tentativas de abrir ou criar "
-             "um link falharam.",
-    "en": " Between {start} and {end} UTC, {failed} of {total} attempts to open or create a link "
-          "failed.",
-}
-"""The closing notice's impact sentence, filled from the measured impact (``impact.measured``)."""
-
-
 def closing(lang: str, *, start: str, impact: dict[str, Any] | None) -> dict[str, Any]:
-    """The closing notice; with a measured impact, its figures are added to what happened."""
+    """The closing notice: what happened, with the measured impact in plain words
+    (``monitor.verification.words.public_impact``; "not measured" when it was not)."""
     filled = content(RESOLVED[lang], start=start)
-    if impact and impact.get("ended_at") and impact.get("affected_requests") is not None:
-        filled["what_happened"] += IMPACT[lang].format(
-            start=impact["started_at"][11:19], end=impact["ended_at"][11:19],
-            failed=f"{impact['affected_requests']:.0f}", total=f"{impact['total_requests'] or 0:.0f}")
+    filled["what_happened"] += " " + public_impact(impact, lang)  # from the catalogue, no queries
     return filled

@@ -20,6 +20,15 @@ class Public(Catalogue):
     what_is_right = Msg("What is right", "O que é correto")
     retraction_reason = Msg("Why we are withdrawing this notice",
                             "Por que estamos retirando este aviso")
+    # drafted by Candor when a fix did not hold (a person reviews and publishes it)
+    fix_did_not_hold_title = Msg("{title}: our fix did not solve it",
+                                 "{title}: nossa correção não resolveu")
+    fix_did_not_hold = Msg("The fix we put out did not solve the problem: the errors came back. "
+                           "We are working on another fix and will post an update here as soon "
+                           "as we know more.",
+                           "A correção que aplicamos não resolveu o problema: os erros voltaram. "
+                           "Estamos trabalhando em outra correção e vamos publicar uma "
+                           "atualização aqui assim que soubermos mais.")
     kind = Choice({
         "initial": Msg("Notice", "Aviso"),
         "update": Msg("Update", "Atualização"),

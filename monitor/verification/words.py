@@ -13,7 +13,7 @@ from typing import Any
 from monitor.i18n import duration, number, when
 from monitor.i18n.verdicts import ImpactWords, Verdicts, fix_text, percent, reasons
 
-__all__ = ["impact_figures", "impact_lines", "verdict_lines"]
+__all__ = ["impact_figures", "impact_lines", "public_impact", "verdict_lines"]
 
 
 def verdict_lines(payload: Mapping[str, Any], lang: str = "en") -> list[str]:
@@ -101,3 +101,28 @@ def impact_lines(impact: Mapping[str, Any] | None, lang: str = "en") -> list[str
     for name, query in sorted((impact.get("queries") or {}).items()):
         lines.append(f"  {ImpactWords.query(lang)} {name}: {query}")
     return lines
+
+
+def public_impact(impact: Mapping[str, Any] | None, lang: str) -> str:
+    """The impact in plain words for a public notice (how long, how many requests failed, how
+    many people where the signals carry them): no queries, no jargon; what was not measured
+    is said, never guessed."""
+    if not impact or not impact.get("started_at"):
+        return ImpactWords.public_not_measured(lang)
+    parts = []
+    if impact.get("ended_at") and impact.get("duration_seconds") is not None:
+        parts.append(ImpactWords.public_lasted(
+            lang, duration=duration(impact["duration_seconds"], lang),
+            start=when(impact["started_at"], lang, seconds=True),
+            end=when(impact["ended_at"], lang, seconds=True)))
+    failed, total = impact.get("affected_requests"), impact.get("total_requests")
+    if isinstance(failed, int | float) and isinstance(total, int | float):
+        n = round(failed)
+        parts.append(ImpactWords.public_failed(lang, n, shown=number(n, lang, digits=0),
+                                               total=number(round(total), lang, digits=0)))
+    else:
+        parts.append(ImpactWords.public_not_measured(lang))
+    users = impact.get("affected_users")
+    if isinstance(users, int | float) and users > 0:
+        parts.append(ImpactWords.public_users(lang, users=number(round(users), lang, digits=0)))
+    return " ".join(parts)
