@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BASE_DEBS := python3-venv python3-pip python3-dev
 TEST_DEBS := prometheus prometheus-alertmanager postgresql chromium poppler-utils \
-	libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+	libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core wrk hyperfine
 PYTEST_ARGS ?=
 
 .PHONY: demo test bench lint deps test-deps clean promql-diff
@@ -19,8 +19,11 @@ demo: $(STAMP)
 test: lint test-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Every benchmark beside its reference; writes benchmarks/results/latest.json and prints the
+# table. QUICK=1: fewer, shorter runs (a smoke test, under 3 minutes); compare two runs with
+# `candor bench compare OLD NEW`.
 bench: $(STAMP) test-deps
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(if $(QUICK),--quick)
 
 # Random PromQL through the real prometheus and Candor: `make promql-diff N=5000 SEED=1`
 # (GRID=1 evaluates on the sample grid). Prints compared, identical, each justified class

@@ -6,7 +6,7 @@
 * RSS of the series store after 1,000,000 samples over 10,000 series (in a fresh
   child process, so the number is the store's and not the benchmark's).
 
-Prints human lines and writes benchmarks/results/bench_ingest.json.
+Writes benchmarks/results/ingest.json (rows: see ``_report``).
 Run: ``.venv/bin/python benchmarks/bench_ingest.py``.
 """
 
@@ -27,6 +27,7 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
     ExportMetricsServiceRequest,
 )
 
+from benchmarks._report import QUICK, repeats, row, write
 from monitor.app import create_app
 from monitor.auth import service as auth
 from monitor.auth.models import Role
@@ -35,7 +36,9 @@ from monitor.wiring import assemble, build_runtime
 from tests.support.processes import serve
 
 BATCH = 5_000
-REQUESTS = 20
+REQUESTS = 3 if QUICK else 20
+STEPS = 10 if QUICK else 100  # x 10,000 series: samples in the memory measurement
+REPEATS = repeats(5, 2)
 SERIES = 1_000
 
 
@@ -85,30 +88,30 @@ def _rate(client: httpx.Client, url: str, bodies: list[bytes], content_type: str
     return BATCH * len(bodies) / (time.perf_counter() - start)
 
 
-def throughput() -> dict[str, float]:
+def throughput() -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory() as data_dir:
         app, token = _app(data_dir)
         with serve(app) as base:
             return _throughput(base, token)
 
 
-def _throughput(base: str, token: str) -> dict[str, float]:
+def _throughput(base: str, token: str) -> dict[str, list[float]]:
     now_ms = int(time.time() * 1000) - 60_000
     json_bodies = [_json_body(i, now_ms) for i in range(REQUESTS)]
     otlp_bodies = [_otlp_body(i, now_ms * 1_000_000) for i in range(REQUESTS)]
+    runs: dict[str, list[float]] = {"empty_json": [], "signals": [], "empty_pb": [], "otlp": []}
     with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
         _rate(client, f"{base}/bench/empty", json_bodies[:2], "application/json")  # warm up
-        empty_json = _rate(client, f"{base}/bench/empty", json_bodies, "application/json")
-        signals = _rate(client, f"{base}/api/v1/signals", json_bodies, "application/json")
-        empty_pb = _rate(client, f"{base}/bench/empty", otlp_bodies,
-                         "application/x-protobuf")
-        otlp = _rate(client, f"{base}/v1/metrics", otlp_bodies, "application/x-protobuf")
-    return {"signals_samples_per_s": round(signals), "otlp_samples_per_s": round(otlp),
-            "empty_handler_json_samples_per_s": round(empty_json),
-            "empty_handler_otlp_samples_per_s": round(empty_pb),
-            "signals_ratio_to_empty": round(signals / empty_json, 3),
-            "otlp_ratio_to_empty": round(otlp / empty_pb, 3),
-            "batch_samples": BATCH, "requests": REQUESTS}
+        for repeat in range(REPEATS):
+            shift = [json.dumps(json.loads(b) | {"labels": {"service": "bench", "repeat": str(repeat)}})
+                     .encode() for b in json_bodies] if repeat else json_bodies
+            runs["empty_json"].append(_rate(client, f"{base}/bench/empty", shift, "application/json"))
+            runs["signals"].append(_rate(client, f"{base}/api/v1/signals", shift, "application/json"))
+            runs["empty_pb"].append(_rate(client, f"{base}/bench/empty", otlp_bodies,
+                                          "application/x-protobuf"))
+            runs["otlp"].append(_rate(client, f"{base}/v1/metrics", otlp_bodies,
+                                      "application/x-protobuf"))
+    return runs
 
 
 _RSS_CHILD = textwrap.dedent("""
@@ -122,7 +125,7 @@ _RSS_CHILD = textwrap.dedent("""
     keys = [labels_from({"__name__": "bench_errors_total", "service": "bench",
                          "endpoint": f"/e/{i % 100}", "series": str(i)}) for i in range(10_000)]
     t0 = 1_772_442_000_000
-    for step in range(100):
+    for step in range(int(sys.argv[2])):
         store.append([(k, t0 + step * 15_000, float(step)) for k in keys], now_ms=t0)
     after = proc.memory_info().rss
     print(json.dumps({"rss_bytes": after, "store_rss_bytes": after - before,
@@ -134,7 +137,7 @@ def memory() -> dict[str, float]:
     out = {}
     with tempfile.TemporaryDirectory() as data_dir:
         for mode, arg in (("memory", "memory"), ("persisted", data_dir)):
-            result = subprocess.run([sys.executable, "-c", _RSS_CHILD, arg], check=True,
+            result = subprocess.run([sys.executable, "-c", _RSS_CHILD, arg, str(STEPS)], check=True,
                                     capture_output=True, text=True,
                                     cwd=Path(__file__).parent.parent)
             stats = json.loads(result.stdout)
@@ -144,19 +147,20 @@ def memory() -> dict[str, float]:
     return out
 
 
-def main() -> dict[str, float]:
-    result = {**throughput(), **memory()}
-    print(f"ingest: /api/v1/signals {result['signals_samples_per_s']:,} samples/s "
-          f"({result['signals_ratio_to_empty']:.2f}x an empty handler); /v1/metrics "
-          f"{result['otlp_samples_per_s']:,} samples/s ({result['otlp_ratio_to_empty']:.2f}x)")
-    print(f"series store: {result['samples']:,} samples over {result['series']:,} series -> "
-          f"+{result['memory_store_rss_mb']} MiB RSS in memory "
-          f"(process {result['memory_process_rss_mb']} MiB); persisted "
-          f"+{result['persisted_store_rss_mb']} MiB")
-    out = Path(__file__).parent / "results" / "bench_ingest.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
-    return result
+def main() -> None:
+    runs = throughput()
+    mem = memory()
+    rows = [
+        row("ingest.signals", what=f"POST /api/v1/signals (JSON, {BATCH:,} samples a request)",
+            unit="samples/s", better="higher", values=runs["signals"],
+            reference="empty handler, same bodies", reference_values=runs["empty_json"]),
+        row("ingest.otlp", what=f"POST /v1/metrics (OTLP protobuf, {BATCH:,} points a request)",
+            unit="samples/s", better="higher", values=runs["otlp"],
+            reference="empty handler, same bodies", reference_values=runs["empty_pb"]),
+        row("ingest.store_memory", what=f"series store RSS, {STEPS * 10_000:,} samples over 10,000 series",
+            unit="MiB", better="lower", values=[mem["memory_store_rss_mb"]]),
+    ]
+    write("ingest", rows, memory=mem, batch_samples=BATCH, requests=REQUESTS)
 
 
 if __name__ == "__main__":

@@ -4,102 +4,94 @@ Commands that change incidents, silences or tokens work directly on the store
 named by the config file (SQLite by default, or PostgreSQL), so they work with
 or without a running server. Every command takes ``--config`` and most take
 ``--json``; user errors exit 2 with the reason on stderr.
+
+Startup: this module imports only Typer. ``COMMANDS`` maps each command name to the
+module that holds it; ``LazyGroup`` imports that module (with ``importlib``, at its top
+level as usual) only when the command runs or its own help is asked for, so
+``candor --help`` loads no room, no FastAPI, no scheduler (``benchmarks/bench_cli.py``).
+A new command is one line in ``COMMANDS``; ``tests/monitor/cli/test_cli.py`` checks that
+each entry resolves and that its help line is the module's own.
 """
 
 from __future__ import annotations
 
-import logging
-from dataclasses import replace
-from pathlib import Path
-from typing import Annotated
+import importlib
+from typing import Any, NamedTuple
 
 import typer
-import uvicorn
-
-from monitor import db
-from monitor.app import create_app
-from monitor.cli import dashboards, demo, incidents, silences, tokens
-from monitor.cli import notices as notice_cli
-from monitor.cli import outbox as outbox_cli
-from monitor.cli import postmortem as postmortem_cli
-from monitor.cli import rules as rules_cli
-from monitor.cli.common import ConfigOpt, runtime_from, settings_from
-from monitor.cli.output import fail, out, reported
-from monitor.comms.render import check_templates
-from monitor.errors import ConfigError
-from monitor.rules.loader import RuleFileError
-from monitor.wiring import assemble, start
-
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__.split("\n\n")[0])
-@app.command("check-config")
-def check_config(path: Annotated[Path, typer.Argument(help="config file")] = Path("config.toml")) -> None:
-    """Validate a config file: exit 0 if valid, 2 with one line per problem otherwise."""
-    settings_from(path)
-    with reported():
-        check_templates()
-    out.print(f"{path}: ok")
+from typer.core import TyperGroup
 
 
-@app.command()
-def serve(
-    config: ConfigOpt = None,
-    listen: Annotated[str | None, typer.Option(help="host:port (default: server.listen)")] = None,
-) -> None:
-    """Run the HTTP API, the rule engine, scraping and the background jobs."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    runtime = runtime_from(config)
-    host, _, port = (listen or runtime.settings.server.listen).rpartition(":")
-    if not port.isdigit():
-        fail(f"--listen {listen!r}: expected host:port, e.g. 127.0.0.1:8080")
-    if listen:  # what the self-scrape reports as instance, too
-        server = runtime.settings.server.model_copy(update={"listen": listen})
-        runtime = replace(runtime, settings=runtime.settings.model_copy(update={"server": server}))
-    try:
-        candor = assemble(runtime)
-        background = start(candor)
-    except (RuleFileError, ConfigError) as exc:
-        fail(str(exc))
-    try:
-        uvicorn.run(create_app(candor), host=host, port=int(port), log_level="info")
-    finally:
-        background.stop()
-        candor.close()
+class Entry(NamedTuple):
+    module: str  # under monitor.cli
+    attr: str  # a Typer (a group, or one command) or a command function
+    help: str  # the line `candor --help` shows, without importing the module
+    module_doc: bool = False  # the command's own --help is its module's docstring
 
 
-db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
-app.add_typer(db_app, name="db")
+COMMANDS: dict[str, Entry] = {
+    "bench": Entry("bench", "app", "Benchmark results: compare two runs of make bench."),
+    "check-config": Entry("checks", "app", "Validate a config file: exit 0 if valid, 2 with one "
+                          "line per problem otherwise."),
+    "dashboards": Entry("dashboards", "app", "Grafana dashboards: build the JSON."),
+    "db": Entry("database", "app", "Database schema."),
+    "demo": Entry("demo", "demo", "Run the EVERLINKS demo: a simulated app develops an error "
+                  "spike and Candor handles it.", module_doc=True),
+    "digest": Entry("postmortem", "digest", "Leadership digest for a period (week, month, quarter)."),
+    "incident": Entry("incidents", "app", "Look at and work on incidents."),
+    "notice": Entry("notices", "app", "Public notices: lint and publish."),
+    "outbox": Entry("outbox", "app", "Outgoing notifications: list, deliver, redeliver."),
+    "postmortem": Entry("postmortem", "app", "Postmortems: draft, render (md, html, pdf)."),
+    "promql": Entry("rules", "promql_app", "PromQL tools: run promqltest files."),
+    "rules": Entry("rules", "app", "Prometheus rule files: check, test (promtool format), export."),
+    "serve": Entry("serve", "app", "Run the HTTP API, the rule engine, scraping and the "
+                   "background jobs."),
+    "silence": Entry("silences", "app", "Mute alerts that match label matchers."),
+    "token": Entry("tokens", "app", "API tokens (shown once when created)."),
+}
 
 
-@db_app.command("upgrade")
-def db_upgrade(config: ConfigOpt = None) -> None:
-    """Apply pending schema migrations (data is kept)."""
-    runtime = runtime_from(config, migrate=False)
-    before = db.current_revision(runtime.engine)
-    with reported():
-        db.upgrade(runtime.engine)
-    after = db.current_revision(runtime.engine)
-    out.print(f"schema {before or 'empty'} → {after}" if before != after else f"schema at {after}; nothing to do")
+def load(name: str) -> Any:
+    """The command (a Typer click command or group) for ``candor NAME``, importing its
+    module now."""
+    entry = COMMANDS[name]
+    module = importlib.import_module(f"monitor.cli.{entry.module}")
+    target: Any = getattr(module, entry.attr)
+    if not isinstance(target, typer.Typer):
+        single = typer.Typer(add_completion=False)
+        single.command(name, help=module.__doc__ if entry.module_doc else entry.help)(target)
+        target = single
+    command = typer.main.get_command(target)
+    command.name = name
+    if isinstance(command, TyperGroup) or not command.help:
+        command.help = entry.help
+    return command
 
 
-@db_app.command("status")
-def db_status(config: ConfigOpt = None) -> None:
-    """Show the schema revision and whether migrations are pending."""
-    runtime = runtime_from(config, migrate=False)
-    current, head = db.current_revision(runtime.engine), db.head_revision()
-    out.print(f"current: {current or 'empty'}  head: {head}  {'ok' if current == head else 'run `candor db upgrade`'}")
+class LazyGroup(TyperGroup):
+    """A group whose subcommands are imported when used; the listing comes from COMMANDS.
+
+    (Typer vendors its own click, private to it: the context and formatter are typed ``Any``.)
+    """
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        return load(cmd_name) if cmd_name in COMMANDS else None
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, COMMANDS[name].help) for name in sorted(COMMANDS)])
 
 
-app.add_typer(incidents.app, name="incident", help="Look at and work on incidents.")
-app.add_typer(silences.app, name="silence", help="Mute alerts that match label matchers.")
-app.add_typer(tokens.app, name="token", help="API tokens (shown once when created).")
-app.add_typer(rules_cli.app, name="rules", help="Prometheus rule files: check, test (promtool format), export.")
-app.add_typer(rules_cli.promql_app, name="promql", help="PromQL tools: run promqltest files.")
-app.add_typer(notice_cli.app, name="notice", help="Public notices: lint and publish.")
-app.add_typer(outbox_cli.app, name="outbox", help="Outgoing notifications: list, deliver, redeliver.")
-app.add_typer(postmortem_cli.app, name="postmortem", help="Postmortems: draft, render (md, html, pdf).")
-app.add_typer(dashboards.app, name="dashboards", help="Grafana dashboards: build the JSON.")
-app.command("digest", help="Leadership digest for a period (week, month, quarter).")(postmortem_cli.digest)
-app.command(help=demo.__doc__)(demo.demo)
+app = typer.Typer(cls=LazyGroup, no_args_is_help=True, add_completion=False,
+                  rich_markup_mode=None, help=__doc__.split("\n\n")[0])
+
+
+@app.callback()
+def main() -> None:
+    """The ``candor`` command."""
 
 
 if __name__ == "__main__":
