@@ -18,6 +18,7 @@ from monitor.alerting import api as alerting
 from monitor.api import problems
 from monitor.api.deps import get_runtime
 from monitor.api.tokens import router as tokens
+from monitor.comms.api import public_pages
 from monitor.comms.api import public_router as status_page
 from monitor.comms.api import router as notices
 from monitor.comms.subscribers.api import public_router as subscribe
@@ -74,6 +75,7 @@ def create_app(candor: Candor) -> FastAPI:
     )
     get_runtime.provide(app, runtime)
     signals.signal_hub.provide(app, candor.signals)
+    public_pages.provide(app, candor.public_pages)
     prometheus_api.series_store.provide(app, candor.signals.store)
     prometheus_api.rule_manager.provide(app, candor.rules)
     alerting.alert_metrics.provide(app, candor.metrics.alerts)

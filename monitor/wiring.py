@@ -55,6 +55,7 @@ from monitor.api.runtime import Runtime
 from monitor.clock import Clock, SystemClock
 from monitor.comms.metrics import CadenceCollector
 from monitor.comms.regression import draft_update_on_regression
+from monitor.comms.public_cache import PublicPages
 from monitor.comms.subscribers.service import notify_subscribers
 from monitor.comms.user_reports.metrics import ReportMetrics
 from monitor.comms.user_reports.service import notify_reporters
@@ -155,6 +156,8 @@ class Candor:
     courier: Courier
     leader: Leader
     """The lease: whether this replica runs the singleton jobs (started by ``start``)."""
+    public_pages: PublicPages
+    """The status page, its feed, status.json and the banner, rendered once per change."""
 
     def signal_source(self) -> Queryable:
         """PromQL over the live store, or a client of Prometheus in prometheus mode (close it)."""
@@ -183,8 +186,9 @@ def assemble(runtime: Runtime) -> Candor:
     leader = Leader(runtime.engine, settings.cluster)
     runtime.registry.register(LeaderCollector(leader))
     courier = Courier(runtime.engine, settings.notify, metrics.notify, clock, worker=leader.holder)
+    pages = PublicPages(runtime.engine, clock, runtime.changes)
     return Candor(runtime=runtime, metrics=metrics, signals=hub, rules=rules, courier=courier,
-                  leader=leader)
+                  leader=leader, public_pages=pages)
 
 
 def intake_sink(runtime: Runtime, metrics: AlertMetrics | None = None,

@@ -40,6 +40,8 @@ class Runtime:
     registry: CollectorRegistry = field(default_factory=CollectorRegistry)
     hooks: tuple[EventHook, ...] = ()
     """Run, in order, in the transaction of every incident event written in ``unit()``."""
+    changes: db.Changes = field(default_factory=db.Changes)
+    """Bumped after every ``unit()`` that wrote incident events has committed."""
 
     @contextmanager
     def unit(self) -> Iterator[Session]:
@@ -51,6 +53,8 @@ class Runtime:
         with db.session(self.engine) as session:
             session.info[db.EVENT_HOOKS] = self.hooks
             yield session
+        if session.info.get(db.WROTE_EVENTS):
+            self.changes.bump()
 
     def transaction(self, work: Callable[[Session], T], *, attempts: int = 3,
                     unit: Callable[[], AbstractContextManager[Session]] | None = None) -> T:

@@ -20,11 +20,11 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from sqlmodel import Session
 
-from monitor.api.deps import Responder, RuntimeDep, Viewer
+from monitor.api.deps import Provided, Responder, RuntimeDep, Viewer
 from monitor.auth.models import Role
 from monitor.comms import drafts, service, status
 from monitor.comms.linter import lint_content
@@ -39,6 +39,7 @@ from monitor.comms.models import (
     VersionPublic,
     VersionRequest,
 )
+from monitor.comms.public_cache import PublicPages, Rendered
 from monitor.comms.render import page
 from monitor.config import Settings
 from monitor.errors import Conflict, NotFound
@@ -134,7 +135,12 @@ def lint(
 LangQuery = Annotated[str | None, Query(alias="lang", pattern=r"^(pt-BR|en)$",
                                         description="pt-BR or en")]
 AcceptLanguage = Annotated[str | None, Header(alias="accept-language")]
-PUBLIC_HEADERS = {"cache-control": "public, max-age=30", "vary": "Accept-Language"}
+IfNoneMatch = Annotated[str | None, Header(alias="if-none-match")]
+PUBLIC_HEADERS = {"cache-control": "public, max-age=5", "vary": "Accept-Language"}
+"""Browsers and proxies may keep a public view 5 s, then revalidate it with its ETag."""
+
+public_pages = Provided[PublicPages]("public_pages")
+PagesDep = Annotated[PublicPages, Depends(public_pages)]
 
 
 def _lang(runtime: RuntimeDep, query: str | None, header: str | None) -> str:
@@ -151,73 +157,103 @@ def _split(runtime: RuntimeDep, lang: str) -> Split:
     return [i for i in rows if i.public_state == "open"], [i for i in rows if i.public_state != "open"]
 
 
+def _served(rendered: Rendered, lang: str, if_none_match: str | None) -> Response:
+    """The stored rendering, or ``304`` when the client already holds it."""
+    headers = {**PUBLIC_HEADERS, "content-language": lang, "etag": rendered.etag}
+    if rendered.matches(if_none_match):
+        return Response(status_code=304, headers=headers)
+    return Response(rendered.body, media_type=rendered.media_type, headers=headers)
+
+
+HTML = "text/html; charset=utf-8"
+
+
 @public_router.get("/status", response_class=HTMLResponse)
 def status_page(
-    runtime: RuntimeDep, lang: LangQuery = None, accept: AcceptLanguage = None
-) -> HTMLResponse:
+    runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None, accept: AcceptLanguage = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
     chosen = _lang(runtime, lang, accept)
-    active, history = _split(runtime, chosen)
-    comms = runtime.settings.comms
-    html = page("status.html.j2", lang=chosen, title=comms.status_title,
-                components=status.components(runtime.settings, active), active=active,
-                history=history, signup=bool(comms.subscribers.receiver))
-    return HTMLResponse(html, headers={**PUBLIC_HEADERS, "content-language": chosen})
+
+    def render() -> tuple[bytes, str]:
+        active, history = _split(runtime, chosen)
+        comms = runtime.settings.comms
+        return page("status.html.j2", lang=chosen, title=comms.status_title,
+                    components=status.components(runtime.settings, active), active=active,
+                    history=history, signup=bool(comms.subscribers.receiver)).encode(), HTML
+
+    return _served(pages.get(("status", chosen), render), chosen, if_none_match)
 
 
 @public_router.get("/status/incidents/{key}", response_class=HTMLResponse)
 def incident_page(
-    runtime: RuntimeDep, key: str, lang: LangQuery = None, accept: AcceptLanguage = None
-) -> HTMLResponse:
+    runtime: RuntimeDep, pages: PagesDep, key: str, lang: LangQuery = None,
+    accept: AcceptLanguage = None, if_none_match: IfNoneMatch = None,
+) -> Response:
     chosen = _lang(runtime, lang, accept)
-    with runtime.unit() as s:
-        rows = status.public_incidents(s, lang=chosen, now=runtime.clock.now(),
-                                       settings=runtime.settings, key=key)
-    if not rows:
-        raise NotFound(f"no public notice for {key!r} in {chosen}; see /status for what is public")
-    html = page("incident.html.j2", lang=chosen, incident=rows[0],
-                title=runtime.settings.comms.status_title)
-    return HTMLResponse(html, headers={**PUBLIC_HEADERS, "content-language": chosen})
+
+    def render() -> tuple[bytes, str]:
+        with runtime.unit() as s:
+            rows = status.public_incidents(s, lang=chosen, now=runtime.clock.now(),
+                                           settings=runtime.settings, key=key)
+        if not rows:
+            raise NotFound(f"no public notice for {key!r} in {chosen}; see /status for what is public")
+        return page("incident.html.j2", lang=chosen, incident=rows[0],
+                    title=runtime.settings.comms.status_title).encode(), HTML
+
+    return _served(pages.get(("incident", chosen, key), render), chosen, if_none_match)
 
 
 @public_router.get("/status/feed.atom")
-def feed(runtime: RuntimeDep, lang: LangQuery = None, accept: AcceptLanguage = None) -> Response:
+def feed(runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None,
+         accept: AcceptLanguage = None, if_none_match: IfNoneMatch = None) -> Response:
     chosen = _lang(runtime, lang, accept)
-    active, history = _split(runtime, chosen)
-    entries = sorted(({**v, "incident_title": i.title} for i in active + history for v in i.versions),
-                     key=lambda v: v["published_at"], reverse=True)
-    updated = entries[0]["published_at"] if entries else runtime.clock.now().isoformat()
-    xml = page("feed.atom.j2", lang=chosen, title=runtime.settings.comms.status_title,
-               entries=entries, updated=updated,
-               base_url=runtime.settings.server.public_url.rstrip("/"))
-    return Response(xml, media_type="application/atom+xml",
-                    headers={**PUBLIC_HEADERS, "content-language": chosen})
+
+    def render() -> tuple[bytes, str]:
+        active, history = _split(runtime, chosen)
+        entries = sorted(({**v, "incident_title": i.title} for i in active + history
+                          for v in i.versions), key=lambda v: v["published_at"], reverse=True)
+        updated = entries[0]["published_at"] if entries else runtime.clock.now().isoformat()
+        xml = page("feed.atom.j2", lang=chosen, title=runtime.settings.comms.status_title,
+                   entries=entries, updated=updated,
+                   base_url=runtime.settings.server.public_url.rstrip("/"))
+        return xml.encode(), "application/atom+xml"
+
+    return _served(pages.get(("feed", chosen), render), chosen, if_none_match)
 
 
 @public_router.get("/status.json")
 def status_json(
-    runtime: RuntimeDep, lang: LangQuery = None, accept: AcceptLanguage = None
+    runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None, accept: AcceptLanguage = None,
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
     chosen = _lang(runtime, lang, accept)
-    active, history = _split(runtime, chosen)
-    body = {
-        "lang": chosen,
-        "components": status.components(runtime.settings, active),
-        "active": [i.as_json() for i in active],
-        "history": [i.as_json() for i in history],
-    }
-    return Response(json.dumps(body, ensure_ascii=False), media_type="application/json",
-                    headers={**PUBLIC_HEADERS, "content-language": chosen})
+
+    def render() -> tuple[bytes, str]:
+        active, history = _split(runtime, chosen)
+        body = {
+            "lang": chosen,
+            "components": status.components(runtime.settings, active),
+            "active": [i.as_json() for i in active],
+            "history": [i.as_json() for i in history],
+        }
+        return json.dumps(body, ensure_ascii=False).encode(), "application/json"
+
+    return _served(pages.get(("status.json", chosen), render), chosen, if_none_match)
 
 
 @public_router.get("/api/v1/banner")
-def banner(runtime: RuntimeDep, lang: LangQuery = None, accept: AcceptLanguage = None) -> Response:
+def banner(runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None,
+           accept: AcceptLanguage = None, if_none_match: IfNoneMatch = None) -> Response:
     chosen = _lang(runtime, lang, accept)
-    active, history = _split(runtime, chosen)
-    body = status.banner(active + history, chosen, now=runtime.clock.now(),
-                         retraction_window=runtime.settings.comms.retraction_in_banner)
-    return Response(json.dumps(body, ensure_ascii=False),
-                    media_type="application/json",
-                    headers={**PUBLIC_HEADERS, "content-language": chosen})
+
+    def render() -> tuple[bytes, str]:
+        active, history = _split(runtime, chosen)
+        body = status.banner(active + history, chosen, now=runtime.clock.now(),
+                             retraction_window=runtime.settings.comms.retraction_in_banner)
+        return json.dumps(body, ensure_ascii=False).encode(), "application/json"
+
+    return _served(pages.get(("banner", chosen), render), chosen, if_none_match)
 
 
 # ---- drafts for people to send ---------------------------------------------------------------

@@ -63,6 +63,26 @@ writing an incident event (``Runtime.unit`` puts the ones ``monitor.wiring.event
 declares here)."""
 
 
+WROTE_EVENTS = "candor.wrote_events"
+"""``session.info`` key: set by ``monitor.incidents.service.record`` when the unit of work
+wrote an incident event; ``Runtime.unit`` bumps its ``Changes`` once that unit committed."""
+
+
+class Changes:
+    """How many units of work that wrote incident events this process has committed.
+
+    Caches of what incident events project (the public status page) compare it to know,
+    without a query, that this process changed something; changes made by other processes
+    (replicas) they find by polling ``max(incident_event.id)`` (see
+    ``monitor.comms.public_cache``)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def bump(self) -> None:
+        self.value += 1  # one bytecode store under the GIL: a lost race only costs a re-check
+
+
 def database_url(settings: Settings) -> str:
     """The URL to connect to: the configured env reference, or SQLite in the data dir."""
     ref = settings.storage.database_url

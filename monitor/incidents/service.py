@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 from monitor import db
 from monitor.clock import Clock, utc
 from monitor.config import Settings
-from monitor.db import EVENT_HOOKS, id_of
+from monitor.db import EVENT_HOOKS, WROTE_EVENTS, id_of
 from monitor.errors import Conflict, FieldProblem, InvalidTransition, LimitExceeded, NotFound, Unprocessable
 from monitor.event_types import EventType
 from monitor.i18n import verdicts
@@ -118,6 +118,7 @@ def record(
     session.add(event)
     session.add(incident)
     session.flush()
+    session.info[WROTE_EVENTS] = True
     for hook in session.info.get(EVENT_HOOKS, ()):
         hook(session, incident, event)
     return event
