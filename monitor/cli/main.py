@@ -63,6 +63,9 @@ def load(name: str) -> Any:
         target = single
     command = typer.main.get_command(target)
     command.name = name
+    # a sub-app converted on its own would offer shell completion; `candor` does not
+    command.params = [p for p in command.params
+                      if p.name not in ("install_completion", "show_completion")]
     if isinstance(command, TyperGroup) or not command.help:
         command.help = entry.help
     return command
