@@ -24,6 +24,7 @@ from monitor.comms.api import router as notices
 from monitor.comms.subscribers.api import public_router as subscribe
 from monitor.comms.subscribers.api import router as subscribers
 from monitor.comms.user_reports import api as user_reports
+from monitor.incidents.api import incident_lists
 from monitor.incidents.api import router as incidents
 from monitor.notify.api import router as outbox
 from monitor.ops.api import router as ops
@@ -76,6 +77,7 @@ def create_app(candor: Candor) -> FastAPI:
     get_runtime.provide(app, runtime)
     signals.signal_hub.provide(app, candor.signals)
     public_pages.provide(app, candor.public_pages)
+    incident_lists.provide(app, candor.incident_lists)
     prometheus_api.series_store.provide(app, candor.signals.store)
     prometheus_api.rule_manager.provide(app, candor.rules)
     alerting.alert_metrics.provide(app, candor.metrics.alerts)

@@ -60,6 +60,7 @@ from monitor.comms.subscribers.service import notify_subscribers
 from monitor.comms.user_reports.metrics import ReportMetrics
 from monitor.comms.user_reports.service import notify_reporters
 from monitor.config import Settings
+from monitor.incidents.cache import ByLatestEvent
 from monitor.incidents.service import EventHook
 from monitor.leader.leader import Leader, LeaderCollector
 from monitor.notify.channels import DIRECT
@@ -158,6 +159,8 @@ class Candor:
     """The lease: whether this replica runs the singleton jobs (started by ``start``)."""
     public_pages: PublicPages
     """The status page, its feed, status.json and the banner, rendered once per change."""
+    incident_lists: ByLatestEvent
+    """``GET /api/v1/incidents`` pages, kept until the next incident event."""
 
     def signal_source(self) -> Queryable:
         """PromQL over the live store, or a client of Prometheus in prometheus mode (close it)."""
@@ -188,7 +191,8 @@ def assemble(runtime: Runtime) -> Candor:
     courier = Courier(runtime.engine, settings.notify, metrics.notify, clock, worker=leader.holder)
     pages = PublicPages(runtime.engine, clock, runtime.changes)
     return Candor(runtime=runtime, metrics=metrics, signals=hub, rules=rules, courier=courier,
-                  leader=leader, public_pages=pages)
+                  leader=leader, public_pages=pages,
+                  incident_lists=ByLatestEvent(runtime.engine))
 
 
 def intake_sink(runtime: Runtime, metrics: AlertMetrics | None = None,

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 from sqlmodel import Session
 
 from monitor.alerting import service
@@ -115,8 +116,11 @@ class IncidentDetail(IncidentPublic):
 
 
 @incident_router.get("/{key}", response_model=IncidentDetail)
-def show(runtime: RuntimeDep, _: Viewer, key: Key) -> IncidentDetail:
+def show(runtime: RuntimeDep, _: Viewer, key: Key) -> Response:
     with runtime.unit() as s:
         incident = incidents.get_by_key_or_raise(s, key)
         alerts = [AlertPublic.model_validate(a) for a in service.alerts_of(s, incident)]
-        return IncidentDetail(**public(incident).model_dump(), alerts=alerts)
+        shown = public(incident)
+    # validated above, part by part: serialise once, not again through response_model
+    detail = IncidentDetail.model_construct(**dict(shown), alerts=alerts)
+    return Response(detail.model_dump_json(), media_type="application/json")

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from monitor import db
@@ -369,6 +370,9 @@ def list_silences(session: Session) -> list[Silence]:
     return list(session.exec(select(Silence).order_by(col(Silence.created_at).desc())))
 
 
+_ALERTS_OF = (select(AlertRecord).where(col(AlertRecord.incident_id) == bindparam("incident"))
+              .order_by(col(AlertRecord.id)))
+
+
 def alerts_of(session: Session, incident: Incident) -> list[AlertRecord]:
-    query = select(AlertRecord).where(AlertRecord.incident_id == incident.id)
-    return list(session.exec(query.order_by(col(AlertRecord.id))))
+    return list(session.exec(_ALERTS_OF, params={"incident": incident.id}))

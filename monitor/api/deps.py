@@ -67,8 +67,12 @@ def caller(request: Request, runtime: RuntimeDep) -> Principal:
         if runtime.settings.auth.anonymous_role == "viewer":
             return Principal("anonymous", Role.VIEWER)
         raise Unauthorized("this route needs a bearer token; create one with `candor token create`")
-    with runtime.unit() as session:
-        return auth.authenticate(session, token)
+    principal = runtime.principals.get(token)
+    if principal is None:
+        with runtime.unit() as session:
+            principal = auth.authenticate(session, token)
+        runtime.principals.put(token, principal)
+    return principal
 
 
 def require(role: Role) -> Callable[..., Principal]:

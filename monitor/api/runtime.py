@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from monitor import db
+from monitor.auth.service import PrincipalCache
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
 
@@ -42,6 +43,8 @@ class Runtime:
     """Run, in order, in the transaction of every incident event written in ``unit()``."""
     changes: db.Changes = field(default_factory=db.Changes)
     """Bumped after every ``unit()`` that wrote incident events has committed."""
+    principals: PrincipalCache = field(default_factory=PrincipalCache)
+    """Tokens that authenticated in the last second (``monitor.api.deps.caller``)."""
 
     @contextmanager
     def unit(self) -> Iterator[Session]:

@@ -32,4 +32,6 @@ def revoke_token(
     runtime: RuntimeDep, _: Admin, token_id: Annotated[int, Path(ge=1, le=2**63 - 1)]
 ) -> TokenPublic:
     with runtime.unit() as s:
-        return TokenPublic.model_validate(service.revoke_token(s, token_id, clock=runtime.clock))
+        revoked = TokenPublic.model_validate(service.revoke_token(s, token_id, clock=runtime.clock))
+    runtime.principals.clear()  # committed: this process refuses the token from now on
+    return revoked

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -26,6 +29,38 @@ class Principal:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class PrincipalCache:
+    """Tokens that authenticated in the last ``ttl`` seconds (monotonic), by their hash, so
+    a burst of reads does not look the same token up once per request.
+
+    A token revoked through this process (``clear()`` after the revocation committed) stops
+    working at once; one revoked elsewhere (the CLI, another replica) within ``ttl``. Only
+    successes are kept: an unknown or revoked token is looked up every time. At most
+    ``size`` tokens are kept."""
+
+    def __init__(self, ttl: float = 1.0, size: int = 1024,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.ttl, self.size, self.monotonic = ttl, size, monotonic
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[Principal, float]] = {}
+
+    def get(self, token: str) -> Principal | None:
+        entry = self._entries.get(_hash(token))
+        if entry is None or self.monotonic() - entry[1] >= self.ttl:
+            return None
+        return entry[0]
+
+    def put(self, token: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries.clear()
+            self._entries[_hash(token)] = (principal, self.monotonic())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
 
 
 def create_token(session: Session, *, name: str, role: Role, clock: Clock) -> tuple[ApiToken, str]:

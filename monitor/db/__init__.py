@@ -110,7 +110,10 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        # as many pooled connections as request threads (anyio's pool holds 40): past the
+        # pool, SQLAlchemy opens a connection per request (and its PRAGMAs) and closes it
+        engine = create_engine(url, connect_args={"check_same_thread": False},
+                               pool_size=40, max_overflow=10)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):

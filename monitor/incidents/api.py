@@ -7,12 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel
 from sqlmodel import Session
 
-from monitor.api.deps import Responder, RuntimeDep, Viewer
+from monitor.api.deps import Provided, Responder, RuntimeDep, Viewer
 from monitor.incidents import service
+from monitor.incidents.cache import ByLatestEvent
 from monitor.incidents.lifecycle import State, allowed
 from monitor.incidents.models import (
     CommanderRequest,
@@ -41,9 +43,14 @@ def public(incident: Incident) -> IncidentPublic:
     return out
 
 
+incident_lists = Provided[ByLatestEvent]("incident_lists")
+ListsDep = Annotated[ByLatestEvent, Depends(incident_lists)]
+
+
 @router.get("", response_model=IncidentPage)
 def list_incidents(
     runtime: RuntimeDep,
+    lists: ListsDep,
     _: Viewer,
     state: Annotated[list[State] | None, Query()] = None,
     severity: Annotated[list[Literal["SEV1", "SEV2", "SEV3", "SEV4"]] | None, Query()] = None,
@@ -52,13 +59,21 @@ def list_incidents(
     until: AwareDatetime | None = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> IncidentPage:
-    with runtime.unit() as s:
-        rows, next_cursor = service.list_incidents(
-            s, states=[str(x) for x in state or []], severities=[str(x) for x in severity or []],
-            service=service_name, since=since, until=until, cursor=cursor, limit=limit,
-        )
-        return IncidentPage(data=[public(r) for r in rows], next_cursor=next_cursor)
+) -> Response:
+    states, severities = sorted(str(x) for x in state or []), sorted(str(x) for x in severity or [])
+
+    def build() -> bytes:
+        with runtime.unit() as s:
+            rows, next_cursor = service.list_incidents(
+                s, states=states, severities=severities, service=service_name, since=since,
+                until=until, cursor=cursor, limit=limit,
+            )
+            page = IncidentPage.model_construct(data=[public(r) for r in rows],
+                                                next_cursor=next_cursor)
+        return page.model_dump_json().encode()
+
+    key = (tuple(states), tuple(severities), service_name, since, until, cursor, limit)
+    return Response(lists.get(key, build), media_type="application/json")
 
 
 @router.post("", response_model=IncidentPublic, status_code=201)

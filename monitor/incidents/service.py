@@ -21,7 +21,7 @@ from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import bindparam, func, text
 from sqlmodel import Session, col, select
 
 from monitor import db
@@ -360,8 +360,12 @@ def last_fix_id(session: Session, incident: Incident) -> str | None:
 # ---- reads -------------------------------------------------------------------
 
 
+_BY_KEY = select(Incident).where(col(Incident.key) == bindparam("key"))
+"""Built once: building the expression on every call cost more than running it."""
+
+
 def get_by_key(session: Session, key: str) -> Incident | None:
-    return session.exec(select(Incident).where(Incident.key == key)).first()
+    return session.exec(_BY_KEY, params={"key": key}).first()
 
 
 def get_by_key_or_raise(session: Session, key: str) -> Incident:

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from monitor.api.runtime import Runtime
+from monitor.auth import service as auth_service
+from monitor.auth.models import Role
 
 
 def assert_problem(response, status: int) -> dict:
@@ -93,3 +95,21 @@ def test_anonymous_viewer_mode_opens_reads_only(make_settings, make_candor) -> N
     with TestClient(create_app(candor)) as client:
         assert client.get("/api/v1/incidents").status_code == 200
         assert_problem(client.post("/api/v1/incidents", json={"title": "x"}), 403)
+
+
+def test_a_token_revoked_elsewhere_is_refused_once_the_cache_ttl_passed(
+        client: TestClient, runtime: Runtime) -> None:
+    now = [100.0]
+    cache = runtime.principals
+    cache.monotonic = lambda: now[0]
+    with runtime.unit() as s:
+        row, token = auth_service.create_token(s, name="ci", role=Role.VIEWER,
+                                               clock=runtime.clock)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/incidents", headers=headers).status_code == 200
+    with runtime.unit() as s:  # as `candor token revoke` or another replica would
+        assert row.id is not None
+        auth_service.revoke_token(s, row.id, clock=runtime.clock)
+    assert client.get("/api/v1/incidents", headers=headers).status_code == 200  # cached
+    now[0] += cache.ttl
+    assert client.get("/api/v1/incidents", headers=headers).status_code == 401
