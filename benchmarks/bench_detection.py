@@ -38,7 +38,6 @@ from sqlmodel import col, select
 
 from benchmarks._report import QUICK, row, write
 from exporters import Exporter
-from monitor import scheduler
 from monitor.alerting.models import AlertRecord
 from monitor.api.runtime import Runtime
 from monitor.auth import service as auth
@@ -46,7 +45,7 @@ from monitor.auth.models import Role
 from monitor.config import Settings
 from monitor.incidents.models import Incident
 from monitor.promsource.configs import alertmanager_yml, prometheus_yml
-from monitor.wiring import Candor, assemble, build_runtime, jobs
+from monitor.wiring import Candor, assemble, build_runtime, start
 from tests.support.processes import ALERTMANAGER, PROMETHEUS, free_port, run_binary, serve_candor, wait_for
 
 TRIALS = 4 if QUICK else 10
@@ -148,7 +147,7 @@ def embedded(directory: Path, rules: Path) -> list[float]:
     runtime = candor.runtime
     exporters = [Exporter(f"svc-{i}") for i in range(TRIALS)]
     with serve_candor(candor) as url:
-        background = scheduler.start(jobs(candor))
+        background = start(candor)  # the lease, the jobs (rules among them), as `candor serve`
         try:
             for exporter in exporters:
                 exporter.push_to(url, token=token, interval=1.0)
@@ -157,7 +156,7 @@ def embedded(directory: Path, rules: Path) -> list[float]:
         finally:
             for exporter in exporters:
                 exporter.close(timeout=2)
-            background.shutdown(wait=False)
+            background.stop()
             candor.close()
 
 

@@ -116,6 +116,8 @@ class Exporter:
         cached[0].inc()
         if self._otel is not None:
             self._otel.errors.add(1, cached[1])
+        for pusher in self._pushers:  # an error signal moved: push soon (Pusher.nudge)
+            pusher.nudge()
 
     def _error_child(self, key: tuple[str, str, bool, str]) -> tuple[Any, dict[str, Any]]:
         kind, endpoint, user_visible, severity = key
@@ -144,6 +146,9 @@ class Exporter:
         cached[0].observe(seconds)
         if self._otel is not None:
             self._otel.requests.record(seconds, cached[1])
+        if status >= 500:
+            for pusher in self._pushers:  # an error signal moved: push soon (Pusher.nudge)
+                pusher.nudge()
 
     def _request_child(self, key: tuple[str, str, int, str]) -> tuple[Any, dict[str, Any]]:
         endpoint, method, status, error = key

@@ -9,7 +9,13 @@ a metric is a plain ``prometheus_client`` update.
 * retries: a failed send (connection error, 429, 5xx) is retried with exponential
   backoff up to ``max_retries`` times, then dropped; a 4xx is dropped at once;
 * every drop is counted in ``candor_exporter_push_dropped_samples_total{reason}``
-  and every attempt in ``candor_exporter_pushes_total{outcome}`` (same registry).
+  and every attempt in ``candor_exporter_pushes_total{outcome}`` (same registry);
+* prompt: when an error signal moves (:meth:`Pusher.nudge`, which the
+  :class:`~exporters.Exporter` calls on an error or a 5xx), the thread pushes after a short
+  debounce (``prompt``, 50 ms) instead of waiting for the interval; such pushes are at
+  least a tenth of ``interval`` apart (at most ten extra per interval, however many errors),
+  so detection waits for the debounce, not for the next regular push. ``nudge`` only sets
+  a flag and wakes the thread; the app never waits.
 """
 
 from __future__ import annotations
@@ -57,9 +63,15 @@ class Pusher:
         max_backoff: float = 30.0,
         timeout: float = 5.0,
         send: Send | None = None,
+        prompt: float | None = 0.05,
     ) -> None:
         if interval <= 0:
             raise ValueError(f"interval must be positive seconds, got {interval}")
+        if prompt is not None and prompt < 0:
+            raise ValueError(f"prompt must be None or non-negative seconds, got {prompt}")
+        self.prompt = prompt
+        self._urgent_at: float | None = None  # when the nudged push is due (monotonic)
+        self._last_urgent = -math.inf
         self.registry = registry
         self.url = url.rstrip("/") + "/api/v1/signals"
         self.interval = interval
@@ -94,6 +106,18 @@ class Pusher:
     def _http_send(self, body: bytes) -> int:
         assert self._client is not None
         return self._client.post(self.url, content=body).status_code
+
+    def nudge(self) -> None:
+        """An error signal moved: push within ``prompt`` seconds (or a tenth of ``interval``
+        after the last nudged push, if that is later). Never blocks (safe on the hot path).
+
+        >>> from prometheus_client import CollectorRegistry
+        >>> Pusher("http://127.0.0.1:9", registry=CollectorRegistry()).nudge()  # not started: no-op
+        """
+        if self.prompt is None or self._urgent_at is not None:
+            return
+        self._urgent_at = max(time.monotonic() + self.prompt, self._last_urgent + self.interval / 10)
+        self._wake.set()
 
     # ---- lifecycle -------------------------------------------------------------
 
@@ -136,10 +160,15 @@ class Pusher:
             with self._cond:
                 flush = self._flush_asked > self._flush_seen
                 self._flush_seen = self._flush_asked
-            if flush or now >= next_collect:
+            urgent_at = self._urgent_at
+            urgent = urgent_at is not None and now >= urgent_at
+            if flush or urgent or now >= next_collect:
                 self._enqueue(self.snapshot(now_ms=int(time.time() * 1000)))
-                next_collect = now + self.interval
-                if flush:
+                if urgent:  # the regular grid stays as it was
+                    self._last_urgent, self._urgent_at = now, None
+                else:
+                    next_collect = now + self.interval
+                if flush or urgent:
                     retry_at, attempts = 0.0, 0
             if self._queue and now >= retry_at:
                 attempts, retry_at = self._send_head(attempts, now)
@@ -148,7 +177,10 @@ class Pusher:
                 with self._cond:
                     self._flush_done = self._flush_seen
                     self._cond.notify_all()
-            wait = next_collect - now if not self._queue else min(next_collect, retry_at) - now
+            wake_at = next_collect if not self._queue else min(next_collect, retry_at)
+            if self._urgent_at is not None:
+                wake_at = min(wake_at, self._urgent_at)
+            wait = wake_at - now
             self._wake.wait(max(wait, 0.0))
             self._wake.clear()
         with self._cond:

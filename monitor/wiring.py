@@ -69,6 +69,7 @@ from monitor.notify.metrics import NotifyMetrics
 from monitor.notify.service import enqueue_for_event
 from monitor.ops.metrics import FromStore, ServiceMetrics
 from monitor.promsource import Queryable, signal_source
+from monitor.rules.fresh import FreshRules
 from monitor.rules.manager import AlertSink, RuleManager
 from monitor.scheduler import Job, Scheduler
 from monitor.signals.rule_output import RuleOutput
@@ -283,10 +284,14 @@ class Background:
     leader: Leader
     scheduler: Scheduler
     scraper: Scraper
+    fresh: FreshRules | None = None
+    """Rules evaluated as their samples arrive (embedded mode), on the leader."""
 
     def stop(self) -> None:
         self.scheduler.shutdown(wait=False)
         self.scraper.stop()
+        if self.fresh is not None:
+            self.fresh.stop()
         self.leader.stop()
 
 
@@ -297,4 +302,11 @@ def start(candor: Candor) -> Background:
     leader = candor.leader.start()
     background = scheduler.start(found)
     scraper = start_scraping(candor.signals, candor.runtime.settings.scrape, active=leader.held)
-    return Background(leader=leader, scheduler=background, scraper=scraper)
+    fresh = None
+    if candor.rules is not None:
+        runtime = candor.runtime
+        fresh = FreshRules(candor.rules, intake_sink(runtime, candor.metrics.alerts, leader),
+                           now=lambda: runtime.clock.now().timestamp(), active=leader.held)
+        candor.signals.listeners.append(fresh.touched)
+        fresh.start()
+    return Background(leader=leader, scheduler=background, scraper=scraper, fresh=fresh)

@@ -15,8 +15,9 @@ from __future__ import annotations
 import glob
 import logging
 import math
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -24,6 +25,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from monitor.alerting.identity import Alert
 from monitor.config import Settings
+from monitor.promql import ast
 from monitor.promql.engine import MAX_SAMPLES, Engine
 from monitor.promql.storage import Matcher, Series
 from monitor.rules.evaluate import GroupState, RuleFailure, evaluate_group, notifications
@@ -49,6 +51,11 @@ class WritableStorage(Protocol):
 
 
 AlertSink = Callable[[list[Alert]], None]
+
+FRESH_SPACING = 0.1
+"""An evaluation for fresh samples (``evaluate_fresh``) waits at least this share of the
+group's interval after the group's last evaluation: pushes arriving back to back cost one
+evaluation, not one each."""
 
 EARLY_SLACK = 0.1
 """A group is due this fraction of its interval before its slot (absorbs scheduler jitter)."""
@@ -92,6 +99,24 @@ class _Scheduled:
     until_restore: int = 0
     """Evaluations left before the ``for`` state is restored (Prometheus waits for two:
     recording rules and fresh samples settle first); 0 once done or not needed."""
+    reads: frozenset[str] | None = frozenset()
+    """The metric names its selectors read; ``None`` when one names none (it may read any)."""
+    last_at: float | None = None
+
+
+def metric_names(group: RuleGroup) -> frozenset[str] | None:
+    """The metric names the group's selectors read, or ``None`` when a selector names no
+    metric (``{job="x"}``, ``{__name__=~"..."}``): then any fresh sample may matter."""
+    names: set[str] = set()
+    stack: list[ast.Expr] = [rule.plan.node for rule in group.rules]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.VectorSelector):
+            if node.name is None:
+                return None
+            names.add(node.name)
+        stack.extend(ast.children(node))
+    return frozenset(names)
 
 
 class RuleManager:
@@ -115,8 +140,10 @@ class RuleManager:
         self.outage_tolerance = outage_tolerance
         self.grace_period = grace_period
         self.groups = [_Scheduled(g, g.interval_s or default_interval,
-                                  until_restore=2 if needs_restore(g, grace_period) else 0)
+                                  until_restore=2 if needs_restore(g, grace_period) else 0,
+                                  reads=metric_names(g))
                        for g in groups]
+        self._lock = threading.Lock()  # the scheduler's ticks and fresh-sample evaluations
         for s in self.groups:
             key = s.group.key
             self.metrics.interval.labels(key).set(s.interval)
@@ -150,23 +177,56 @@ class RuleManager:
         few milliseconds either way, and without the slack every early tick would skip
         a whole interval (a 1s group then ran only about 7 times in 10s)."""
         sent: list[Alert] = []
-        for s in self.groups:
-            if s.next_due is not None and now < s.next_due - EARLY_SLACK * s.interval:
-                continue
-            if s.next_due is not None:
-                missed = max(0, int(math.floor((now - s.next_due) / s.interval)))
-                if missed > 0:
-                    self.metrics.missed.labels(s.group.key).inc(missed)
-                s.next_due += (missed + 1) * s.interval
-            else:
+        with self._lock:
+            for s in self.groups:
+                if s.next_due is not None and now < s.next_due - EARLY_SLACK * s.interval:
+                    continue
+                if s.next_due is not None:
+                    missed = max(0, int(math.floor((now - s.next_due) / s.interval)))
+                    if missed > 0:
+                        self.metrics.missed.labels(s.group.key).inc(missed)
+                    s.next_due += (missed + 1) * s.interval
+                else:
+                    s.next_due = now + s.interval
+                sent.extend(self._evaluate(s, now))
+        if sent and sink is not None:
+            sink(sent)
+        return sent
+
+    def evaluate_fresh(self, names: Collection[str], now: float,
+                       sink: AlertSink | None = None) -> list[Alert]:
+        """Evaluate now, at ``now``, each running group that reads a metric in ``names``
+        (samples of them just arrived) instead of at its next tick.
+
+        What "now" means for Prometheus's semantics: the evaluation is the group's next
+        one, brought forward: it runs at ``now`` with ``now`` as its evaluation timestamp
+        (recording rules write their samples at ``now``; ``ALERTS`` too), and the group's
+        next tick moves to ``now + interval`` (the interval between evaluations never grows;
+        it shrinks once, to no less than ``FRESH_SPACING`` of it). ``for`` is unchanged: an
+        alert fires at the first evaluation at least ``for`` after its ``activeAt``, early
+        or not, so a ``for: 1m`` alert still waits a minute of pending evaluations; with
+        ``for: 0s`` it fires at the evaluation that first sees the condition, which is now
+        the one the samples triggered. Groups not started yet, restoring their ``for``
+        state, or evaluated less than ``FRESH_SPACING`` of an interval ago wait for their
+        tick. Rule unit tests (promtool) and promqltest never come through here."""
+        sent: list[Alert] = []
+        with self._lock:
+            for s in self.groups:
+                if s.next_due is None or s.last_at is None or s.until_restore:
+                    continue
+                if now - s.last_at < FRESH_SPACING * s.interval:
+                    continue
+                if s.reads is not None and s.reads.isdisjoint(names):
+                    continue
                 s.next_due = now + s.interval
-            sent.extend(self._evaluate(s, now))
+                sent.extend(self._evaluate(s, now))
         if sent and sink is not None:
             sink(sent)
         return sent
 
     def _evaluate(self, s: _Scheduled, now: float) -> list[Alert]:
         key = s.group.key
+        s.last_at = now
         started = self.timer()
         result = evaluate_group(s.group, self.engine, now, s.state,
                                 external_labels=self.external_labels,

@@ -164,6 +164,9 @@ class SignalHub:
         self.policy = policy
         self.metrics = metrics
         self.clock = clock
+        self.listeners: list[Callable[[frozenset[str]], object]] = []
+        """Told the metric names of every accepted ingest (``monitor.rules.fresh``); they
+        must return at once."""
 
     def now_ms(self) -> int:
         return now_ms(self.clock)
@@ -181,6 +184,10 @@ class SignalHub:
             self.reject(exc)
             raise
         self.metrics.samples.labels(source).inc(result.accepted)
+        if self.listeners and result.accepted:
+            names = frozenset(s[0].get("__name__", "") for s in samples)
+            for listener in self.listeners:
+                listener(names)
         return IngestResult(accepted=result.accepted, series_created=result.series_created)
 
     def reject(self, exc: CandorError) -> None:

@@ -91,3 +91,42 @@ def test_exhausted_retries_drop_the_batch(httpserver: HTTPServer) -> None:
     exporter.close()
     assert (exporter.registry.get_sample_value(
         "candor_exporter_push_dropped_samples_total", {"reason": "retries_exhausted"}) or 0) > 0
+
+
+def test_an_error_is_pushed_after_a_short_debounce_not_the_interval() -> None:
+    sent: list[bytes] = []
+
+    def send(body: bytes) -> int:
+        sent.append(body)
+        return 200
+
+    exporter = Exporter("api")
+    exporter.push_to("http://127.0.0.1:9", interval=3600, prompt=0.0, send=send)
+    exporter.request("/l/{slug}", status=200, seconds=0.01)
+    time.sleep(0.2)
+    assert sent == []  # a healthy request waits for the interval
+    exporter.request("/l/{slug}", status=503, seconds=0.01)
+    deadline = time.monotonic() + 10
+    while not sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sent, "the 5xx was not pushed before the (hour-long) interval"
+    assert b'"status_code": "503"' in sent[0] or b'"503"' in sent[0]
+    exporter.close(timeout=0)
+
+
+def test_nudged_pushes_are_bounded_to_ten_per_interval() -> None:
+    sent: list[float] = []
+
+    def send(body: bytes) -> int:
+        sent.append(time.monotonic())
+        return 200
+
+    exporter = Exporter("api")
+    exporter.push_to("http://127.0.0.1:9", interval=2.0, prompt=0.0, send=send)
+    stop = time.monotonic() + 1.0
+    while time.monotonic() < stop:  # errors as fast as the app can record them
+        exporter.error("timeout")
+    exporter.close(timeout=0)
+    assert 1 <= len(sent) <= 11
+    gaps = [b - a for a, b in zip(sent, sent[1:], strict=False)]
+    assert all(gap >= 0.2 * 0.9 for gap in gaps)
