@@ -65,7 +65,8 @@ def test_make_bench_quick_writes_every_row(tmp_path: Path) -> None:
     assert latest["quick"] is True and latest["failed"] == []
     assert {"machine", "versions", "duration_s", "started_at"} <= set(latest)
     names = {r["name"] for r in latest["rows"]}
-    for bench in ("exporters", "ingest", "rules", "detection", "postmortem", "http", "cli"):
+    for bench in ("exporters", "ingest", "rules", "detection", "postmortem", "http", "cli",
+                  "memory"):
         assert any(n.startswith(bench + ".") for n in names), bench
     for r in latest["rows"]:
         assert {"median", "p95", "min", "max"} <= set(r["candor"]), r["name"]
