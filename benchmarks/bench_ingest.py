@@ -97,16 +97,18 @@ def throughput() -> dict[str, list[float]]:
 
 def _throughput(base: str, token: str) -> dict[str, list[float]]:
     now_ms = int(time.time() * 1000) - 60_000
-    json_bodies = [_json_body(i, now_ms) for i in range(REQUESTS)]
-    otlp_bodies = [_otlp_body(i, now_ms * 1_000_000) for i in range(REQUESTS)]
     runs: dict[str, list[float]] = {"empty_json": [], "signals": [], "empty_pb": [], "otlp": []}
     with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
-        _rate(client, f"{base}/bench/empty", json_bodies[:2], "application/json")  # warm up
-        for repeat in range(REPEATS):
-            shift = [json.dumps(json.loads(b) | {"labels": {"service": "bench", "repeat": str(repeat)}})
-                     .encode() for b in json_bodies] if repeat else json_bodies
-            runs["empty_json"].append(_rate(client, f"{base}/bench/empty", shift, "application/json"))
-            runs["signals"].append(_rate(client, f"{base}/api/v1/signals", shift, "application/json"))
+        for repeat in range(REPEATS):  # each repeat: the same series, later samples
+            first = now_ms + repeat * REQUESTS
+            json_bodies = [_json_body(i, first) for i in range(REQUESTS)]
+            otlp_bodies = [_otlp_body(i, first * 1_000_000) for i in range(REQUESTS)]
+            if repeat == 0:
+                _rate(client, f"{base}/bench/empty", json_bodies[:2], "application/json")
+            runs["empty_json"].append(_rate(client, f"{base}/bench/empty", json_bodies,
+                                            "application/json"))
+            runs["signals"].append(_rate(client, f"{base}/api/v1/signals", json_bodies,
+                                         "application/json"))
             runs["empty_pb"].append(_rate(client, f"{base}/bench/empty", otlp_bodies,
                                           "application/x-protobuf"))
             runs["otlp"].append(_rate(client, f"{base}/v1/metrics", otlp_bodies,
