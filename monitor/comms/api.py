@@ -18,11 +18,13 @@ en (``?lang=`` first, then Accept-Language, then ``[comms] default_lang``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from monitor.api.deps import Provided, Responder, RuntimeDep, Viewer
 from monitor.auth.models import Role
@@ -157,6 +159,16 @@ def _split(runtime: RuntimeDep, lang: str) -> Split:
     return [i for i in rows if i.public_state == "open"], [i for i in rows if i.public_state != "open"]
 
 
+async def _answer(pages: PublicPages, view: tuple[str, ...], render: Callable[[], tuple[bytes, str]],
+                  lang: str, if_none_match: str | None) -> Response:
+    """The stored rendering, answered on the event loop; a stale one is checked and rendered
+    again on a worker thread (it reads the database)."""
+    rendered = pages.cached(view)
+    if rendered is None:
+        rendered = await run_in_threadpool(pages.get, view, render)
+    return _served(rendered, lang, if_none_match)
+
+
 def _served(rendered: Rendered, lang: str, if_none_match: str | None) -> Response:
     """The stored rendering, or ``304`` when the client already holds it."""
     headers = {**PUBLIC_HEADERS, "content-language": lang, "etag": rendered.etag}
@@ -169,7 +181,7 @@ HTML = "text/html; charset=utf-8"
 
 
 @public_router.get("/status", response_class=HTMLResponse)
-def status_page(
+async def status_page(
     runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None, accept: AcceptLanguage = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
@@ -182,11 +194,11 @@ def status_page(
                     components=status.components(runtime.settings, active), active=active,
                     history=history, signup=bool(comms.subscribers.receiver)).encode(), HTML
 
-    return _served(pages.get(("status", chosen), render), chosen, if_none_match)
+    return await _answer(pages, ("status", chosen), render, chosen, if_none_match)
 
 
 @public_router.get("/status/incidents/{key}", response_class=HTMLResponse)
-def incident_page(
+async def incident_page(
     runtime: RuntimeDep, pages: PagesDep, key: str, lang: LangQuery = None,
     accept: AcceptLanguage = None, if_none_match: IfNoneMatch = None,
 ) -> Response:
@@ -201,11 +213,11 @@ def incident_page(
         return page("incident.html.j2", lang=chosen, incident=rows[0],
                     title=runtime.settings.comms.status_title).encode(), HTML
 
-    return _served(pages.get(("incident", chosen, key), render), chosen, if_none_match)
+    return await _answer(pages, ("incident", chosen, key), render, chosen, if_none_match)
 
 
 @public_router.get("/status/feed.atom")
-def feed(runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None,
+async def feed(runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None,
          accept: AcceptLanguage = None, if_none_match: IfNoneMatch = None) -> Response:
     chosen = _lang(runtime, lang, accept)
 
@@ -219,11 +231,11 @@ def feed(runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None,
                    base_url=runtime.settings.server.public_url.rstrip("/"))
         return xml.encode(), "application/atom+xml"
 
-    return _served(pages.get(("feed", chosen), render), chosen, if_none_match)
+    return await _answer(pages, ("feed", chosen), render, chosen, if_none_match)
 
 
 @public_router.get("/status.json")
-def status_json(
+async def status_json(
     runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None, accept: AcceptLanguage = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
@@ -239,11 +251,11 @@ def status_json(
         }
         return json.dumps(body, ensure_ascii=False).encode(), "application/json"
 
-    return _served(pages.get(("status.json", chosen), render), chosen, if_none_match)
+    return await _answer(pages, ("status.json", chosen), render, chosen, if_none_match)
 
 
 @public_router.get("/api/v1/banner")
-def banner(runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None,
+async def banner(runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None,
            accept: AcceptLanguage = None, if_none_match: IfNoneMatch = None) -> Response:
     chosen = _lang(runtime, lang, accept)
 
@@ -253,7 +265,7 @@ def banner(runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None,
                              retraction_window=runtime.settings.comms.retraction_in_banner)
         return json.dumps(body, ensure_ascii=False).encode(), "application/json"
 
-    return _served(pages.get(("banner", chosen), render), chosen, if_none_match)
+    return await _answer(pages, ("banner", chosen), render, chosen, if_none_match)
 
 
 # ---- drafts for people to send ---------------------------------------------------------------

@@ -99,6 +99,16 @@ class PublicPages:
                 self._checked_at = self.monotonic()
             return self._event_id, self._local
 
+    def cached(self, view: Hashable) -> Rendered | None:
+        """The stored rendering of ``view`` if it is fresh and no check of the database is
+        due; ``None`` otherwise (then call ``get``, off the event loop). Never blocks."""
+        if self.changes.value != self._local or self.monotonic() - self._checked_at >= self.check_every:
+            return None
+        entry = self._entries.get(view)
+        if entry is None or not self._fresh(entry, (self._event_id, self._local)):
+            return None
+        return entry
+
     def get(self, view: Hashable, render: Callable[[], tuple[bytes, str]]) -> Rendered:
         """The rendering of ``view``; ``render()`` returns ``(body, media type)`` and runs
         only when the stored one is stale. An exception from it is not stored."""

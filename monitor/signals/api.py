@@ -43,7 +43,7 @@ class _CountRejections(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError:
-                signal_hub(request).metrics.rejected.labels("malformed").inc()
+                signal_hub.get(request).metrics.rejected.labels("malformed").inc()
                 raise
 
         return counted
