@@ -53,9 +53,10 @@ class WritableStorage(Protocol):
 AlertSink = Callable[[list[Alert]], None]
 
 FRESH_SPACING = 0.1
+FRESH_SPACING_MAX_S = 1.0
 """An evaluation for fresh samples (``evaluate_fresh``) waits at least this share of the
-group's interval after the group's last evaluation: pushes arriving back to back cost one
-evaluation, not one each."""
+group's interval (and at most ``FRESH_SPACING_MAX_S``) after the group's last evaluation:
+pushes arriving back to back cost one evaluation, not one each."""
 
 EARLY_SLACK = 0.1
 """A group is due this fraction of its interval before its slot (absorbs scheduler jitter)."""
@@ -202,19 +203,20 @@ class RuleManager:
         one, brought forward: it runs at ``now`` with ``now`` as its evaluation timestamp
         (recording rules write their samples at ``now``; ``ALERTS`` too), and the group's
         next tick moves to ``now + interval`` (the interval between evaluations never grows;
-        it shrinks once, to no less than ``FRESH_SPACING`` of it). ``for`` is unchanged: an
-        alert fires at the first evaluation at least ``for`` after its ``activeAt``, early
-        or not, so a ``for: 1m`` alert still waits a minute of pending evaluations; with
-        ``for: 0s`` it fires at the evaluation that first sees the condition, which is now
-        the one the samples triggered. Groups not started yet, restoring their ``for``
-        state, or evaluated less than ``FRESH_SPACING`` of an interval ago wait for their
-        tick. Rule unit tests (promtool) and promqltest never come through here."""
+        it shrinks once, to no less than ``FRESH_SPACING`` of it or a second). ``for`` is
+        unchanged: an alert fires at the first evaluation at least ``for`` after its
+        ``activeAt``, early or not, so a ``for: 1m`` alert still waits a minute of pending
+        evaluations; with ``for: 0s`` it fires at the evaluation that first sees the
+        condition, which is now the one the samples triggered. Groups not started yet,
+        restoring their ``for`` state, or evaluated less than ``FRESH_SPACING`` of an
+        interval (at most a second) ago wait for their tick. Rule unit tests (promtool)
+        and promqltest never come through here."""
         sent: list[Alert] = []
         with self._lock:
             for s in self.groups:
                 if s.next_due is None or s.last_at is None or s.until_restore:
                     continue
-                if now - s.last_at < FRESH_SPACING * s.interval:
+                if now - s.last_at < min(FRESH_SPACING * s.interval, FRESH_SPACING_MAX_S):
                     continue
                 if s.reads is not None and s.reads.isdisjoint(names):
                     continue
