@@ -9,19 +9,28 @@ Every part of a running Candor is built here, from ``Settings``, in this order::
                    │                 2. subscribers          comms.subscribers.service.notify_subscribers
                    │                 3. reporters            comms.user_reports.service.notify_reporters
                    │                 4. fix did not hold     comms.regression.draft_update_on_regression
+                   │               after such a unit commits: runtime.changes.bump() (what the
+                   │               read caches below watch); runtime.principals: tokens seen
+                   │               in the last second
                    ▼
              assemble(runtime) ─▶ Candor
                    ├─ signals   SignalHub: the series store (loaded from disk), ingest limits
                    ├─ metrics   every metric, registered once on runtime.registry
                    ├─ rules     RuleManager over the store (embedded mode), alerts → the intake
                    ├─ courier   delivers the outbox
-                   └─ leader    the lease that picks the one replica running singleton jobs
+                   ├─ leader    the lease that picks the one replica running singleton jobs
+                   ├─ public_pages    PublicPages: /status, feed, status.json, banner rendered
+                   │                  once per change (runtime.changes, max(incident_event.id))
+                   └─ incident_lists  ByLatestEvent: GET /api/v1/incidents pages per event id
                    │
                    ├─▶ monitor.app.create_app(candor)       routers mounted; parts provided
                    └─▶ start(candor) ─▶ Background: the leader's election thread,
                          monitor.scheduler.start(jobs(candor)) (embedded mode: "self-scrape"
-                         stores this replica's own metrics, job="candor") and
-                         monitor.signals.scrape.start_scraping(…, active=leader.held)
+                         stores this replica's own metrics, job="candor"),
+                         monitor.signals.scrape.start_scraping(…, active=leader.held) and
+                         (embedded mode) fresh_rules(candor): FreshRules on its own thread,
+                         told by the ingest hook signals.listeners which metrics arrived,
+                         evaluates the groups reading them at once (on the leader)
 
 Singleton jobs (rule evaluation, the verification sweep, postmortem drafts, the digest,
 scraping) run in every process's scheduler but act only on the replica holding the
@@ -54,8 +63,8 @@ from monitor.alerting.metrics import AlertMetrics
 from monitor.api.runtime import Runtime
 from monitor.clock import Clock, SystemClock
 from monitor.comms.metrics import CadenceCollector
-from monitor.comms.regression import draft_update_on_regression
 from monitor.comms.public_cache import PublicPages
+from monitor.comms.regression import draft_update_on_regression
 from monitor.comms.subscribers.service import notify_subscribers
 from monitor.comms.user_reports.metrics import ReportMetrics
 from monitor.comms.user_reports.service import notify_reporters
@@ -83,8 +92,8 @@ from postmortem import schedule as digest_schedule
 from postmortem.service import draft_due
 from postmortem.signal import SignalSource, live_source, rule_groups
 
-__all__ = ["Background", "Candor", "Metrics", "assemble", "build_runtime", "event_hooks", "intake_sink",
-           "jobs", "register_metrics", "start"]
+__all__ = ["Background", "Candor", "Metrics", "assemble", "build_runtime", "event_hooks", "fresh_rules",
+           "intake_sink", "jobs", "register_metrics", "start"]
 
 
 # ---- the runtime and its event hooks --------------------------------------------------
@@ -302,11 +311,19 @@ def start(candor: Candor) -> Background:
     leader = candor.leader.start()
     background = scheduler.start(found)
     scraper = start_scraping(candor.signals, candor.runtime.settings.scrape, active=leader.held)
-    fresh = None
-    if candor.rules is not None:
-        runtime = candor.runtime
-        fresh = FreshRules(candor.rules, intake_sink(runtime, candor.metrics.alerts, leader),
-                           now=lambda: runtime.clock.now().timestamp(), active=leader.held)
-        candor.signals.listeners.append(fresh.touched)
+    fresh = fresh_rules(candor)
+    if fresh is not None:
+        candor.signals.listeners.append(fresh.touched)  # the ingest hook
         fresh.start()
     return Background(leader=leader, scheduler=background, scraper=scraper, fresh=fresh)
+
+
+def fresh_rules(candor: Candor) -> FreshRules | None:
+    """Rules evaluated as soon as samples of a metric they read arrive (embedded mode;
+    ``None`` in prometheus mode), alerts into the intake, only while this replica leads.
+    ``start`` tells it every accepted ingest (``SignalHub.listeners``) and starts its thread."""
+    if candor.rules is None:
+        return None
+    runtime, leader = candor.runtime, candor.leader
+    return FreshRules(candor.rules, intake_sink(runtime, candor.metrics.alerts, leader),
+                      now=lambda: runtime.clock.now().timestamp(), active=leader.held)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from monitor.config import Settings
 from monitor.promql import Engine, Vector, labels_dict
-from monitor.wiring import Candor, event_hooks, jobs
+from monitor.wiring import Candor, event_hooks, fresh_rules, jobs
 
 
 def test_every_incident_event_runs_the_outbox_then_subscribers_then_reporters(
@@ -28,6 +28,16 @@ def test_the_job_list(candor: Candor, make_settings, make_candor) -> None:
     assert [job.name for job in jobs(prometheus)] == [
         "verification", "notify:wiki", "notify:direct-webhook", "notify:unconfigured",
         "postmortem-drafts", "postmortem-digest"]
+
+
+def test_fresh_rules_run_in_embedded_mode_only_and_on_the_leader(
+        candor: Candor, make_settings, make_candor) -> None:
+    fresh = fresh_rules(candor)
+    assert fresh is not None and fresh.manager is candor.rules
+    assert fresh.active() is False  # not leading: fresh samples are left to the leader
+    prometheus = make_candor(make_settings(
+        engine={"mode": "prometheus", "prometheus_url": "http://127.0.0.1:9"}))
+    assert fresh_rules(prometheus) is None
 
 
 def test_singleton_jobs_act_only_while_this_replica_leads(candor: Candor) -> None:
