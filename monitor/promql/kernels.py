@@ -171,6 +171,31 @@ def go_min(x: float, y: float) -> float:
     return x if x < y else y
 
 
+def _exp_half(a: float) -> float:
+    """Go's ``Exp(a) * 0.5``: ``Exp`` overflows to +Inf above ~709.78, before the halving
+    would bring the value back into range."""
+    try:
+        return math.exp(a) * 0.5
+    except OverflowError:
+        return INF
+
+
+def _sinh(v: float) -> float:
+    """Go's ``math.Sinh``: ``Exp(|v|) * 0.5`` with ``v``'s sign beyond 21, so it is ±Inf
+    from ~709.78 on (where ``math.sinh`` is still finite up to ~710.47, and raises past
+    it whatever the sign)."""
+    if abs(v) > 21:
+        return math.copysign(_exp_half(abs(v)), v)
+    return math.sinh(v)
+
+
+def _cosh(v: float) -> float:
+    """Go's ``math.Cosh``: ``Exp(|v|) * 0.5`` beyond 21 (+Inf from ~709.78 on)."""
+    if abs(v) > 21:
+        return _exp_half(abs(v))
+    return math.cosh(v)
+
+
 def _acosh(v: float) -> float:
     return math.acosh(v) if v >= 1 else NAN
 
@@ -198,8 +223,8 @@ SIMPLE: dict[str, Callable[[float], float]] = {
     "asin": _safe(math.asin),
     "acos": _safe(math.acos),
     "atan": _safe(math.atan),
-    "sinh": _safe(math.sinh),
-    "cosh": _safe(math.cosh),
+    "sinh": _sinh,
+    "cosh": _cosh,
     "tanh": _safe(math.tanh),
     "asinh": _safe(math.asinh),
     "acosh": _acosh,

@@ -4,6 +4,7 @@ Prometheus's answer as the expectation."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -156,3 +157,22 @@ def test_date_functions_take_any_value_as_go_does() -> None:
     assert _answer(engine, "day_of_week(vector(NaN))") == [({}, "0.0")]
     assert _answer(engine, "month(vector(-Inf))") == [({}, "12.0")]
     assert _answer(engine, "days_in_month(vector(951782400))") == [({}, "29.0")]  # 2000-02
+
+
+def test_sinh_and_cosh_overflow_where_go_exp_does() -> None:
+    # Go computes both as Exp(|x|) * 0.5 beyond 21: +Inf from ~709.78, where Python's
+    # sinh/cosh stay finite up to ~710.47; and sinh of a large negative value is -Inf
+    # (was +Inf: the OverflowError was mapped to +Inf whatever the sign).
+    engine = _engine()
+
+    assert _answer(engine, "sinh(vector(709.9))") == [({}, "inf")]
+    assert _answer(engine, "sinh(vector(-710))") == [({}, "-inf")]
+    assert _answer(engine, "sinh(vector(-800))") == [({}, "-inf")]
+    assert _answer(engine, "cosh(vector(710))") == [({}, "inf")]
+    assert _answer(engine, "cosh(vector(-710.3))") == [({}, "inf")]
+    assert _answer(engine, "sinh(vector(-Inf))") == [({}, "-inf")]
+    assert _answer(engine, "cosh(vector(-Inf))") == [({}, "inf")]
+    assert _answer(engine, "sinh(vector(NaN))") == [({}, "nan")]
+    assert _answer(engine, "sinh(vector(-0.0))") == [({}, "-0.0")]
+    assert _answer(engine, "sinh(vector(700))") == [({}, repr(math.exp(700) / 2))]
+    assert _answer(engine, "cosh(vector(-22))") == [({}, repr(math.exp(22) / 2))]

@@ -258,35 +258,45 @@ def _classic_fraction_2_42() -> Iterator[None]:
 
 def _range_steps_dropped_with_at(case: Case, candor: Candor) -> bool:
     """2.42 left out steps of a range query over a range vector with ``@`` (its buffers
-    were scoped to the step, not to the ``@`` time; #13559): every difference is a step
-    Prometheus's range query lacks, and Prometheus's own instant query at that step
-    answers what Candor answered."""
+    were scoped to the step, not to the ``@`` time; #13559), so a step lacks a series or,
+    past a binary operator (``unless``, ``and``, ``or``), keeps one its other side would
+    have removed. Evidence: at the steps where the answers differ, Prometheus's own instant
+    queries answer the series Candor's range query answered, and Prometheus's range query
+    lacks none of Candor's steps for a series both have."""
     prom = candor.prometheus
     if not case.query.is_range or "@" not in case.query.expr or prom is None:
         return False
-    if any(d.kind != "points" for d in case.diffs):
+    if any(d.kind not in ("points", "missing", "extra") for d in case.diffs):
         return False
     theirs, ours = case.theirs.by_labels(), case.ours.by_labels()
-    checked = 0
     for d in case.diffs:
-        mine = dict(ours.get(d.labels, ()))
-        yours = dict(theirs.get(d.labels, ()))
-        if set(yours) - set(mine):
+        if d.kind == "points" and {t for t, _ in theirs[d.labels]} - {t for t, _ in ours[d.labels]}:
             return False
-        # In an instant query start() and end() are its own time: pin them to the range's.
-        # (A numeric @ may not come before a range: `x @ start()[5m]` becomes `x[5m] @ N`.)
-        expr = case.query.expr
-        for name, at in (("start", case.query.start), ("end", case.query.end)):
-            expr = re.sub(rf"@\s*{name}\(\)\s*\[([^\]]+)\]", rf"[\1] @ {at:.3f}", expr)
-            expr = re.sub(rf"@\s*{name}\(\)", f"@ {at:.3f}", expr)
-        for t in sorted(set(mine) - set(yours))[:3]:
-            instant = case.query.with_instant(t / 1000).with_expr(expr).ask(prom)
-            # Prometheus's own instant query answers at that step (its value may differ:
-            # predict_linear and friends read the step time, which 2.42 mis-scoped too).
-            if d.labels not in instant.by_labels():
-                return False
-            checked += 1
-    return checked > 0
+
+    def at_step(answer: dict[Any, Any]) -> dict[int, set[Any]]:
+        steps: dict[int, set[Any]] = {}
+        for labels, points in answer.items():
+            for t, _ in points:
+                steps.setdefault(t, set()).add(labels)
+        return steps
+
+    mine, yours = at_step(ours), at_step(theirs)
+    differing = sorted(t for t in set(mine) | set(yours) if mine.get(t) != yours.get(t))
+    if not differing:
+        return False
+    # In an instant query start() and end() are its own time: pin them to the range's.
+    # (A numeric @ may not come before a range: `x @ start()[5m]` becomes `x[5m] @ N`.)
+    expr = case.query.expr
+    for name, at in (("start", case.query.start), ("end", case.query.end)):
+        expr = re.sub(rf"@\s*{name}\(\)\s*\[([^\]]+)\]", rf"[\1] @ {at:.3f}", expr)
+        expr = re.sub(rf"@\s*{name}\(\)", f"@ {at:.3f}", expr)
+    for t in sorted({differing[0], differing[len(differing) // 2], differing[-1]}):
+        instant = case.query.with_instant(t / 1000).with_expr(expr).ask(prom)
+        # Prometheus's own instant query answers Candor's series at that step (values may
+        # differ: predict_linear and friends read the step time, which 2.42 mis-scoped too).
+        if instant.failed or set(instant.by_labels()) != mine.get(t, set()):
+            return False
+    return True
 
 
 def _unordered_ties(case: Case, candor: Candor) -> bool:
@@ -300,7 +310,9 @@ def _unordered_ties(case: Case, candor: Candor) -> bool:
         steps: dict[int, list[str]] = {}
         for _, points in answer.series:
             for t, v in points:
-                steps.setdefault(t, []).append("NaN" if v == "NaN" else repr(float(v)))
+                # 12 significant digits: the values compare within 1e-9 elsewhere too (Go's
+                # Pow(10, 23) is 1e+23, Python's the next float up).
+                steps.setdefault(t, []).append("NaN" if v == "NaN" else f"{float(v):.12g}")
         return {t: sorted(vs) for t, vs in steps.items()}
 
     if by_step(case.theirs) == by_step(case.ours):
@@ -366,6 +378,19 @@ def _regex_dot_2_42() -> Iterator[None]:
     with _patched(storage, "compile_anchored", compile_anchored), \
             _patched(functions, "compile_anchored", compile_anchored):
         yield
+
+
+def _closed_windows_and(case: Case, candor: Candor) -> bool:
+    """Two listed changes at once: Candor with every window 1 ms longer (the left-open
+    windows) *and* one engine function swapped for its 2.42 version answers like 2.42.
+    On the sample grid a window's left edge lands on a sample, so the rate extrapolation or
+    the Kahan step then also sees the sample 2.42 included."""
+    for patch in _PATCHES_2_42:
+        with patch():
+            if _emulated(case, candor, expr=closed_windows(case.query.expr), lookback=300.001,
+                         rel_tol=1e-4):
+                return True
+    return False
 
 
 # ---- the list -----------------------------------------------------------------------------
@@ -464,8 +489,9 @@ JUSTIFIED: list[Justification] = [
         _emulated_with(_classic_fraction_2_42)),
     Justification(
         "range query steps dropped with @",
-        "2.42 left steps out of a range query whose range vector has an @ modifier; its own "
-        "instant queries at those steps answer what Candor answers (#13559, 2.50)",
+        "2.42 left steps out of a range query whose range vector has an @ modifier (and past "
+        "a binary operator kept what the missing side would have removed); its own instant "
+        "queries at those steps answer the series Candor answers (#13559, 2.50)",
         f"{V3} promql/engine.go eval (*parser.Call, matrix argument: `stepRange`, buffers "
         "per series); promqltest testdata/at_modifier.test",
         _range_steps_dropped_with_at),
@@ -499,7 +525,19 @@ JUSTIFIED: list[Justification] = [
         f"{V3} model/labels/regexp.go NewFastRegexMatcher (`\"^(?s:\" + v + \")$\"`), "
         "promql/functions.go funcLabelReplace; CHANGELOG 3.0.0",
         _emulated_with(_regex_dot_2_42)),
+    Justification(
+        "left-open windows with another listed change",
+        "two of the changes above in one answer: the left-open windows and one of 2.42's "
+        "stddev/stdvar, topk/bottomk heap, rate extrapolation, Kahan step, classic "
+        "histogram_fraction, sum/avg or regex dot (each emulated above, applied together)",
+        "the two entries' sources",
+        _closed_windows_and),
 ]
+
+#: The 2.42 functions the emulations swap in, for :func:`_closed_windows_and`.
+_PATCHES_2_42: tuple[Callable[[], Any], ...] = (
+    _stddev_2_42, _topk_2_42, _rate_2_42, _kahan_2_42, _classic_fraction_2_42,
+    _sum_avg_2_42_patch, _regex_dot_2_42)
 
 
 def classify(case: Case, candor: Candor) -> str | None:
