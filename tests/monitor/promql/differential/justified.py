@@ -530,7 +530,8 @@ JUSTIFIED: list[Justification] = [
         "two of the changes above in one answer: the left-open windows and one of 2.42's "
         "stddev/stdvar, topk/bottomk heap, rate extrapolation, Kahan step, classic "
         "histogram_fraction, sum/avg or regex dot (each emulated above, applied together)",
-        "the two entries' sources",
+        f"the two entries' sources: {V3} promql/engine.go matrixIterSlice (left-open) and "
+        "the other change's",
         _closed_windows_and),
 ]
 
