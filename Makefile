@@ -11,7 +11,7 @@ TEST_DEBS := prometheus prometheus-alertmanager postgresql chromium poppler-util
 	libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core wrk hyperfine
 PYTEST_ARGS ?=
 
-.PHONY: demo test bench lint deps test-deps clean promql-diff
+.PHONY: demo test bench lint deps test-deps clean promql-diff mutate
 
 demo: $(STAMP)
 	$(BIN)/candor demo
@@ -32,6 +32,20 @@ N ?= 1000
 SEED ?= 1
 promql-diff: $(STAMP) test-deps
 	$(BIN)/python -m tests.monitor.promql.differential --count $(N) --seed $(SEED) $(if $(GRID),--grid)
+
+# Mutation testing (slow, not part of `make test`): mutmut over monitor/incidents,
+# monitor/alerting and the promql evaluator, kernels, functions and aggregation
+# ([tool.mutmut] in pyproject.toml); prints killed/survived/timeout/total per package.
+# JOBS= mutants at once; SAMPLE=n (incidents, alerting) and PROMQL_SAMPLE=n run one mutant
+# in n (1: all);
+# ONLY='monitor.incidents.lifecycle.*' reruns just those. Results stay in mutants/.
+JOBS ?= 2
+SAMPLE ?= 5
+PROMQL_SAMPLE ?= 20
+mutate: $(STAMP) test-deps
+	@test -e shared || ln -s ../shared shared  # the tests read ../shared from mutants/
+	$(BIN)/python scripts/mutate.py --jobs $(JOBS) --sample $(SAMPLE) --promql-sample $(PROMQL_SAMPLE) \
+		$(if $(ONLY),--only $(ONLY))
 
 # ruff; the import contracts in pyproject.toml (layers, who may import what, no cycles);
 # mypy over the whole tree ([tool.mypy] in pyproject.toml; incremental, cache in .mypy_cache)
