@@ -16,6 +16,7 @@ build variants (e.g. ``make_settings(incidents={"on_alerts_resolved": "resolve"}
 
 from __future__ import annotations
 
+import os
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from prometheus_client import CollectorRegistry
 from pytest_postgresql.janitor import DatabaseJanitor
 from sqlalchemy.engine import Engine
@@ -44,6 +46,12 @@ with warnings.catch_warnings():
     # misses it); httpx works the same for the test client.
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
+
+# CI runs the property tests derandomized (the same examples every run: a red build is the
+# code's fault, not the draw's); locally each run explores new examples.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 """The fixed "now" every test starts at (a Monday morning, UTC)."""
