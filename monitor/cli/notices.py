@@ -2,17 +2,27 @@
 
 A notice file is either
 
-* TOML: ``lang = "pt-BR" | "en"``, optional ``kind`` (initial, update,
-  correction, retraction) and a ``[content]`` table with the notice parts
-  (title, what_happened, who_is_affected, what_we_are_doing,
-  what_users_should_do, next_update_at, corrective_actions, what_was_wrong,
-  what_is_right, retraction_reason); an ``expect`` list is allowed for test
-  corpora and ignored here; or
+* TOML::
+
+      lang = "en"                      # or "pt-BR"
+      kind = "initial"                 # initial | update | correction | retraction
+      [content]
+      title = "Short links are not opening"
+      what_happened = "Since 09:00 UTC many short links show an error page."
+      who_is_affected = "Everyone who opens a short link."
+      what_we_are_doing = "We are undoing the change that caused it."
+      what_users_should_do = "Nothing. Your links are safe."
+      next_update_at = 2026-03-02T10:00:00Z         # a TOML date-time, UTC
+      corrective_actions = ["…"]                    # optional, on a closing update
+      # a correction: what_was_wrong, what_is_right; a retraction: retraction_reason
+
+  (``expect`` and ``block`` keys are allowed for test corpora and ignored here); or
 * plain text (``.txt``/``.md``): linted as one piece of text; the language
   comes from ``--lang`` or a name like ``notice.pt-BR.txt``.
 
-Exit status: 0 no errors (warnings are printed), 1 at least one error
-finding, 2 the file or an option is invalid.
+Exit status of ``lint``: 0 publishable (warnings are printed), 1 at least one
+blocking finding (an admin can still publish with ``--override-reason``, which is
+recorded), 2 the file or an option is wrong (a usage error, as everywhere in the CLI).
 """
 
 from __future__ import annotations
@@ -25,10 +35,11 @@ from typing import Annotated, Any, NoReturn
 import typer
 from pydantic import ValidationError
 
-from monitor.cli.common import runtime_from
+from monitor.cli.common import runtime_from, settings_from
 from monitor.comms import service
 from monitor.comms.linter import NoticeFinding, lint_content, lint_text
 from monitor.comms.models import LANGS, Content, Kind
+from monitor.config.comms import LinterConfig
 from monitor.errors import CandorError
 from monitor.incidents import service as incidents
 from monitor.textlint import Finding
@@ -42,7 +53,7 @@ def notice() -> None:
     """Public notices: lint them before publishing."""
 
 
-_TOP_KEYS = {"lang", "kind", "content", "expect"}
+_TOP_KEYS = {"lang", "kind", "content", "expect", "block"}
 
 
 class NoticeFileError(ValueError):
@@ -91,11 +102,12 @@ def load_notice_file(path: Path, lang: str | None = None) -> tuple[str, Kind | N
     return lang, None, raw
 
 
-def lint_file(path: Path, lang: str | None = None) -> list[NoticeFinding]:
+def lint_file(path: Path, lang: str | None = None,
+              config: LinterConfig | None = None) -> list[NoticeFinding]:
     chosen, kind, body = load_notice_file(path, lang)
     if kind is None:
-        return [NoticeFinding("text", f) for f in lint_text(body, chosen)]
-    return lint_content(body, kind, chosen)
+        return [NoticeFinding("text", f) for f in lint_text(body, chosen, config)]
+    return lint_content(body, kind, chosen, config)
 
 
 def _line(path: Path, found: NoticeFinding) -> str:
@@ -107,16 +119,27 @@ def _line(path: Path, found: NoticeFinding) -> str:
 
 @app.command("lint")
 def lint(
-    file: Annotated[Path, typer.Argument(help="notice file (.toml with parts, or .txt/.md)")],
+    file: Annotated[Path, typer.Argument(help="notice file: .toml with lang, kind and a "
+                                              "content table, or .txt/.md text")],
     lang: Annotated[str | None, typer.Option(help="pt-BR or en (default: from the file)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    config: Annotated[Path | None, typer.Option(
+        "--config", "-c", help="read [comms.linter] from this config (default: ./config.toml "
+                               "if present)")] = None,
 ) -> None:
-    """Flag jargon, blame, hedging, leaked data, missing parts and hard sentences."""
+    """Check a notice before anyone publishes it: jargon, status codes, internal names,
+    blame, hedging, leaked data, missing parts, an update promised without a time, hard
+    sentences. Findings are in the notice's language.
+
+    Exit 0: publishable (warnings are printed). Exit 1: blocking findings (an admin can still
+    publish with --override-reason, which is recorded). Exit 2: the file or an option is wrong.
+    """
     if lang is not None and lang not in LANGS:
         typer.echo(f"--lang {lang!r}: expected one of {', '.join(LANGS)}", err=True)
         raise typer.Exit(2)
+    linter = settings_from(config).comms.linter if config or Path("config.toml").exists() else None
     try:
-        findings = lint_file(file, lang)
+        findings = lint_file(file, lang, linter)
     except NoticeFileError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from None
@@ -127,8 +150,9 @@ def lint(
         for found in findings:
             typer.echo(_line(file, found))
         warnings = len(findings) - errors
-        typer.echo(f"{file}: {errors} error(s), {warnings} warning(s)"
-                   + ("; errors block publishing" if errors else ""))
+        verdict = (f"blocked: {errors} blocking finding(s); fix them, or an admin publishes with "
+                   "--override-reason \"why\" (recorded)" if errors else "publishable")
+        typer.echo(f"{file}: {verdict}; {warnings} warning(s)")
     raise typer.Exit(1 if errors else 0)
 
 

@@ -21,6 +21,10 @@
     [comms.linter]
     max_sentence_words = { "pt-BR" = 30, en = 25 }
     jargon = { en = ["kafka"], "pt-BR" = ["kafka"] }   # added to the built-in lexicon
+    components = ["redirector", "linkd"]              # internal names: block a notice
+    max_jargon_per_100_words = 2.0                    # density that blocks (0: off)
+    max_vague_phrases = 1                             # one more blocks
+    severity = { hedge = "error" }                    # by rule id or family
     [comms.subscribers]
     receiver = "subscribers-mail"   # an smtp receiver without `to`; empty: sign-up off
     confirm_ttl = "48h"
@@ -83,9 +87,41 @@ class Component(Section):
     services: list[str] = []
 
 
+LINT_RULES = (
+    "jargon.term", "jargon.stack-trace", "jargon.status-code", "jargon.component",
+    "jargon.density", "leak.hostname", "leak.ip", "leak.email", "leak.token",
+    "leak.internal-url", "markup.html", "blame.shift", "hedge.vague", "hedge.density",
+    "parts.missing",
+    "parts.next-update", "promise.no-time", "readability.long-sentence", "readability.hard",
+)
+"""The notice linter's rules (``monitor.comms.linter``); a family is the part before the dot."""
+LintSeverity = Literal["info", "warning", "error"]
+
+
 class LinterConfig(Section):
     max_sentence_words: dict[str, int] = {"pt-BR": 30, "en": 25}
     jargon: dict[str, list[str]] = {}
+    # Names of internal systems users have never heard of (your services, queues, hosts):
+    # a notice naming one is blocked, like "nginx" or "kafka".
+    components: list[str] = []
+    # Technical terms per 100 words of a notice at or above which it is blocked (2 terms at
+    # least; one term alone stays a warning). 0 turns the density rule off.
+    max_jargon_per_100_words: float = Field(2.0, ge=0)
+    # Vague or minimising phrases a notice may hold ("may have", "any inconvenience"); one
+    # more blocks it (severity { "hedge.density" = "warning" } only warns).
+    max_vague_phrases: int = Field(1, ge=0)
+    # Severity per rule id or family: "error" blocks publishing, "warning" and "info" do not.
+    severity: dict[str, LintSeverity] = {}
+
+    @field_validator("severity")
+    @classmethod
+    def _known_rules(cls, value: dict[str, str]) -> dict[str, str]:
+        families = {rule.split(".")[0] for rule in LINT_RULES}
+        unknown = sorted(k for k in value if k not in LINT_RULES and k not in families)
+        if unknown:
+            raise ValueError(f"unknown lint rule(s) {', '.join(map(repr, unknown))}; rules: "
+                             f"{', '.join(LINT_RULES)} (or a family: {', '.join(sorted(families))})")
+        return value
 
 
 class SubscribersConfig(Section):

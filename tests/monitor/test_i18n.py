@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from monitor.i18n import Catalogue, Labels, Msg, Plural, duration, labels, number, when
-from monitor.i18n.catalogues import ALL
+from monitor.i18n.catalogues import ALL, HINTS
 from monitor.i18n.public import Public
 from monitor.incidents import service as incidents
 from postmortem import examples
@@ -26,6 +26,7 @@ def _messages() -> Iterator[tuple[str, Msg]]:
     for catalogue in ALL:
         for name, message in catalogue.messages():
             yield f"{catalogue.__name__}.{name}", message
+    yield from HINTS.items()
 
 
 def _fields(text: str) -> set[str]:

@@ -69,7 +69,10 @@ def test_lint_blocks_publishing_until_the_draft_is_fixed(
     problem = blocked.json()
     assert problem["errors"] == [{"loc": "$.content.what_happened",
                                   "msg": "blame.shift: shifts responsibility away from us; users "
-                                         "hold us responsible ('Our provider')"}]
+                                         "hold us responsible ('Our provider')"},
+                                 {"loc": "$.content.what_happened",
+                                  "msg": "jargon.status-code: HTTP status codes mean nothing to "
+                                         "most users ('5xx')"}]
     assert client.get(f"/api/v1/notices/{notice['id']}", headers=responder).json()["versions"] == []
     fixed_draft = client.put(f"/api/v1/notices/{notice['id']}/draft", headers=responder,
                              json={"content": good("en", fixed)})
