@@ -8,12 +8,15 @@ and, for each receiver in
 ``<receiver>:digest:<fire time>``: running twice, or on two instances, stores one.
 The digest covers the ``digest_period`` ending at the fire time; Markdown and HTML.
 
-SMTP receivers get mail (Markdown as the text body; the HTML rides along in the
-payload); webhook receivers get JSON ``{"type": "digest.published", ...}``.
+SMTP receivers get a real HTML mail: ``multipart/alternative`` with the Markdown as the
+plain-text part and the HTML, whose trend charts are PNG images attached inline
+(``multipart/related``, ``cid:`` links; mail readers do not show SVG). Webhook receivers
+get JSON ``{"type": "digest.published", ...}`` with the HTML (charts as inline SVG).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
@@ -31,7 +34,7 @@ from monitor.event_types import DirectMessage
 from monitor.notify.models import OutboxMessage
 from monitor.notify.service import enqueue_direct
 from monitor.promsource import Queryable
-from postmortem.digest import Digest, load_digest
+from postmortem.digest import Digest, charts_of, load_digest
 from postmortem.render import render
 
 EVENT = DirectMessage.DIGEST_PUBLISHED
@@ -74,10 +77,22 @@ def last_fire(expression: str, now: datetime, grace: timedelta = GRACE) -> datet
     return found
 
 
-def payload(receiver: ReceiverConfig, digest: Digest, *, markdown: str, html: str, subject: str) -> dict[str, Any]:
+def mail_parts(digest: Digest, lang: str, stamp: str, templates_dir: str = "") -> tuple[str, dict[str, str]]:
+    """The digest's HTML for mail, its charts pointing at ``cid:`` images, and those images
+    (Content-ID → base64 PNG) for ``monitor.notify.delivery.send_mail`` to attach inline."""
+    cids = {name: f"{name}.{stamp}@candor" for name in ("per_day", "mttr_per_week")}
+    pngs = charts_of(digest, lang, "png")
+    html = str(render(digest, "html", lang, template="digest", templates_dir=templates_dir,
+                      cid=cids))
+    return html, {cids[name]: base64.b64encode(pngs[name]).decode() for name in cids}
+
+
+def payload(receiver: ReceiverConfig, digest: Digest, *, markdown: str, html: str, subject: str,
+            mail: tuple[str, dict[str, str]] | None = None) -> dict[str, Any]:
     if receiver.kind == "smtp":
+        mail_html, images = mail if mail is not None else (html, {})
         return {"sender": receiver.sender, "to": list(receiver.to), "subject": subject,
-                "text": markdown, "html": html}
+                "text": markdown, "html": mail_html, "images": images}
     return {"type": EVENT, "version": "1", "subject": subject, "period": digest.period,
             "start": digest.start.isoformat(), "end": digest.end.isoformat(),
             "markdown": markdown, "html": html, "digest": digest.as_dict()}
@@ -112,11 +127,13 @@ def send_due(engine: Engine, settings: Settings, *, now: datetime,
         markdown = str(render(digest, "md", lang, template="digest", templates_dir=section.templates_dir))
         html = str(render(digest, "html", lang, template="digest", templates_dir=section.templates_dir))
         subject = markdown.splitlines()[0].lstrip("# ").strip()
+        mail = (mail_parts(digest, lang, fired.strftime("%Y%m%dT%H%MZ"), section.templates_dir)
+                if any(r.kind == "smtp" for r in targets) else None)
         created = []
         for receiver in targets:
             row = enqueue_direct(session, receiver, key=keys[receiver.name], event_type=EVENT,
                                  payload=payload(receiver, digest, markdown=markdown, html=html,
-                                                 subject=subject), now=now)
+                                                 subject=subject, mail=mail), now=now)
             if row is not None:
                 created.append(row.idempotency_key)
         return created

@@ -33,6 +33,7 @@ the scheduler's ``notify`` job.
 
 from __future__ import annotations
 
+import base64
 import email.policy
 import json
 import logging
@@ -131,6 +132,7 @@ def send_mail(receiver: ReceiverConfig, message: Claimed, *, timeout: float) -> 
     parts = urlsplit(receiver.url)
     # Long headers (List-Unsubscribe URLs) stay on one line instead of RFC 2047 words.
     mail = EmailMessage(policy=email.policy.SMTP.clone(max_line_length=998))
+    # A payload with "html" (and "images": Content-ID → base64 PNG) is sent as HTML mail.
     mail["From"] = message.payload["sender"]
     mail["To"] = ", ".join(message.payload["to"])
     mail["Subject"] = message.payload["subject"]
@@ -138,6 +140,15 @@ def send_mail(receiver: ReceiverConfig, message: Claimed, *, timeout: float) -> 
     for name, value in message.payload.get("headers", {}).items():
         mail[name] = value
     mail.set_content(message.payload["text"], cte="quoted-printable")
+    if message.payload.get("html"):
+        # multipart/alternative: the text, then the HTML with its images inline
+        # (multipart/related, referenced as cid:<Content-ID> from the HTML)
+        mail.add_alternative(message.payload["html"], subtype="html", cte="quoted-printable")
+        html = mail.get_payload()[1]  # type: ignore[index]
+        for content_id, data in sorted(message.payload.get("images", {}).items()):
+            html.add_related(base64.b64decode(data), maintype="image", subtype="png",
+                             cid=f"<{content_id}>", filename=content_id.split("@")[0] + ".png",
+                             disposition="inline")
     with smtplib.SMTP(parts.hostname or "localhost", parts.port or 25, timeout=timeout) as smtp:
         smtp.send_message(mail)
     return Outcome(True)

@@ -63,7 +63,11 @@ def test_monday_8am_enqueues_the_digest_once_per_receiver(digest_candor, clock):
     assert set(sent) == {"leaders", "wiki"}
     mail = sent["leaders"]
     assert mail["to"] == ["vp@everlinks.io"] and mail["subject"].startswith("Incident digest: week")
-    assert "INC-1" in mail["text"] and "<svg" in mail["html"]  # Markdown body, HTML with charts
+    assert "INC-1" in mail["text"] and "<svg" not in mail["html"]  # mail readers show no SVG
+    assert sorted(mail["images"]) == ["mttr_per_week.20260309T0800Z@candor",
+                                      "per_day.20260309T0800Z@candor"]
+    assert 'src="cid:per_day.20260309T0800Z@candor"' in mail["html"]
+    assert "<svg" in sent["wiki"]["html"]  # a webhook gets the HTML with inline SVG
     assert sent["wiki"]["type"] == "digest.published" and sent["wiki"]["digest"]["current"]["count"] == 1
     assert "No SLOs configured." in sent["wiki"]["markdown"]
 
@@ -130,6 +134,20 @@ def test_the_digest_arrives_as_mail_and_as_a_webhook(make_settings, make_candor,
     assert stats.delivered == 2, stats.errors
     (mail,) = smtp.mails
     assert mail["Subject"].startswith("Incident digest: week") and mail["To"] == "vp@everlinks.io"
-    assert "No incidents in this period." in mail.get_content()
+    # a real HTML mail: the text, or the HTML with its two charts attached inline
+    assert mail.get_content_type() == "multipart/alternative"
+    text, related = mail.get_payload()
+    assert text.get_content_type() == "text/plain"
+    assert "No incidents in this period." in text.get_content()
+    assert related.get_content_type() == "multipart/related"
+    html, *images = related.get_payload()
+    assert html.get_content_type() == "text/html" and len(images) == 2
+    body = html.get_content()
+    assert "No incidents in this period." in body and "<svg" not in body
+    for image in images:
+        assert image.get_content_type() == "image/png"
+        assert image.get_content().startswith(b"\x89PNG")
+        assert f'src="cid:{image["Content-ID"].strip("<>")}"' in body
+    assert mail.get_body(("html",)) is html
     (request, _), = httpserver.log
     assert request.json["type"] == "digest.published" and request.json["digest"]["empty"] is True
