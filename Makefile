@@ -13,8 +13,9 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test bench lint deps test-deps clean promql-diff mutate
 
+# `make demo PORT=8081` when 8080 is taken
 demo: $(STAMP)
-	$(BIN)/candor demo
+	$(BIN)/candor demo $(if $(PORT),--listen 127.0.0.1:$(PORT))
 
 test: lint test-deps
 	$(BIN)/pytest $(PYTEST_ARGS)

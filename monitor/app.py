@@ -8,12 +8,14 @@ layer, with ``monitor.wiring`` and ``monitor.cli``.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from monitor import logs
 from monitor.alerting import api as alerting
 from monitor.api import problems
 from monitor.api.deps import get_runtime
@@ -34,9 +36,37 @@ from monitor.verification import api as verification
 from monitor.wiring import Candor
 from postmortem import api as postmortems
 
+access = logging.getLogger("candor.http")
 ROUTERS = [ops, incidents, alerting.incident_router, alerting.router, tokens, signals.router,
            signals.otlp_router, notices, status_page, outbox, postmortems.router, prometheus_api.router,
            subscribe, subscribers, user_reports.router, verification.router]
+
+
+class RequestIds:
+    """Give every request an id (the caller's ``X-Request-ID``, else a new one), echo it in
+    the response, and put it on every log line written while answering (``monitor.logs``).
+    A server error is logged with it, so a user's report can be matched to the log."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        rid = logs.request_id(given)
+
+        async def tagged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
+                if message["status"] >= 500:
+                    access.warning("request failed", extra=logs.fields(
+                        method=scope["method"], path=scope["path"], status=message["status"]))
+            await send(message)
+
+        with logs.context(request=rid):
+            await self.app(scope, receive, tagged)
 
 
 class RouteTimer:
@@ -91,4 +121,5 @@ def create_app(candor: Candor) -> FastAPI:
     app.add_middleware(problems.Unexpected)  # innermost: RouteTimer sees its 500
     app.add_middleware(RouteTimer, observe=candor.metrics.service.timer)
     app.add_middleware(problems.BodyLimit, limit=runtime.settings.server.max_body_bytes)
+    app.add_middleware(RequestIds)
     return app

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from monitor import logs
+
 log = logging.getLogger("candor.scheduler")
 
 
@@ -31,10 +33,11 @@ class Job:
 
 def _guarded(job: Job) -> Callable[[], None]:
     def tick() -> None:
-        try:
-            job.run()
-        except Exception:
-            log.exception("job %s failed; it runs again at the next tick", job.name)
+        with logs.context(job=job.name):
+            try:
+                job.run()
+            except Exception:
+                log.exception("job %s failed; it runs again at the next tick", job.name)
 
     return tick
 

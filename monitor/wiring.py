@@ -9,6 +9,7 @@ Every part of a running Candor is built here, from ``Settings``, in this order::
                    │                 2. subscribers          comms.subscribers.service.notify_subscribers
                    │                 3. reporters            comms.user_reports.service.notify_reporters
                    │                 4. fix did not hold     comms.regression.draft_update_on_regression
+                   │                 5. the log              incidents.logs.announce (after commit)
                    │               after such a unit commits: runtime.changes.bump() (what the
                    │               read caches below watch); runtime.principals: tokens seen
                    │               in the last second
@@ -70,6 +71,7 @@ from monitor.comms.user_reports.metrics import ReportMetrics
 from monitor.comms.user_reports.service import notify_reporters
 from monitor.config import Settings
 from monitor.incidents.cache import ByLatestEvent
+from monitor.incidents.logs import announce
 from monitor.incidents.service import EventHook
 from monitor.leader.leader import Leader, LeaderCollector
 from monitor.notify.channels import DIRECT
@@ -106,6 +108,7 @@ def event_hooks(settings: Settings) -> tuple[EventHook, ...]:
         partial(notify_subscribers, settings=settings),  # 2. subscribers (notice versions)
         partial(notify_reporters, settings=settings),    # 3. users who reported the problem
         partial(draft_update_on_regression, settings=settings),  # 4. a fix that did not hold
+        announce,                                        # 5. the service log, after commit
     )
 
 

@@ -72,7 +72,8 @@ def get_or_raise(session: Session, incident: Incident) -> Postmortem:
     pm = get(session, incident)
     if pm is None:
         raise NotFound(f"{incident.key} has no postmortem yet; create one with "
-                       f"POST /api/v1/incidents/{incident.key}/postmortem")
+                       f"`candor postmortem create {incident.key}` "
+                       f"(POST /api/v1/incidents/{incident.key}/postmortem)")
     return pm
 
 
@@ -263,7 +264,7 @@ def annotate(session: Session, incident: Incident, body: AnnotationCreate, *, ac
     if body.event_seq > incident.event_count:
         raise Unprocessable(
             f"{incident.key} has events 1..{incident.event_count}; event_seq {body.event_seq} "
-            "does not exist (see GET /api/v1/incidents/{key}/events)",
+            f"does not exist (see `candor incident show {incident.key}`)",
             problems=[FieldProblem("$.event_seq", f"must be between 1 and {incident.event_count}")],
         )
     if body.kind == "note" and not body.text.strip():
@@ -293,7 +294,8 @@ def item_or_raise(session: Session, incident: Incident, item_id: int) -> ActionI
     item = session.get(ActionItem, item_id)
     if item is None or item.incident_id != incident.id:
         raise NotFound(f"{incident.key} has no action item {item_id}; list them with "
-                       f"GET /api/v1/incidents/{incident.key}/postmortem/action-items")
+                       f"`candor postmortem items {incident.key}` "
+                       f"(GET /api/v1/incidents/{incident.key}/postmortem/action-items)")
     return item
 
 

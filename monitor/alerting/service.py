@@ -350,7 +350,7 @@ def create_silence(
 def get_silence_or_raise(session: Session, silence_id: str) -> Silence:
     silence = session.get(Silence, silence_id)
     if silence is None:
-        raise NotFound(f"no silence {silence_id!r}; list them with GET /api/v1/silences")
+        raise NotFound(f"no silence {silence_id!r}; list them with `candor silence list` (GET /api/v1/silences)")
     return silence
 
 

@@ -19,7 +19,7 @@ import typer
 
 from monitor.cli.output import emit, fail, out, table
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.callback()

@@ -11,7 +11,7 @@ from monitor.cli.common import settings_from
 from monitor.cli.output import out, reported
 from monitor.comms.render import check_templates
 
-app = typer.Typer(add_completion=False)
+app = typer.Typer(add_completion=False, rich_markup_mode=None)
 
 
 @app.command("check-config")

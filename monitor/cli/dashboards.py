@@ -18,7 +18,7 @@ from monitor.errors import Unprocessable
 from monitor.slo import SLO, generate
 from monitor.wiring import assemble, build_runtime
 
-app = typer.Typer(no_args_is_help=True, help="Grafana dashboards as code.")
+app = typer.Typer(no_args_is_help=True, help="Grafana dashboards as code.", rich_markup_mode=None)
 
 _SAMPLE_SLO = {"name": "sample", "service": "sample", "objective": 0.99,
                "sli": {"bad": "bad_total", "total": "all_total"}}

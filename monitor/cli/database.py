@@ -8,7 +8,7 @@ from monitor import db
 from monitor.cli.common import ConfigOpt, runtime_from
 from monitor.cli.output import out, reported
 
-app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app = typer.Typer(no_args_is_help=True, help="Database schema.", rich_markup_mode=None)
 
 
 @app.command("upgrade")

@@ -31,7 +31,6 @@ from typing import Annotated, Any
 import httpx
 import typer
 import uvicorn
-from rich.markup import escape
 
 from exporters import Exporter
 from monitor.app import create_app
@@ -64,6 +63,16 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def _serve(candor: Candor, host: str, port: int) -> uvicorn.Server:
@@ -128,13 +137,13 @@ class OnCall:
             payload = event["payload"]
             if event["type"] == EventType.VERIFICATION_VERDICT:
                 first, *rest = words.verdict_lines(payload, "en")
-                self.say(second, f"[bold]{escape(first)}[/]")
+                self.say(second, first)
                 for line in rest:
-                    self.say(second, escape(line))
+                    self.say(second, line)
             elif event["type"] == EventType.INCIDENT_TRANSITIONED and payload["to"] in ("regressed", "reopened"):
                 why = transition_reason(payload.get("reason_code", ""), payload.get("reason_values") or {},
                                         "en") or payload["reason"]
-                self.say(second, f"[bold red]{payload['to']}[/]: {escape(why)}")
+                self.say(second, f"{payload['to']}: {why}")
             elif event["type"] == EventType.IMPACT_MEASURED and payload.get("started_at"):
                 self.say(second, Verdicts.impact_measured("en", start=when(payload["started_at"], "en", seconds=True))
                          + (Verdicts.impact_ended("en", end=when(payload["ended_at"], "en", seconds=True))
@@ -148,7 +157,7 @@ class OnCall:
                 return None
             self.key = page[0]["key"]
             self.start = page[0]["impact_started_at"][11:16]
-            self.say(second, f"alert {page[0]['title']!r} fired → [bold red]{self.key} opened[/]")
+            self.say(second, f"alert {page[0]['title']!r} fired → {self.key} opened")
             self.call("POST", f"/api/v1/incidents/{self.key}/ack")
             for state, reason in (("identified", "redirect cache misconfigured"), ("fixing", "")):
                 self.call("POST", f"/api/v1/incidents/{self.key}/transitions", json={"to": state, "reason": reason})
@@ -158,7 +167,7 @@ class OnCall:
         incident: dict[str, Any] = self.call("GET", f"/api/v1/incidents/{self.key}")
         if incident["state"] != self.state:
             self.state = incident["state"]
-            self.say(second, f"{self.key} is [bold]{self.state}[/]")
+            self.say(second, f"{self.key} is {self.state}")
         return incident
 
     def tell_users(self, second: int) -> None:
@@ -175,8 +184,10 @@ class OnCall:
             self.call("POST", f"/api/v1/notices/{self.notices[lang]}/versions", json=body)
 
 
-def close_incident(oncall: OnCall, api: httpx.Client, directory: Path, second: int) -> None:
-    """Closing notice with the measured impact, the impact figures and their queries, postmortem."""
+def close_incident(oncall: OnCall, api: httpx.Client, directory: Path | None, second: int,
+                   base: str) -> None:
+    """Closing notice with the measured impact, the impact figures and their queries, postmortem
+    (written to ``directory`` when the data directory is the user's)."""
     verification = oncall.call("GET", f"/api/v1/incidents/{oncall.key}/verification")
     impact = verification.get("impact")
     for lang in LANGS:
@@ -186,11 +197,18 @@ def close_incident(oncall: OnCall, api: httpx.Client, directory: Path, second: i
     oncall.say(second, "impact, from the series:")
     for line in words.impact_lines(impact, "en"):
         out.print(f"        {line}", markup=False)
-    oncall.call("POST", f"/api/v1/incidents/{oncall.key}/postmortem")
-    report = api.get(f"/api/v1/incidents/{oncall.key}/postmortem/render", params={"format": "md", "lang": "en"})
-    path = directory / f"postmortem-{oncall.key}.en.md"
-    path.write_text(report.text, encoding="utf-8")
-    oncall.say(second, f"postmortem drafted from the timeline: {path}")
+    drafted = oncall.call("POST", f"/api/v1/incidents/{oncall.key}/postmortem")["content"]
+    where = f"{base}/api/v1/incidents/{oncall.key}/postmortem/render?format=html"
+    if directory is not None:
+        report = api.get(f"/api/v1/incidents/{oncall.key}/postmortem/render",
+                         params={"format": "md", "lang": "en"})
+        path = directory / f"postmortem-{oncall.key}.en.md"
+        path.write_text(report.text, encoding="utf-8")
+        where = str(path)
+    oncall.say(second, f"postmortem drafted from the timeline: {where}")
+    for section in ("detection", "response", "recovery"):
+        if drafted.get(section):
+            out.print(f"        {section}: {drafted[section]}")
 
 
 def demo(
@@ -213,7 +231,21 @@ def demo(
         port = int(raw)
     elif once:
         port = _free_port()
-    directory = data_dir or Path(tempfile.mkdtemp(prefix="candor-demo-"))
+    if not _port_free(host, port):
+        fail(f"port {port} on {host} is in use (another Candor, or an earlier demo still "
+             f"running?). Pick another: make demo PORT={port + 1}, or "
+             f"candor demo --listen {host}:{port + 1}")
+    scratch = None if data_dir else tempfile.TemporaryDirectory(prefix="candor-demo-")
+    try:
+        _run(once, host, port, data_dir or Path(scratch.name), bad_fix,  # type: ignore[union-attr]
+             keep=data_dir is not None)
+    finally:
+        if scratch is not None:
+            scratch.cleanup()  # every run starts clean and leaves nothing behind
+
+
+def _run(once: bool, host: str, port: int, directory: Path, bad_fix: bool, *, keep: bool) -> None:
+    """The story itself; ``keep``: the data directory is the user's (write the postmortem there)."""
     base = f"http://{host}:{port}"
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     os.environ[SECRET_VAR] = secret
@@ -224,7 +256,7 @@ def demo(
         _, token = auth.create_token(s, name="demo", role=Role.ADMIN, clock=runtime.clock)
     server = _serve(candor, host, port)
     background = start(candor)
-    out.print(f"[bold]Candor demo[/bold] — EVERLINKS on {base}")
+    out.print(f"Candor demo — EVERLINKS on {base}", style="bold")
     out.print(f"  status page: {base}/status  ({base}/status?lang=en)\n"
               f"  incidents:   {base}/api/v1/incidents\n  API docs:    {base}/docs\n"
               f"  metrics:     {base}/metrics\n  admin token (this demo only): {token}")
@@ -265,11 +297,11 @@ def demo(
                     oncall.say(second, f"fix deployed: {text} (release {release})")
             if second == 22 and oncall.key:
                 oncall.publish("correction", notices.CORRECTION)
-                oncall.say(second, "[bold]correction[/] published: creating links had failed too")
+                oncall.say(second, "correction published: creating links had failed too")
             final = oncall.look(second)
             if final and final["state"] == "resolved" and not closed:
                 closed = True
-                close_incident(oncall, api, directory, second)
+                close_incident(oncall, api, directory if keep else None, second, base)
                 if not bad_fix:
                     break
             if final and final["state"] == "reopened":

@@ -1,4 +1,8 @@
-"""``candor incident …``: list, show, ack, transition, note, severity, commander, link, fix."""
+"""``candor incident …``: list, show, ack, transition, note, severity, commander, link, fix.
+
+Every command that changes an incident records an event and says what it recorded
+(``INC-1: note added (event 7)``); ``--json`` gives the incident as the API does.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +13,24 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import Session
 
+from monitor.alerting.models import AlertPublic
 from monitor.alerting.service import alerts_of
-from monitor.cli.common import ConfigOpt, JsonOpt, runtime_from, settings_from
-from monitor.cli.output import emit, fail, out, reported, table
+from monitor.cli.common import ActorOpt, ConfigOpt, JsonOpt, actor, runtime_from, settings_from
+from monitor.cli.output import emit, fail, fields, out, reported, table, when
 from monitor.clock import Clock
 from monitor.i18n import check_lang
 from monitor.incidents import service
 from monitor.incidents.api import public
 from monitor.incidents.lifecycle import State
-from monitor.incidents.models import EventPublic, Incident
+from monitor.incidents.models import EventPublic, Incident, IncidentEvent
 from monitor.verification import service as verification
 from monitor.verification import words
+from postmortem.sentences import describe
 from postmortem.signal import queryable
+from postmortem.timeline import build_timeline
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 Key = Annotated[str, typer.Argument(help="incident key, e.g. INC-42")]
-Actor = Annotated[str, typer.Option("--as", help="who is acting (recorded on the event)")]
 
 
 @app.command("list")
@@ -46,45 +52,65 @@ def list_(
         data = [public(r) for r in rows]
     emit(data, as_json, lambda: table(
         "Incidents", ["key", "severity", "state", "title", "services", "detected"],
-        [[i.key, i.severity, i.state, i.title, ",".join(i.services),
-          i.detected_at.strftime("%Y-%m-%d %H:%M:%S") if i.detected_at else ""] for i in data]))
+        [[i.key, i.severity, i.state, i.title, ", ".join(i.services), when(i.detected_at)]
+         for i in data], whole=("key", "detected"), empty="No incidents match."))
 
 
 @app.command()
 def show(key: Key, config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
-    """An incident with its alerts and its event history."""
+    """An incident with its alerts and its history, one sentence per event."""
     runtime = runtime_from(config)
     with reported(), runtime.unit() as s:
         incident = service.get_by_key_or_raise(s, key)
         data = public(incident)
-        events = [EventPublic.model_validate(e, from_attributes=True) for e in service.events(s, incident)]
-        alerts = [(a.fingerprint, a.name, a.status) for a in alerts_of(s, incident)]
+        stored = service.events(s, incident)
+        events = [EventPublic.model_validate(e, from_attributes=True) for e in stored]
+        alerts = [AlertPublic.model_validate(a, from_attributes=True) for a in alerts_of(s, incident)]
+    entries = {e.seq: e for e in build_timeline(stored)}
 
     def human() -> None:
-        out.print(f"[bold]{data.key}[/bold] {data.title}  ({data.severity}, {data.state})")
-        out.print(f"services: {', '.join(data.services) or '-'}   commander: {data.commander or '-'}")
-        out.print(f"allowed next: {', '.join(data.allowed_transitions) or 'none'}")
-        table("Alerts", ["fingerprint", "alertname", "status"], alerts)
-        table("Events", ["#", "at", "type", "actor", "payload"],
-              [[e.seq, e.at.isoformat(timespec="seconds"), e.type, e.actor, e.payload] for e in events])
+        out.print(f"{data.key}  {data.title}", style="bold")
+        out.print(f"severity {data.severity} · state {data.state} · services "
+                  f"{', '.join(data.services) or '-'} · commander {data.commander or '-'}")
+        out.print(f"detected {when(data.detected_at)} · impact started "
+                  f"{when(data.impact_started_at) or '-'}")
+        out.print(f"allowed next: {', '.join(data.allowed_transitions) or 'none (final state)'}")
+        table("Alerts", ["fingerprint", "alertname", "status", "since"],
+              [[a.fingerprint, a.name, a.status, when(a.starts_at)] for a in alerts],
+              whole=("fingerprint", "since"), empty="Alerts: none (opened by hand).")
+        table("Events", ["#", "at", "what happened", "who"],
+              [[e.seq, when(e.at), describe(entries[e.seq], "en") if e.seq in entries
+                else f"{e.type}: {fields(e.payload)}", e.actor] for e in events],
+              whole=("#", "at"))
 
-    emit({"incident": data, "events": events}, as_json, human)
+    emit({"incident": data, "alerts": alerts, "events": events}, as_json, human)
 
 
-def _act(config: Path | None, key: str, as_json: bool,
-         action: Callable[[Session, Incident, Clock], object]) -> None:
+Action = Callable[[Session, Incident, Clock], IncidentEvent]
+
+
+def _act(config: Path | None, key: str, as_json: bool, action: Action,
+         said: Callable[[Incident, IncidentEvent], str]) -> None:
     runtime = runtime_from(config)
     with reported(), runtime.unit() as s:
         incident = service.get_by_key_or_raise(s, key)
-        action(s, incident, runtime.clock)
+        event = action(s, incident, runtime.clock)
         data = public(incident)
-    emit(data, as_json, lambda: out.print(f"{data.key}: {data.state} ({data.severity})"))
+        message = f"{incident.key}: {said(incident, event)} (event {event.seq}); state {incident.state}"
+    emit(data, as_json, lambda: out.print(message))
+
+
+def _payload(event: IncidentEvent) -> dict[str, Any]:
+    return dict(event.payload)
 
 
 @app.command()
-def ack(key: Key, config: ConfigOpt = None, as_json: JsonOpt = False, actor: Actor = "cli") -> None:
+def ack(key: Key, config: ConfigOpt = None, as_json: JsonOpt = False, who: ActorOpt = None) -> None:
     """Acknowledge: someone is on it."""
-    _act(config, key, as_json, lambda s, i, c: service.transition(s, i, State.ACKNOWLEDGED, actor=actor, clock=c))
+    name = actor(who)
+    _act(config, key, as_json,
+         lambda s, i, c: service.transition(s, i, State.ACKNOWLEDGED, actor=name, clock=c),
+         lambda i, e: f"acknowledged by {name}")
 
 
 @app.command()
@@ -92,59 +118,70 @@ def transition(
     key: Key,
     to: Annotated[str, typer.Argument(help="target state")],
     reason: Annotated[str, typer.Option()] = "",
-    config: ConfigOpt = None, as_json: JsonOpt = False, actor: Actor = "cli",
+    config: ConfigOpt = None, as_json: JsonOpt = False, who: ActorOpt = None,
 ) -> None:
     """Move an incident to another state (see `incident show` for the allowed ones)."""
     if to not in set(State):
         fail(f"state {to!r} does not exist; expected one of {', '.join(State)}")
+    name = actor(who)
     _act(config, key, as_json, lambda s, i, c: service.transition(
-        s, i, State(to), actor=actor, clock=c, reason=reason))
+        s, i, State(to), actor=name, clock=c, reason=reason),
+        lambda i, e: f"moved {_payload(e)['from']} → {_payload(e)['to']} by {name}")
 
 
 @app.command()
 def note(
     key: Key, text: Annotated[str, typer.Argument()],
-    config: ConfigOpt = None, as_json: JsonOpt = False, actor: Actor = "cli",
+    config: ConfigOpt = None, as_json: JsonOpt = False, who: ActorOpt = None,
 ) -> None:
     """Add a note to the timeline."""
     if not text.strip():
         fail("the note is empty; write what happened or what you found")
-    _act(config, key, as_json, lambda s, i, c: service.add_note(s, i, text, actor=actor, clock=c))
+    name = actor(who)
+    _act(config, key, as_json, lambda s, i, c: service.add_note(s, i, text, actor=name, clock=c),
+         lambda i, e: f"note added by {name}")
 
 
 @app.command()
 def severity(
     key: Key, level: Annotated[str, typer.Argument(help="SEV1…SEV4")],
     reason: Annotated[str, typer.Option()] = "",
-    config: ConfigOpt = None, as_json: JsonOpt = False, actor: Actor = "cli",
+    config: ConfigOpt = None, as_json: JsonOpt = False, who: ActorOpt = None,
 ) -> None:
     """Change the severity."""
     if level not in ("SEV1", "SEV2", "SEV3", "SEV4"):
         fail(f"severity {level!r}: expected SEV1, SEV2, SEV3 or SEV4")
+    name = actor(who)
     _act(config, key, as_json, lambda s, i, c: service.change_severity(
-        s, i, level, actor=actor, clock=c, reason=reason))
+        s, i, level, actor=name, clock=c, reason=reason),
+        lambda i, e: f"severity {_payload(e)['from']} → {_payload(e)['to']}")
 
 
 @app.command()
 def commander(
-    key: Key, who: Annotated[str, typer.Argument()],
-    config: ConfigOpt = None, as_json: JsonOpt = False, actor: Actor = "cli",
+    key: Key, person: Annotated[str, typer.Argument(help="who leads the response")],
+    config: ConfigOpt = None, as_json: JsonOpt = False, who: ActorOpt = None,
 ) -> None:
     """Assign the incident commander."""
-    _act(config, key, as_json, lambda s, i, c: service.assign_commander(s, i, who, actor=actor, clock=c))
+    name = actor(who)
+    _act(config, key, as_json,
+         lambda s, i, c: service.assign_commander(s, i, person, actor=name, clock=c),
+         lambda i, e: f"incident commander is now {person}")
 
 
 @app.command()
 def link(
     key: Key, other: Annotated[str, typer.Argument(help="the other incident's key")],
     relation: Annotated[str, typer.Option(help="related|duplicate|caused_by|causes")] = "related",
-    config: ConfigOpt = None, as_json: JsonOpt = False, actor: Actor = "cli",
+    config: ConfigOpt = None, as_json: JsonOpt = False, who: ActorOpt = None,
 ) -> None:
     """Link two incidents (both get an event)."""
     if relation not in ("related", "duplicate", "caused_by", "causes"):
         fail(f"--relation {relation!r}: expected related, duplicate, caused_by or causes")
+    name = actor(who)
     _act(config, key, as_json, lambda s, i, c: service.link(
-        s, i, other, relation=relation, actor=actor, clock=c))
+        s, i, other, relation=relation, actor=name, clock=c),
+        lambda i, e: f"linked to {other} ({relation})")
 
 
 @app.command()
@@ -158,15 +195,16 @@ def fix(
     min_requests: Annotated[int | None, typer.Option()] = None,
     errors_query: Annotated[str | None, typer.Option(help="counter selector of failed requests")] = None,
     total_query: Annotated[str | None, typer.Option(help="counter selector of all requests")] = None,
-    config: ConfigOpt = None, as_json: JsonOpt = False, actor: Actor = "cli",
+    config: ConfigOpt = None, as_json: JsonOpt = False, who: ActorOpt = None,
 ) -> None:
     """Record that a fix or deployment went out; the incident moves to verifying and Candor
     judges the fix from the signal. The options override [verification] for this fix."""
     overrides = {k: v for k, v in (("window", window), ("confidence", confidence), ("tolerance", tolerance),
                                    ("min_requests", min_requests), ("errors_query", errors_query),
                                    ("total_query", total_query)) if v is not None}
+    name = actor(who)
 
-    def record(s, i, c):  # type: ignore[no-untyped-def]
+    def record(s: Session, i: Incident, c: Clock) -> IncidentEvent:
         settings = settings_from(config)
         source = queryable(settings)
         try:
@@ -177,10 +215,12 @@ def fix(
             close = getattr(source, "close", None)
             if close is not None:
                 close()
-        service.record_fix(s, i, description, release=release, actor=actor, clock=c,
-                           service=service_name, verification=overrides or None)
+        return service.record_fix(s, i, description, release=release, actor=name, clock=c,
+                                  service=service_name, verification=overrides or None)
 
-    _act(config, key, as_json, record)
+    _act(config, key, as_json, record,
+         lambda i, e: f"fix {e.payload.get('id', '')} recorded".replace("  ", " ")
+         + (f", release {release}" if release else ""))
 
 
 @app.command("verification")

@@ -16,7 +16,7 @@ each entry resolves and that its help line is the module's own.
 from __future__ import annotations
 
 import importlib
-from typing import Any, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import typer
 from typer.core import TyperGroup
@@ -39,9 +39,10 @@ COMMANDS: dict[str, Entry] = {
                   "spike and Candor handles it.", module_doc=True),
     "digest": Entry("postmortem", "digest", "Leadership digest for a period (week, month, quarter)."),
     "incident": Entry("incidents", "app", "Look at and work on incidents."),
-    "notice": Entry("notices", "app", "Public notices: lint and publish."),
+    "notice": Entry("notices", "app", "Public notices: lint a notice file, publish it."),
     "outbox": Entry("outbox", "app", "Outgoing notifications: list, deliver, redeliver."),
-    "postmortem": Entry("postmortem", "app", "Postmortems: draft, render (md, html, pdf)."),
+    "postmortem": Entry("postmortem", "app", "Postmortems: create, show, edit sections, review, "
+                         "action items, render."),
     "promql": Entry("rules", "promql_app", "PromQL tools: run promqltest files."),
     "rules": Entry("rules", "app", "Prometheus rule files: check, test (promtool format), export."),
     "serve": Entry("serve", "app", "Run the HTTP API, the rule engine, scraping and the "
@@ -58,7 +59,7 @@ def load(name: str) -> Any:
     module = importlib.import_module(f"monitor.cli.{entry.module}")
     target: Any = getattr(module, entry.attr)
     if not isinstance(target, typer.Typer):
-        single = typer.Typer(add_completion=False)
+        single = typer.Typer(add_completion=False, rich_markup_mode=None)
         single.command(name, help=module.__doc__ if entry.module_doc else entry.help)(target)
         target = single
     command = typer.main.get_command(target)
@@ -88,13 +89,34 @@ class LazyGroup(TyperGroup):
             formatter.write_dl([(name, COMMANDS[name].help) for name in sorted(COMMANDS)])
 
 
-app = typer.Typer(cls=LazyGroup, no_args_is_help=True, add_completion=False,
-                  rich_markup_mode=None, help=__doc__.split("\n\n")[0])
+HELP = """Candor finds errors fast, tells users plainly (and corrects itself openly),
+verifies fixes with data and writes the postmortem.
+
+Commands work on the store named by the config (--config, default ./config.toml),
+with or without a running server. Tables for people, --json for scripts. A
+mistake in what you typed exits 2 with the reason; nothing is changed.
+
+Start with: candor check-config, candor db upgrade, candor serve (or candor demo)."""
+
+app = typer.Typer(cls=LazyGroup, no_args_is_help=True, add_completion=False, help=HELP,
+                  rich_markup_mode=None,
+                  context_settings={"max_content_width": 110, "help_option_names": ["-h", "--help"]})
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version  # noqa: PLC0415 - only for --version
+
+        typer.echo(f"candor {version('candor')}")
+        raise typer.Exit()
 
 
 @app.callback()
-def main() -> None:
-    """The ``candor`` command."""
+def candor(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print the version and exit")] = False,
+) -> None:
+    pass
 
 
 if __name__ == "__main__":

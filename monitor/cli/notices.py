@@ -35,7 +35,8 @@ from typing import Annotated, Any, NoReturn
 import typer
 from pydantic import ValidationError
 
-from monitor.cli.common import runtime_from, settings_from
+from monitor.cli.common import ActorOpt, runtime_from, settings_from
+from monitor.cli.common import actor as actor_name
 from monitor.comms import service
 from monitor.comms.linter import NoticeFinding, lint_content, lint_text
 from monitor.comms.models import LANGS, Content, Kind
@@ -44,7 +45,7 @@ from monitor.errors import CandorError
 from monitor.incidents import service as incidents
 from monitor.textlint import Finding
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Public notices.")
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False, help="Public notices.")
 
 
 
@@ -159,7 +160,6 @@ def lint(
 # ---- working on stored notices (the CLI talks to the store directly; it acts as an admin) ----
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="config file")]
-Actor = Annotated[str, typer.Option("--as", help="who is acting (recorded on the version)")]
 Override = Annotated[str | None, typer.Option(
     "--override-reason", help="publish despite lint errors; the reason is recorded")]
 
@@ -180,7 +180,7 @@ def _fail(message: str) -> NoReturn:
 @app.command("publish")
 def publish_file(
     key: Annotated[str, typer.Argument(help="incident key, e.g. INC-42")],
-    file: Annotated[Path, typer.Argument(help="notice .toml (lang, kind, [content])")],
+    file: Annotated[Path, typer.Argument(help="notice .toml file: lang, kind and a [content] table")],
     notice_id: Annotated[int | None, typer.Option(
         "--notice", help="add a version to this published notice (kind from the file: "
                          "update, correction or retraction)")] = None,
@@ -188,14 +188,19 @@ def publish_file(
         "--affected-share", min=0.0, max=1.0,
         help="share of users affected, 0..1: wider impact adds channels ([comms.impact])")] = None,
     override_reason: Override = None,
-    actor: Actor = "cli",
+    who: ActorOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Publish a new notice for an incident, or a new version of one (a single action)."""
+    """Publish a new notice for an incident, or a new version of one (a single action).
+
+    The file is the same as for `candor notice lint` (see `candor notice lint --help`). The
+    notice is linted first; blocking findings stop it unless --override-reason is given
+    (recorded on the version)."""
     try:
         lang, kind, content = _content_from(file)
     except NoticeFileError as exc:
         _fail(str(exc))
+    actor = actor_name(who)
     runtime = runtime_from(config)
     try:
         with runtime.unit() as s:

@@ -7,14 +7,16 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli.common import runtime_from
+from monitor.cli.common import JsonOpt, runtime_from
+from monitor.cli.output import emit, table, when
 from monitor.errors import CandorError
 from monitor.notify import service
 from monitor.notify.delivery import Courier, deliver_due
 from monitor.notify.metrics import NotifyMetrics
 from monitor.notify.models import Delivery
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Outbound notifications.")
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Outbound notifications.",
+                  rich_markup_mode=None)
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="config file")]
 
 
@@ -24,6 +26,7 @@ def list_(
     receiver: Annotated[str | None, typer.Option(help="receiver name")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
     config: ConfigOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Newest messages first, with their state, attempts and last error."""
     if state is not None and state not in set(Delivery):
@@ -31,9 +34,17 @@ def list_(
         raise typer.Exit(2)
     runtime = runtime_from(config)
     with runtime.unit() as s:
-        for m in service.list_messages(s, state=state, receiver=receiver, limit=limit):
-            typer.echo(f"{m.id}\t{m.state}\t{m.receiver}\t{m.event_type}\tattempts={m.attempts}"
-                       f"\t{m.idempotency_key}\t{m.last_error or ''}")
+        rows = [{"id": m.id, "state": m.state, "receiver": m.receiver, "event": m.event_type,
+                 "attempts": m.attempts, "created_at": m.created_at, "key": m.idempotency_key,
+                 "last_error": m.last_error or ""}
+                for m in service.list_messages(s, state=state, receiver=receiver, limit=limit)]
+    which = " ".join(f for f in (state or "", f"for {receiver}" if receiver else "") if f)
+    emit(rows, as_json, lambda: table(
+        "Outbox", ["id", "state", "receiver", "event", "attempts", "created", "last error"],
+        [[r["id"], r["state"], r["receiver"], r["event"], r["attempts"], when(r["created_at"]),
+          r["last_error"]] for r in rows],
+        whole=("id", "created"),
+        empty=f"No {which + ' ' if which else ''}messages in the outbox."))
 
 
 @app.command("redeliver")

@@ -19,9 +19,9 @@ from monitor.rules.loader import RuleFileError, check_rules
 from monitor.rules.manager import load_groups, slo_groups
 from monitor.rules.ruletest import TestFileError, run_test_file
 
-app = typer.Typer(no_args_is_help=True, add_completion=False,
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False,
                   help="Prometheus rule files: check, unit-test, export.")
-promql_app = typer.Typer(no_args_is_help=True, add_completion=False,
+promql_app = typer.Typer(no_args_is_help=True, rich_markup_mode=None, add_completion=False,
                          help="The PromQL engine: run promqltest conformance files.")
 
 Files = Annotated[list[Path], typer.Argument(help="files", show_default=False)]

@@ -9,10 +9,10 @@ import typer
 from monitor.alerting import service
 from monitor.alerting.matchers import parse_matcher
 from monitor.alerting.models import SilencePublic
-from monitor.cli.common import ConfigOpt, JsonOpt, runtime_from
-from monitor.cli.output import emit, fail, out, reported, table
+from monitor.cli.common import ActorOpt, ConfigOpt, JsonOpt, actor, runtime_from
+from monitor.cli.output import emit, fail, out, reported, table, when
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command()
@@ -20,7 +20,7 @@ def add(
     matchers: Annotated[list[str], typer.Argument(help='e.g. service=redirect alertname=~"High.*"')],
     comment: Annotated[str, typer.Option(help="why (required)")],
     duration: Annotated[str, typer.Option(help="how long, e.g. 2h")] = "1h",
-    author: Annotated[str, typer.Option()] = "cli",
+    who: ActorOpt = None,
     config: ConfigOpt = None, as_json: JsonOpt = False,
 ) -> None:
     """Silence alerts matching every matcher, starting now."""
@@ -34,11 +34,12 @@ def add(
         fail("--comment is empty; say why these alerts are silenced")
     runtime = runtime_from(config)
     with reported(), runtime.unit() as s:
-        silence = service.create_silence(s, matchers=parsed, comment=comment, created_by=author,
+        silence = service.create_silence(s, matchers=parsed, comment=comment, created_by=actor(who),
                                          clock=runtime.clock, duration=duration)
         data = SilencePublic.model_validate(silence)
         data.state = service.silence_state(silence, runtime.clock.now())
-    emit(data, as_json, lambda: out.print(f"silence {data.id} until {data.ends_at.isoformat(timespec='seconds')}"))
+    emit(data, as_json, lambda: out.print(f"silence {data.id} until {when(data.ends_at)} "
+                                          f"(end it early: candor silence expire {data.id})"))
 
 
 @app.command("list")
@@ -55,7 +56,8 @@ def list_(config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
     emit(data, as_json, lambda: table(
         "Silences", ["id", "state", "matchers", "ends", "by", "comment"],
         [[d.id, d.state, " ".join(f"{m['name']}{m['op']}{m['value']}" for m in d.matchers),
-          d.ends_at.isoformat(timespec="seconds"), d.created_by, d.comment] for d in data]))
+          when(d.ends_at), d.created_by, d.comment] for d in data],
+        whole=("id", "ends"), empty="No silences."))
 
 
 @app.command()

@@ -11,7 +11,7 @@ from monitor.auth.models import Role, TokenPublic
 from monitor.cli.common import ConfigOpt, JsonOpt, runtime_from
 from monitor.cli.output import emit, fail, out, reported, table
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
 
 @app.command()

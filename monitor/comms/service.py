@@ -200,7 +200,8 @@ def get_or_raise(session: Session, notice_id: int) -> Notice:
     notice = session.get(Notice, notice_id)
     if notice is None:
         raise NotFound(f"no notice {notice_id}; list an incident's notices with "
-                       "GET /api/v1/incidents/{key}/notices")
+                       "GET /api/v1/incidents/{key}/notices (`candor incident show KEY` "
+                       "lists its notice events)")
     return notice
 
 

@@ -33,6 +33,11 @@ class Server(Section):
     listen: str = Field("127.0.0.1:8080", pattern=r"^[^:\s]+:\d{1,5}$")
     public_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = Field(1_048_576, ge=1024, le=256 * 1_048_576)
+    # `candor serve` logs: "logfmt" or "json" lines, from this level up; scheduler_logs=true
+    # adds the job scheduler's own lines (two per job per tick).
+    log_format: Literal["logfmt", "json"] = "logfmt"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    scheduler_logs: bool = False
 
 
 class Storage(Section):

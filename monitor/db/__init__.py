@@ -57,6 +57,8 @@ def id_of(row: Row) -> int:
         raise ValueError(f"this {type(row).__name__} has no id yet: add it and flush first")
     return row.id
 
+AFTER_COMMIT = "candor.after_commit"
+"""``session.info`` key: zero-argument callables ``session()`` runs after a successful commit."""
 EVENT_HOOKS = "candor.event_hooks"
 """``session.info`` key: the hooks ``monitor.incidents.service.record`` runs, in order, after
 writing an incident event (``Runtime.unit`` puts the ones ``monitor.wiring.event_hooks``
@@ -152,7 +154,9 @@ def current_revision(engine: Engine) -> str | None:
 
 @contextmanager
 def session(engine: Engine) -> Iterator[Session]:
-    """A unit of work: committed on success, rolled back on any error."""
+    """A unit of work: committed on success, rolled back on any error. Callables put in
+    ``session.info[AFTER_COMMIT]`` run once the commit succeeded (e.g. a log line saying an
+    incident opened: never for a transaction that rolled back)."""
     with Session(engine, expire_on_commit=False) as s:
         try:
             yield s
@@ -160,6 +164,8 @@ def session(engine: Engine) -> Iterator[Session]:
         except BaseException:
             s.rollback()
             raise
+        for announce in s.info.pop(AFTER_COMMIT, []):
+            announce()
 
 
 LEADER_EPOCH = "candor.leader_epoch"

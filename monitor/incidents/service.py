@@ -371,7 +371,7 @@ def get_by_key(session: Session, key: str) -> Incident | None:
 def get_by_key_or_raise(session: Session, key: str) -> Incident:
     incident = get_by_key(session, key)
     if incident is None:
-        raise NotFound(f"no incident {key!r}; list incidents with GET /api/v1/incidents")
+        raise NotFound(f"no incident {key!r}; list incidents with `candor incident list` (GET /api/v1/incidents)")
     return incident
 
 

@@ -58,6 +58,7 @@ from sqlmodel import Session, col, select
 from monitor import db
 from monitor.clock import Clock, utc
 from monitor.config.notify import SENDS_AT_ONCE, Notify, ReceiverConfig
+from monitor.logs import FIELDS, fields
 from monitor.notify import channels
 from monitor.notify.metrics import NotifyMetrics
 from monitor.notify.models import Delivery, OutboxMessage
@@ -280,7 +281,8 @@ def _record(session: Session, message: Claimed, outcome: Outcome, *, now: dateti
         if message.attempts >= config.max_attempts:
             values["state"] = Delivery.DEAD
         else:
-            values["next_attempt_at"] = now + timedelta(seconds=backoff(message.attempts, config, rand))
+            delay = backoff(message.attempts, config, rand)
+            values["next_attempt_at"] = now + timedelta(seconds=delay)
     result = session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.claim) == message.claim)
@@ -300,14 +302,18 @@ def _record(session: Session, message: Claimed, outcome: Outcome, *, now: dateti
         return
     stats.errors[message.key] = outcome.error
     metrics.failed.labels(message.receiver).inc()
+    failed = fields(receiver=message.receiver, key=message.key, attempt=message.attempts,
+                    error=outcome.error)
     if values.get("state") == Delivery.DEAD:
         stats.dead += 1
         metrics.dead.labels(message.receiver).inc()
-        log.warning("dead-lettered %s after %d attempts: %s", message.key, message.attempts,
-                    outcome.error)
+        log.error("delivery failed for good: dead-lettered (candor outbox redeliver %s)",
+                  message.id, extra=failed)
     else:
         stats.retried += 1
         metrics.retried.labels(message.receiver).inc()
+        failed[FIELDS]["retry_in_s"] = round(delay)
+        log.warning("delivery failed", extra=failed)
 
 
 class DeliveryWorker:

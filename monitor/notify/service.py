@@ -139,7 +139,7 @@ def enqueue_direct(
 def get_or_raise(session: Session, message_id: int) -> OutboxMessage:
     message = session.get(OutboxMessage, message_id)
     if message is None:
-        raise NotFound(f"no outbox message {message_id}; list them with GET /api/v1/outbox")
+        raise NotFound(f"no outbox message {message_id}; list them with `candor outbox list` (GET /api/v1/outbox)")
     return message
 
 

@@ -10,8 +10,9 @@ from monitor.wiring import Candor, event_hooks, fresh_rules, jobs
 
 def test_every_incident_event_runs_the_outbox_then_subscribers_then_reporters(
         settings: Settings) -> None:
-    assert [hook.func.__name__ for hook in event_hooks(settings)] == [  # type: ignore[attr-defined]
-        "enqueue_for_event", "notify_subscribers", "notify_reporters", "draft_update_on_regression"]
+    assert [getattr(hook, "func", hook).__name__ for hook in event_hooks(settings)] == [
+        "enqueue_for_event", "notify_subscribers", "notify_reporters", "draft_update_on_regression",
+        "announce"]
 
 
 def test_the_job_list(candor: Candor, make_settings, make_candor) -> None:

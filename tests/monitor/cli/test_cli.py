@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -140,20 +142,32 @@ def test_db_upgrade_is_idempotent(cli):
     assert "ok" in cli("db", "status")
 
 
-def test_demo_once_tells_the_whole_story(tmp_path: Path):
+def test_demo_once_tells_the_whole_story_and_leaves_nothing_behind(tmp_path: Path):
     """The headless demo: a spike opens an incident; users are told, a mistake corrected,
-    the fix verified and a postmortem drafted from what happened."""
-    result = subprocess.run([sys.executable, "-m", "monitor.cli.main", "demo", "--once",
-                             "--data-dir", str(tmp_path)],
-                            capture_output=True, text=True, timeout=180, cwd=REPO)
+    the fix verified and a postmortem drafted from what happened. Its scratch data goes."""
+    result = subprocess.run([sys.executable, "-m", "monitor.cli.main", "demo", "--once"],
+                            capture_output=True, text=True, timeout=180, cwd=REPO,
+                            env={**os.environ, "TMPDIR": str(tmp_path)})
     assert result.returncode == 0, result.stdout + result.stderr
     story = result.stdout
     for step in ("INC-1 opened", "published in pt-BR and en", "fix deployed", "correction",
                  "INC-1 is verifying", "INC-1 is resolved", "postmortem drafted", "demo: ok"):
         assert step in story, f"{step!r} missing from:\n{story}"
     assert "notice.corrected" in story  # the signed webhook got the correction
-    report = (tmp_path / "postmortem-INC-1.en.md").read_text()
-    assert "RedirectErrorRatioHigh" in report and "Rolled back the redirect cache config" in report
+    assert "by the alert RedirectErrorRatioHigh" in story  # what the draft says
+    assert "Fix deployed: Rolled back the redirect cache config" in story
+    assert list(tmp_path.iterdir()) == []  # no candor-demo-* directory left behind
+
+
+def test_demo_on_a_busy_port_says_how_to_pick_another():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(app, ["demo", "--listen", f"127.0.0.1:{port}"])
+    assert result.exit_code == 2
+    assert f"port {port} on 127.0.0.1 is in use" in result.output
+    assert f"make demo PORT={port + 1}" in result.output and "--listen" in result.output
 
 
 def test_demo_once_bad_fix_regresses_then_reopens(tmp_path: Path):

@@ -36,7 +36,7 @@ def test_a_misspelled_key_names_file_line_and_a_guess() -> None:
     [line] = problems(text)
     assert line.startswith("candor.toml:3: server.max_body_byte: unknown key; did you mean "
                            "'max_body_bytes'?")
-    assert "(expected one of: listen, max_body_bytes, public_url)" in line
+    assert "(expected one of: listen, log_format, log_level, max_body_bytes, public_url, scheduler_logs)" in line
 
 
 def test_a_misspelled_section_is_caught_too() -> None:
