@@ -73,6 +73,8 @@ def unit_of(expression: str) -> str:
         return "alert"
     if re.search(r"ratio|_percent|_pct\b", text):
         return "percent"
+    if "_seconds" in text and re.search(r"histogram_quantile|quantile|:p\d\d", text):
+        return "seconds"  # a latency quantile of a seconds histogram
     if _RATE.search(text) and not re.search(r"_seconds(?!_count|_sum|_bucket|_total)", text):
         return "per_second"
     if re.search(r"_seconds(?!_count|_total)", text):

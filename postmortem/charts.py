@@ -145,17 +145,22 @@ def _signal_figure(chart: SignalChart, lang: str) -> Figure:
         axes.annotate(Charts.threshold(lang, value=_value_text(chart.threshold, chart.unit, lang)),
                       xy=(0.005, level), xycoords=("axes fraction", "data"), xytext=(0, 2),
                       textcoords="offset points", color="#c0392b", fontsize=7.5, va="bottom")
+    ordered = sort_markers(chart.markers)
+    counts: dict[str, int] = {}
+    for marker in ordered:
+        counts[_marker_label(marker, lang)] = counts.get(_marker_label(marker, lang), 0) + 1
     seen: set[str] = set()
-    for marker in sort_markers(chart.markers):
+    for marker in ordered:
         label = _marker_label(marker, lang)
         color = (NOTICE_COLORS.get(marker.label, COLORS["communication"])
                  if marker.kind == "communication" else COLORS.get(marker.kind, "#7f8c8d"))
         style = STYLES.get(marker.kind, "--")
         axes.axvline(utc(marker.at), color=color, linestyle=style, linewidth=1.1)
-        if label not in seen:
+        if label not in seen:  # one legend entry per kind: the first time, and how many
             seen.add(label)
+            many = f" (×{counts[label]})" if counts[label] > 1 else ""
             handles.append(_mpl().Line2D([], [], color=color, linestyle=style, linewidth=1.1,
-                                  label=f"{label} {utc(marker.at):%H:%M:%S}"))
+                                         label=f"{label} {utc(marker.at):%H:%M:%S}{many}"))
     span = chart.span()
     if span is not None:
         axes.set_xlim(utc(span[0]), utc(span[1]))
@@ -195,7 +200,7 @@ def _date_axis(axes: Any, xs: Sequence[date], lang: str, *, weekly: bool) -> Non
     """Dates that never collide: at most eight labels, whatever the number of bars or points;
     weekly data is labelled on its Mondays."""
     first, last = xs[0], xs[-1]
-    pad = timedelta(days=3.5 if weekly else 0.6)
+    pad = timedelta(days=3.5 if weekly else 1.0)
     axes.set_xlim(_mpl().date2num(first - pad), _mpl().date2num(last + pad))
     if weekly and len(xs) <= 8:
         axes.set_xticks([_mpl().date2num(x) for x in xs])

@@ -139,6 +139,7 @@ WRITTEN: dict[str, dict[str, Any]] = {
         "others": ("Slow redirects in Europe", "Link creation API errors",
                    "Redirect errors after cache flush", "Click counts delayed (false alarm)"),
         "retracted": "the alert's query counted test traffic",
+        "still_open": "Link previews show no image",
     },
     "pt-BR": {
         "title": "Links curtos com erro na América do Sul",
@@ -201,6 +202,7 @@ WRITTEN: dict[str, dict[str, Any]] = {
                    "Erros de redirecionamento depois de limpar o cache",
                    "Contagem de cliques atrasada (alarme falso)"),
         "retracted": "a consulta do alerta contou tráfego de teste",
+        "still_open": "As prévias de links aparecem sem imagem",
     },
 }
 
@@ -359,6 +361,15 @@ def other_incidents(session: Session, clock: FixedClock, settings: Settings, lan
         incidents.transition(session, incident, State.VERIFYING, actor="candor", clock=clock)
         clock.set(impact + timedelta(minutes=restore + 15))
         incidents.transition(session, incident, State.RESOLVED, actor="candor-verifier", clock=clock)
+    # one still open when the digest is written: leadership must see it is not closed
+    impact = START + timedelta(days=4, hours=1)
+    clock.set(impact + timedelta(minutes=3))
+    incident = incidents.open_incident(
+        session, clock=clock, key_prefix=settings.incidents.key_prefix, actor="alertmanager",
+        title=words["still_open"], severity="SEV3", services=["previews"],
+        group_key="service=previews", impact_started_at=impact)
+    clock.set(impact + timedelta(minutes=9))
+    incidents.transition(session, incident, State.ACKNOWLEDGED, actor="@bruno", clock=clock)
 
 
 def build(engine: Any, settings: Settings, lang: str = "en") -> FixedClock:

@@ -287,8 +287,8 @@ class Charts(Catalogue):
     notice = Choice({
         "published": Msg("notice published", "aviso publicado"),
         "updated": Msg("notice updated", "aviso atualizado"),
-        "corrected": Msg("correction", "correção"),
-        "retracted": Msg("retraction", "retratação"),
+        "corrected": Msg("notice corrected", "aviso corrigido"),
+        "retracted": Msg("notice retracted", "aviso retratado"),
     })
     threshold = Msg("alert threshold: {value}", "limite do alerta: {value}")
     window = Msg("incident", "incidente")

@@ -66,7 +66,8 @@ def test_digest_from_the_store_matches_the_demo(runtime):
     examples.build(runtime.engine, runtime.settings)
     with runtime.unit() as s:
         digest = load_digest(s, "week", datetime(2026, 3, 6, 17, tzinfo=UTC))
-    assert [i["key"] for i in digest.incidents] == ["INC-1", "INC-4", "INC-5"]
+    assert [i["key"] for i in digest.incidents] == ["INC-1", "INC-4", "INC-5", "INC-6"]
+    assert digest.incidents[-1]["state"] == "acknowledged"  # still open: the digest says so
     assert (digest.retractions, digest.corrections, digest.items_opened) == (1, 1, 4)
     assert digest.postmortems_published == ["INC-1"]
 
