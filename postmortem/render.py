@@ -135,13 +135,16 @@ def to_pdf(html: str) -> bytes:
 
 @overload
 def render(report: Any, fmt: Literal["pdf"], lang: str, *, templates_dir: str | Path = "",
-           template: str = "postmortem", pdf_timeline_limit: int = 0) -> bytes: ...
+           template: str = "postmortem", pdf_timeline_limit: int = 0,
+           cid: dict[str, str] | None = None) -> bytes: ...
 @overload
 def render(report: Any, fmt: Literal["md", "html"], lang: str, *, templates_dir: str | Path = "",
-           template: str = "postmortem", pdf_timeline_limit: int = 0) -> str: ...
+           template: str = "postmortem", pdf_timeline_limit: int = 0,
+           cid: dict[str, str] | None = None) -> str: ...
 @overload
 def render(report: Any, fmt: str, lang: str, *, templates_dir: str | Path = "",
-           template: str = "postmortem", pdf_timeline_limit: int = 0) -> str | bytes: ...
+           template: str = "postmortem", pdf_timeline_limit: int = 0,
+           cid: dict[str, str] | None = None) -> str | bytes: ...
 def render(report: Any, fmt: str, lang: str, *, templates_dir: str | Path = "",
            template: str = "postmortem", pdf_timeline_limit: int = 0,
            cid: dict[str, str] | None = None) -> str | bytes:

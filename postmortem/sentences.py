@@ -41,7 +41,14 @@ _NOTICES = (EventType.NOTICE_PUBLISHED, EventType.NOTICE_UPDATED, EventType.NOTI
             EventType.NOTICE_RETRACTED)
 # Reasons Candor wrote in English before they carried a code.
 _LEGACY_REASONS = {message.en: code for code, message in Timeline.reason.words.items()}
-_VERIFIED = re.compile(r"^verified: the signal stayed healthy for (\S+)$")
+_KNOWN: tuple[tuple[re.Pattern[str], Msg], ...] = (
+    (re.compile(r"^verified: the signal stayed healthy for (?P<window>\S+)$"), Timeline.verified_for),
+    (re.compile(r"^fix (?P<fix>\S+) recorded; verifying it from the signal$"), Timeline.fix_recorded),
+    (re.compile(r"^alert (?P<alert>\S+) fired again while the fix was being verified$"),
+     Timeline.fired_again),
+    (re.compile(r"^back to fixing after the regression$"), Timeline.back_to_fixing),
+)
+"""Reasons Candor writes as English sentences with values, recognised to be read in ``lang``."""
 
 
 class _Missing(dict[str, Any]):
@@ -64,8 +71,9 @@ def reason(payload: dict[str, Any], lang: str) -> str:
     if code in verdicts.TRANSITION_CODES:
         return verdicts.transition_reason(str(code), payload.get("reason_values") or {}, lang)
     text = str(payload.get("reason") or "")
-    if found := _VERIFIED.match(text):
-        return Timeline.verified_for(lang, window=found.group(1))
+    for pattern, message in _KNOWN:
+        if found := pattern.match(text):
+            return message(lang, **found.groupdict())
     return text
 
 

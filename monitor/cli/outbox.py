@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -34,7 +34,7 @@ def list_(
         raise typer.Exit(2)
     runtime = runtime_from(config)
     with runtime.unit() as s:
-        rows = [{"id": m.id, "state": m.state, "receiver": m.receiver, "event": m.event_type,
+        rows: list[dict[str, Any]] = [{"id": m.id, "state": m.state, "receiver": m.receiver, "event": m.event_type,
                  "attempts": m.attempts, "created_at": m.created_at, "key": m.idempotency_key,
                  "last_error": m.last_error or ""}
                 for m in service.list_messages(s, state=state, receiver=receiver, limit=limit)]

@@ -255,6 +255,11 @@ class Timeline(Catalogue):
     })
     verified_for = Msg("verified: the signal stayed healthy for {window}",
                        "verificado: o sinal ficou saudável por {window}")
+    fix_recorded = Msg("fix {fix} recorded; verifying it from the signal",
+                       "correção {fix} registrada; verificando pelo sinal")
+    fired_again = Msg("alert {alert} fired again while the fix was being verified",
+                      "o alerta {alert} disparou de novo durante a verificação da correção")
+    back_to_fixing = Msg("back to fixing after the regression", "de volta à correção após a regressão")
 
 
 class Drafts(Catalogue):

@@ -145,7 +145,8 @@ def send_mail(receiver: ReceiverConfig, message: Claimed, *, timeout: float) -> 
         # multipart/alternative: the text, then the HTML with its images inline
         # (multipart/related, referenced as cid:<Content-ID> from the HTML)
         mail.add_alternative(message.payload["html"], subtype="html", cte="quoted-printable")
-        html = mail.get_payload()[1]  # type: ignore[index]
+        html = mail.get_body(("html",))
+        assert html is not None  # just added
         for content_id, data in sorted(message.payload.get("images", {}).items()):
             html.add_related(base64.b64decode(data), maintype="image", subtype="png",
                              cid=f"<{content_id}>", filename=content_id.split("@")[0] + ".png",

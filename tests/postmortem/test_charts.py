@@ -34,7 +34,9 @@ def short_incident() -> SignalChart:
 
 
 def test_the_incident_window_fills_the_axis_with_a_margin() -> None:
-    start, end = short_incident().span()
+    span = short_incident().span()
+    assert span is not None
+    start, end = span
     assert (start, end) == (T0 - timedelta(seconds=30), T0 + timedelta(seconds=68))
     assert 38 / (end - start).total_seconds() > 0.35  # not the leftmost 8 %
 
@@ -74,12 +76,13 @@ def test_the_top_tick_is_above_every_point(values) -> None:
 @pytest.mark.parametrize("weeks", [1, 50])
 def test_trend_labels_never_crowd_with_one_week_or_fifty(weeks) -> None:
     days = [date(2026, 3, 1) - timedelta(days=n) for n in range(14 * weeks)][::-1]
-    svg = charts.bar_chart(days, [n % 3 for n in range(len(days))], lang="pt-BR",
-                           since=days[len(days) // 2])
+    svg = str(charts.bar_chart(days, [n % 3 for n in range(len(days))], lang="pt-BR",
+                           since=days[len(days) // 2]))
     labels = re.findall(r">(\d{2}/(?:\d{2}|\d{4}))<", svg)
     assert 2 <= len(labels) <= 9, labels
     assert ("Incidentes por semana" if weeks == 50 else "Incidentes por dia") in svg
     mondays = sorted({d - timedelta(days=d.weekday()) for d in days})
-    line = charts.line_chart(mondays, [None] + [30.0] * (len(mondays) - 1), lang="en", target=60)
+    line = str(charts.line_chart(mondays, [None] + [30.0] * (len(mondays) - 1), lang="en",
+                                 target=60))
     assert "target: 1h 00m" in line
     assert 2 <= len(re.findall(r">(\d{2}-\d{2}|\d{4}-\d{2})<", line)) <= 9

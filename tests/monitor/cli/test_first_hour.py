@@ -68,7 +68,7 @@ def test_every_change_says_what_was_recorded_and_by_whom(cli) -> None:
     noted = cli("incident", "note", "INC-1", "rolled back 2026.11.25-1", env={"CANDOR_ACTOR": "bia"})
     assert noted.strip() == "INC-1: note added by bia (event 3); state acknowledged"
     fixed = cli("incident", "fix", "INC-1", "rolled back the cache config", "--release", "2026.11.25-2")
-    assert fixed.startswith("INC-1: fix recorded, release 2026.11.25-2 (event 4)")
+    assert fixed.startswith("INC-1: fix INC-1/fix-1 recorded, release 2026.11.25-2 (event 4)")
     events = json.loads(cli("incident", "show", "INC-1", "--json"))["events"]
     assert [e["actor"] for e in events][1:3] == ["alice", "bia"]
     assert events[3]["actor"] not in ("", "cli")  # the login name, not "cli"

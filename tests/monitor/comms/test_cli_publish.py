@@ -64,7 +64,7 @@ def test_lint_errors_stop_a_cli_publish_and_nothing_is_stored(config: Path) -> N
                                      "-c", str(config)])
     assert bad.exit_code == 2
     assert "2 blocking lint finding(s)" in bad.output and "blame.shift" in bad.output
-    assert runner.invoke(outbox_app, ["list", "-c", str(config)]).output == ""
+    assert runner.invoke(outbox_app, ["list", "-c", str(config)]).output == "No messages in the outbox.\n"
     wrong_kind = runner.invoke(notice_app, ["publish", incident.key,
                                             str(CORPUS / "en" / "good-correction.toml"),
                                             "-c", str(config)])
@@ -79,8 +79,11 @@ def test_dead_letters_are_listed_and_redelivered(config: Path, httpserver: HTTPS
                                "-c", str(config)])
     httpserver.expect_oneshot_request("/hook").respond_with_data("down", status=500)
     assert "dead 1" in runner.invoke(outbox_app, ["deliver", "-c", str(config)]).output
-    listed = runner.invoke(outbox_app, ["list", "--state", "dead", "-c", str(config)]).output
-    assert "\tdead\thook\tnotice.published\tattempts=1\thook:INC-1:2\tHTTP 500: down" in listed
+    listed = json.loads(runner.invoke(outbox_app, ["list", "--state", "dead", "--json",
+                                                   "-c", str(config)]).output)
+    assert [(m["id"], m["state"], m["receiver"], m["event"], m["attempts"], m["key"], m["last_error"])
+            for m in listed] == [(1, "dead", "hook", "notice.published", 1, "hook:INC-1:2",
+                                  "HTTP 500: down")]
     assert runner.invoke(outbox_app, ["redeliver", "1", "-c", str(config)]).exit_code == 0
     again = runner.invoke(outbox_app, ["redeliver", "1", "-c", str(config)])
     assert again.exit_code == 2 and "only dead messages can be redelivered" in again.output
