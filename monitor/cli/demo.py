@@ -238,13 +238,14 @@ def demo(
     scratch = None if data_dir else tempfile.TemporaryDirectory(prefix="candor-demo-")
     try:
         _run(once, host, port, data_dir or Path(scratch.name), bad_fix,  # type: ignore[union-attr]
-             keep=data_dir is not None)
+             keep=data_dir is not None, app_metrics=app_metrics)
     finally:
         if scratch is not None:
             scratch.cleanup()  # every run starts clean and leaves nothing behind
 
 
-def _run(once: bool, host: str, port: int, directory: Path, bad_fix: bool, *, keep: bool) -> None:
+def _run(once: bool, host: str, port: int, directory: Path, bad_fix: bool, *, keep: bool,
+         app_metrics: str | None) -> None:
     """The story itself; ``keep``: the data directory is the user's (write the postmortem there)."""
     base = f"http://{host}:{port}"
     secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
