@@ -7,7 +7,10 @@ makes the right thing the easy, visible thing:
 
 1. every published, unretracted notice of the incident that has no draft in progress gets a
    **draft update** in its language, from the message catalogue: the last version's
-   text, with a title and "what we are doing" saying plainly that the fix did not solve it;
+   text, with a title and "what we are doing" saying plainly that the fix did not solve it,
+   and the time of the update after it: ``[comms.cadence] first_notice`` (when this one is
+   due) plus ``update`` (one hour without a cadence) — a promise with a time, as the
+   linter asks, which the person publishing may change;
 2. an **update is owed** from that moment: ``candor_notices_overdue{due="update"}`` counts
    the incident once ``[comms.cadence] first_notice`` has passed since the regression without
    a new version (the same urgency as the first notice), so the overdue-notice alert fires.
@@ -18,6 +21,8 @@ about (no published notice) owe nothing new.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sqlmodel import Session
 
@@ -54,8 +59,17 @@ def draft_update_on_regression(session: Session, incident: Incident, event: Inci
         content["title"] = Public.fix_did_not_hold_title(lang, title=bare_title(str(last.content.get(
             "title") or incident.title)))[:300]
         content["what_we_are_doing"] = Public.fix_did_not_hold(lang)
+        content["next_update_at"] = _next_update(incident, event, settings)
         notice.draft = {"kind": Kind.UPDATE, "content": content}
         notice.draft_updated_at = utc(event.at)
         session.add(notice)
         drafted.append(notice)
     return drafted
+
+
+def _next_update(incident: Incident, event: IncidentEvent, settings: Settings) -> str:
+    """When the drafted update promises the next one: this one's deadline plus the cadence."""
+    cadence = settings.comms.cadence.get(incident.severity)  # type: ignore[call-overload]
+    this_one = (cadence and cadence.first_notice) or timedelta()
+    then = (cadence and cadence.update) or timedelta(hours=1)
+    return (utc(event.at) + this_one + then).isoformat()

@@ -24,11 +24,9 @@ class Public(Catalogue):
     fix_did_not_hold_title = Msg("{title}: our fix did not solve it",
                                  "{title}: nossa correção não resolveu")
     fix_did_not_hold = Msg("The fix we put out did not solve the problem: the errors came back. "
-                           "We are working on another fix and will post an update here as soon "
-                           "as we know more.",
+                           "We are working on another fix.",
                            "A correção que aplicamos não resolveu o problema: os erros voltaram. "
-                           "Estamos trabalhando em outra correção e vamos publicar uma "
-                           "atualização aqui assim que soubermos mais.")
+                           "Estamos trabalhando em outra correção.")
     kind = Choice({
         "initial": Msg("Notice", "Aviso"),
         "update": Msg("Update", "Atualização"),

@@ -53,6 +53,8 @@ def test_a_regression_after_a_notice_drafts_the_update_and_owes_it(
         assert pt.draft is not None and pt.draft["kind"] == Kind.UPDATE
         assert pt.draft["content"]["what_we_are_doing"] == Public.fix_did_not_hold("pt-BR")
         assert pt.draft["content"]["title"].endswith("nossa correção não resolveu")
+        # due 10 min after the regression (SEV1 first_notice), the next one 30 min later (update)
+        assert pt.draft["content"]["next_update_at"] == (fixed.now() + timedelta(minutes=40)).isoformat()
         assert en.draft is not None and en.draft["content"]["what_we_are_doing"] == "We are rolling the cache back."
         assert service.notices_of(s, incidents.get_by_key_or_raise(s, quiet.key)) == []
         last = service.latest(s, pt)
