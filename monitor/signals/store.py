@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from monitor.errors import FieldProblem, LimitExceeded, Unprocessable
+from monitor.errors import FieldProblem, LimitExceeded, Unavailable, Unprocessable
 from monitor.promql.labels import NAME, Labels, labels_from
 from monitor.promql.storage import Matcher, MatchType, Rows, Window, mark_stale
 
@@ -247,6 +247,7 @@ class SeriesStore:
         self._segment: _Segment | None = None
         self._segments: list[_Segment] = []
         self._file: BinaryIO | None = None
+        self._closed = False
         self._segment_started_ms = now_ms
         self._housekept_ms = now_ms
         if directory is not None and directory.exists():
@@ -392,6 +393,9 @@ class SeriesStore:
         cardinality caps are a 422 ``LimitExceeded`` naming the cap.
         """
         with self._lock:
+            if self._closed:  # a late push while shutting down: never recreate the data directory
+                raise Unavailable("the series store is closed: Candor is shutting down; "
+                                  "send the samples again to a running instance")
             self._check(samples, locs)
             created: list[_Series] = []
             resolved: list[_Series] = []
@@ -539,10 +543,12 @@ class SeriesStore:
             self._file = None
 
     def close(self) -> None:
-        """Close the open segment file (data is already flushed after every append)."""
+        """Close the open segment file (data is already flushed after every append); later
+        appends are refused with ``Unavailable`` (503) instead of reopening the directory."""
         with self._lock:
             self._close_file()
             self._segment = None
+            self._closed = True
 
     def _load(self, now_ms: int) -> None:
         assert self.directory is not None

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import pytest
 
-from monitor.errors import LimitExceeded, Unprocessable
+from monitor.errors import LimitExceeded, Unavailable, Unprocessable
 from monitor.promql.labels import labels_from
 from monitor.promql.storage import STALE_NAN, Matcher, MatchType, Storage, is_stale
 from monitor.signals.store import SeriesStore, StoreLimits
@@ -83,6 +84,17 @@ def test_stale_markers_are_kept_distinct_from_plain_nan(tmp_path: Path) -> None:
     samples = open_store(tmp_path).select([eq("kind", "x")], 0, NOW * 2)[0].samples
     assert math.isnan(samples[0][1]) and not is_stale(samples[0][1])
     assert is_stale(samples[1][1])
+
+
+def test_a_push_after_close_is_refused_and_leaves_the_data_directory_alone(tmp_path: Path) -> None:
+    data = tmp_path / "signals"
+    store = open_store(data)
+    store.append([(errors("x"), NOW, 1.0)], now_ms=NOW)
+    store.close()
+    shutil.rmtree(data)  # a demo removing its scratch directory while a push is still in flight
+    with pytest.raises(Unavailable, match="shutting down"):
+        store.append([(errors("x"), NOW + 1, 2.0)], now_ms=NOW + 1)
+    assert not data.exists()
 
 
 def test_retention_drops_old_samples_and_empty_series() -> None:
