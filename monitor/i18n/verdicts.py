@@ -49,25 +49,25 @@ class Verdicts(Catalogue):
         "refired": Msg("alert {alertname} fired again while the fix was being verified",
                        "o alerta {alertname} disparou de novo durante a verificação da correção"),
         "errors_above": Msg("error ratio {errors}/{requests} = {ratio} is significantly above the "
-                            "allowed {allowed} (baseline {baseline}): p = {p}",
+                            "allowed {allowed} (baseline {baseline}): p {p}",
                             "taxa de erros {errors}/{requests} = {ratio} está significativamente "
-                            "acima da permitida, {allowed} (referência {baseline}): p = {p}"),
+                            "acima da permitida, {allowed} (referência {baseline}): p {p}"),
         "latency_worse": Msg("latency is significantly higher: median {soak} against {baseline} "
-                             "(p = {p})",
+                             "(p {p})",
                              "a latência está significativamente maior: mediana {soak} contra "
-                             "{baseline} (p = {p})"),
+                             "{baseline} (p {p})"),
         "errors_within": Msg("error ratio {errors}/{requests} = {ratio} is within the allowed "
                              "{allowed} (baseline {baseline}) with {confidence} confidence "
-                             "(p = {p})",
+                             "(p {p})",
                              "taxa de erros {errors}/{requests} = {ratio} está dentro da "
                              "permitida, {allowed} (referência {baseline}), com {confidence} de "
-                             "confiança (p = {p})"),
+                             "confiança (p {p})"),
         "undecided": Msg("not enough evidence either way: error ratio {errors}/{requests} = "
-                         "{ratio}, allowed {allowed} (baseline {baseline}), p above = {p_above}, "
-                         "p below = {p_below}",
+                         "{ratio}, allowed {allowed} (baseline {baseline}), p above {p_above}, "
+                         "p below {p_below}",
                          "evidência insuficiente para decidir: taxa de erros {errors}/{requests} "
-                         "= {ratio}, permitida {allowed} (referência {baseline}), p acima = "
-                         "{p_above}, p abaixo = {p_below}"),
+                         "= {ratio}, permitida {allowed} (referência {baseline}), p acima "
+                         "{p_above}, p abaixo {p_below}"),
         "no_soak_requests": Msg("no signal: the soak window has no request samples",
                                 "sem sinal: a janela de observação não tem amostras de "
                                 "requisições"),
@@ -170,8 +170,15 @@ def percent(value: float | None, lang: str, digits: int = 2) -> str:
     return f"{number(100 * value, lang, digits=digits)}%"
 
 
-def _p(value: Any) -> str:
-    return f"{float(value):.3g}" if isinstance(value, int | float) else "—"
+P_FLOOR = 1e-4
+"""Below this a p-value reads "< 0.0001": a test's p of 0.0 is an underflow, not certainty."""
+
+
+def p_value(value: Any) -> str:
+    """A p-value with its relation, to follow "p": "= 0.0123", "< 0.0001", or "—" without one."""
+    if not isinstance(value, int | float):
+        return "—"
+    return f"< {P_FLOOR:g}" if value < P_FLOOR else f"= {float(value):.3g}"
 
 
 def _seconds(value: Any, lang: str) -> str:
@@ -192,7 +199,7 @@ def reason(item: Mapping[str, Any] | str, lang: str) -> str:
                 "coverage", "min_coverage", "confidence") else 4)
     for name in ("p", "p_above", "p_below"):
         if name in values:
-            values[name] = _p(values[name])
+            values[name] = p_value(values[name])
     for name in ("errors", "requests", "min_requests", "samples"):
         if isinstance(values.get(name), int | float):
             values[name] = number(values[name], lang, digits=0)

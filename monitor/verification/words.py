@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.i18n import duration, number, when
-from monitor.i18n.verdicts import ImpactWords, Verdicts, fix_text, percent, reasons
+from monitor.i18n.verdicts import ImpactWords, Verdicts, fix_text, p_value, percent, reasons
 
 __all__ = ["impact_figures", "impact_lines", "public_impact", "verdict_lines"]
 
@@ -40,12 +40,12 @@ def verdict_lines(payload: Mapping[str, Any], lang: str = "en") -> list[str]:
     if errors:
         lines.append(f"  {errors['test']}: {errors['soak_errors']}/{errors['soak_requests']} vs "
                      f"{errors['baseline_errors']}/{errors['baseline_requests']}, allowed "
-                     f"{percent(errors['allowed_ratio'], lang, 4)}, p(below) = {errors['p_value_below']:.3g}, "
-                     f"p(above) = {errors['p_value_above']:.3g} → {errors['result']}")
+                     f"{percent(errors['allowed_ratio'], lang, 4)}, p(below) {p_value(errors['p_value_below'])}, "
+                     f"p(above) {p_value(errors['p_value_above'])} → {errors['result']}")
     latency = tests.get("latency")
     if latency:
         lines.append(f"  {latency['test']}: {latency['soak_median_seconds']} s vs "
-                     f"{latency['baseline_median_seconds']} s, p = {latency['p_value']:.3g} → "
+                     f"{latency['baseline_median_seconds']} s, p {p_value(latency['p_value'])} → "
                      f"{latency['result']}")
     queries = dict(payload.get("queries") or {})
     if settling.get("query"):

@@ -41,3 +41,10 @@ def test_old_english_reasons_stay_readable_and_new_ones_translate() -> None:
     assert transition_reason("reopened", values, "pt-BR") == (
         "regrediu após a correção INC-1/fix-2: o alerta RedirectErrorRatioHigh disparou de novo dentro "
         "da janela de reabertura (1 h 00 min)")
+
+
+def test_a_p_value_too_small_to_print_reads_below_a_floor_never_zero() -> None:
+    within = {"code": "errors_within", "errors": 3, "requests": 1599, "ratio": 0.001876,
+              "allowed": 0.014286, "baseline": 0.002857, "confidence": 0.99}
+    assert reason({**within, "p": 0.0}, "en").endswith("with 99% confidence (p < 0.0001)")
+    assert reason({**within, "p": 0.0123}, "pt-BR").endswith("de confiança (p = 0.0123)")
