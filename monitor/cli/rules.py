@@ -56,6 +56,8 @@ def test(files: Files) -> None:
             typer.echo(f"Unit Testing:  {path}\n  FAILED:\n{exc}", err=True)
             worst = 2
             continue
+        # The report's text is promtool's; unlike promtool (header on stdout, failure on
+        # stderr, a blank line after each file) a file's whole report goes to one stream.
         typer.echo(report.rstrip("\n"), err=not ok)
         if not ok:
             worst = max(worst, 1)

@@ -4,6 +4,12 @@
 The data files avoid the places where 2.x and 3.x differ (Candor follows 3.x): range
 selectors' left boundary (the files use instant selectors) and the test-group
 `interval` default (every file sets it). Each file says why it passes or fails.
+
+The printed reports must match line for line. Two documented differences are normalised
+(and nothing else): promtool writes the "Unit Testing:" header on stdout and a failure on
+stderr, then a blank line on stdout after each file, while `candor rules test` writes a
+file's whole report on one stream (stdout when it passed, stderr when it failed; see
+`monitor/cli/rules.py`) without the trailing blank line.
 """
 
 from __future__ import annotations
@@ -37,6 +43,18 @@ def test_candor_and_promtool_agree_on_the_verdict(path: Path) -> None:
     assert ours.exit_code in (0, 1), ours.output
     assert (ours.exit_code == 0) == (theirs.returncode == 0), (ours.output, theirs.stdout)
     assert (ours.exit_code == 0) == path.name.startswith(("pass_", "everlinks")), ours.output
+    # Candor: one stream per file, chosen by the verdict.
+    assert (ours.stderr if ours.exit_code else ours.stdout) == ours.output, ours.output
+    assert _promtool_report(theirs) == ours.output.rstrip("\n"), (
+        f"--- promtool\n{theirs.stdout}{theirs.stderr}--- candor\n{ours.output}")
+
+
+def _promtool_report(result: subprocess.CompletedProcess[str]) -> str:
+    """promtool's report as one text: its stdout header, then its stderr (the failure),
+    then the rest of stdout (the verdict on success, blank lines), trailing newlines cut."""
+    header, _, rest = result.stdout.partition("\n")
+    assert header.startswith("Unit Testing:  "), result.stdout
+    return (header + "\n" + result.stderr + rest).rstrip("\n")
 
 
 def test_promtool_accepts_the_example_rule_files() -> None:
