@@ -28,8 +28,14 @@ def test_an_error_is_counted_with_its_labels_in_an_injected_registry() -> None:
 
 
 def test_each_exporter_gets_a_fresh_registry_by_default() -> None:
-    Exporter("a").error("x")
-    Exporter("a").error("x")  # no "Duplicated timeseries" error
+    first, second = Exporter("a"), Exporter("a")  # no "Duplicated timeseries" error
+    first.error("x")
+    first.error("x")
+    second.error("x")
+    labels = {**ERROR, "service": "a", "kind": "x", "endpoint": "", "user_visible": "false"}
+    assert first.registry is not second.registry
+    assert (first.registry.get_sample_value("candor_app_errors_total", labels),
+            second.registry.get_sample_value("candor_app_errors_total", labels)) == (2.0, 1.0)
 
 
 def test_a_request_outcome_follows_the_http_semantic_convention() -> None:

@@ -17,7 +17,9 @@ JARGON_PT = Rule(id="jargon.pod", phrases=("pod",), langs=("pt-BR",), reason="ja
 
 
 def test_docstring_examples_run() -> None:
-    assert doctest.testmod(textlint).failed == 0
+    result = doctest.testmod(textlint)
+    # attempted is pinned: a docstring example deleted or no longer collected fails here
+    assert (result.failed, result.attempted) == (0, 6), result
 
 
 def test_phrases_match_on_word_boundaries_any_case_and_spacing() -> None:

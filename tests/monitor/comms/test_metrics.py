@@ -51,7 +51,14 @@ def test_first_notice_correction_and_overdue_are_measured(
                             what_is_right="Sign-in also failed."))
     assert value(runtime, "candor_time_to_correction_seconds_sum") == 20 * 60
     assert value(runtime, "candor_notices_overdue", severity="SEV1", due="update") == 0
-    assert late.key
+    with runtime.unit() as s:  # the SEV2 incident's first notice, 31 min after it opened
+        notice = service.draft(s, late, lang="en", clock=fixed, actor="ana",
+                               content=content("en", fixed.now() + timedelta(minutes=30)))
+        service.publish(s, notice, actor="ana", is_admin=False, clock=fixed,
+                        settings=runtime.settings)
+    assert value(runtime, "candor_notices_overdue", severity="SEV2", due="first_notice") == 0
+    assert value(runtime, "candor_time_to_first_notice_seconds_count") == 2
+    assert value(runtime, "candor_time_to_first_notice_seconds_sum") == 660 + 31 * 60
 
 
 def test_metrics_endpoint_exposes_cadence(client: TestClient) -> None:

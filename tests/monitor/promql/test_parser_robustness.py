@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.promql.errors import PromQLError
+from monitor.promql.errors import ParseError, PromQLError
 from monitor.promql.parser import parse_expr
 
 PROMQL_ALPHABET = st.sampled_from(list('abcxyz_:{}[]()",=~!<>+-*/^%@ 0123456789.eEmshdwy') +
@@ -15,8 +15,15 @@ PROMQL_ALPHABET = st.sampled_from(list('abcxyz_:{}[]()",=~!<>+-*/^%@ 0123456789.
 def test_any_text_parses_or_raises_a_positioned_parse_error(text: str) -> None:
     try:
         parse_expr(text)
-    except PromQLError as exc:
-        assert str(exc)
+    except ParseError as exc:
+        # the position points into the text (or just past its end), and the message says
+        # it as line:column, as Prometheus does
+        assert exc.position is not None and 0 <= exc.position <= len(text), (text, exc.position)
+        before = text[:exc.position]
+        line = before.count("\n") + 1
+        assert (exc.line, exc.column) == (line, exc.position - before.rfind("\n")), (text, exc)
+        assert str(exc).startswith(f"{exc.line}:{exc.column}: parse error: "), exc
+        assert exc.message
 
 
 def test_non_ascii_identifiers_are_a_parse_error_with_a_position() -> None:

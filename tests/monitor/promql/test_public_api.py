@@ -22,13 +22,16 @@ def test_error_hierarchy() -> None:
 
 
 def test_memory_storage_satisfies_storage_protocol() -> None:
-    store: promql.Storage = promql.MemoryStorage()
     store_impl = promql.MemoryStorage()
+    store: promql.Storage = store_impl  # mypy checks the protocol (it is not runtime-checkable)
     store_impl.add({"__name__": "up", "job": "a"}, [(0, 1.0), (1000, promql.STALE_NAN)])
-    (series,) = store_impl.select(
-        [promql.Matcher(promql.MatchType.EQUAL, "__name__", "up")], 0, 1000)
+    store_impl.add({"__name__": "up", "job": "b"}, [(500, 2.0)])
+    up = promql.Matcher(promql.MatchType.EQUAL, "__name__", "up")
+    (series,) = store.select([up, promql.Matcher(promql.MatchType.EQUAL, "job", "a")], 0, 1000)
     assert isinstance(series, promql.Series)
     assert dict(series.labels) == {"__name__": "up", "job": "a"}
     assert series.samples[0] == (0, 1.0)
     assert promql.is_stale(series.samples[1][1])
-    assert store is not None
+    # the time bounds are inclusive and filter samples; matchers filter series
+    assert [[s for s in x.samples] for x in store.select([up], 500, 500)] == [[(500, 2.0)]]
+    assert store.select([promql.Matcher(promql.MatchType.EQUAL, "job", "c")], 0, 1000) == []
