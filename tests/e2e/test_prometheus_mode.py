@@ -34,7 +34,7 @@ from monitor.errors import Unavailable, Unprocessable
 from monitor.event_types import EventType
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
-from monitor.promsource import PrometheusClient
+from monitor.promsource import InstantSample, PrometheusClient
 from monitor.promsource.configs import alertmanager_yml, prometheus_yml
 from monitor.rules.export import dump_groups
 from monitor.rules.loader import load_rules
@@ -147,6 +147,12 @@ def prometheus(app: App, alertmanager: str, prometheus_port: int, tmp_path: Path
         yield url
 
 
+def _app_errors(app: App) -> dict[tuple[tuple[str, str], ...], float]:
+    return {tuple(sorted(sample.labels.items())): sample.value
+            for metric in app.exporter.registry.collect()
+            for sample in metric.samples if sample.name == "candor_app_errors_total"}
+
+
 def incident_with_alert(runtime: Runtime) -> tuple[Incident, AlertRecord] | None:
     with runtime.unit() as s:
         for alert in s.exec(select(AlertRecord).where(col(AlertRecord.incident_id).is_not(None))):
@@ -166,8 +172,12 @@ def test_prometheus_fires_on_the_spike_and_candor_opens_an_incident_and_reads_se
     source = service.signal_source()
     assert isinstance(source, PrometheusClient)
     with source:
-        wait_for("Prometheus to scrape healthy traffic", lambda: source.query(
-            'http_server_request_duration_seconds_count{service="redirect"}', time.time()))
+        # not just "nothing yet": the alert's expression has been evaluated over healthy
+        # traffic (its recording rule holds a value under the threshold) and is inactive
+        healthy = wait_for("the alert's recording rule over healthy traffic", lambda: source.query(
+            'service:http_errors:ratio_rate5s{service="redirect"}', time.time()), timeout=60)
+        assert [s.value < 0.05 for s in healthy] == [True]
+        assert source.query('ALERTS{alertname="RedirectErrorRatioHigh"}', time.time()) == []
         assert incident_with_alert(runtime) is None
 
         app.failing.set()
@@ -182,7 +192,9 @@ def test_prometheus_fires_on_the_spike_and_candor_opens_an_incident_and_reads_se
 
         now = time.time()
         errors = source.query('sum by (service) (candor_app_errors_total)', now)
-        assert [(e.labels, e.value > 0) for e in errors] == [({"service": "redirect"}, True)]
+        recorded = sum(v for k, v in _app_errors(app).items())  # what the app counted so far
+        assert [e.labels for e in errors] == [{"service": "redirect"}]
+        assert 0 < errors[0].value <= recorded  # scraped from the app, at most one scrape behind
         ratio = source.query_range("service:http_errors:ratio_rate5s", now - 10, now, 1)
         assert ratio and ratio[0].labels["service"] == "redirect"
         assert max(v for _, v in ratio[0].points) > 0.05
@@ -253,14 +265,29 @@ def test_an_unreachable_prometheus_is_unavailable_and_says_where() -> None:
             prom.query("up", time.time())
 
 
-def test_bad_promql_and_non_prometheus_answers_are_named(httpserver: Any) -> None:
-    httpserver.expect_request("/api/v1/query").respond_with_json(
-        {"status": "error", "errorType": "bad_data", "error": "parse error: unexpected ')'"},
-        status=400)
+def test_bad_promql_is_named_as_the_real_prometheus_names_it(tmp_path: Path) -> None:
+    config = tmp_path / "prometheus.yml"
+    config.write_text("global:\n  scrape_interval: 1m\n")
+    port = free_port()
+    with run_binary(PROMETHEUS, [
+            f"--config.file={config}", f"--storage.tsdb.path={tmp_path / 'tsdb'}",
+            f"--web.listen-address=127.0.0.1:{port}"],
+            log=tmp_path / "prometheus.log", url=f"http://127.0.0.1:{port}") as url:
+        with PrometheusClient(url) as prom:
+            with pytest.raises(Unprocessable, match=r"^Prometheus rejected the query \(bad_data\): "
+                                                    r"invalid parameter \"query\": 1:5: parse "
+                                                    r"error: unclosed left parenthesis$"):
+                prom.query("sum(", 0)
+            with pytest.raises(Unprocessable, match=r"^Prometheus rejected the query \(bad_data\): "
+                                                    r"1:9: parse error: unexpected right "
+                                                    r"parenthesis '\)'$"):
+                prom.query_range("rate(x))", 0, 10, 1)
+            assert prom.query("vector(1)", 0) == [InstantSample({}, 1.0)]
+
+
+def test_non_prometheus_answers_are_named(httpserver: Any) -> None:
     httpserver.expect_request("/api/v1/query_range").respond_with_data("<html>nginx</html>")
     with PrometheusClient(httpserver.url_for("/")) as prom:
-        with pytest.raises(Unprocessable, match=r"rejected the query \(bad_data\): parse error"):
-            prom.query("sum(", 0)
         with pytest.raises(Unavailable, match="non-JSON.*is prometheus_url .* a Prometheus"):
             prom.query_range("up", 0, 10, 1)
         with pytest.raises(Unprocessable, match="step must be positive"):

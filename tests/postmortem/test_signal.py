@@ -10,7 +10,7 @@ import pytest
 from monitor.promql.labels import labels_from
 from postmortem import examples, signal
 from postmortem.report import load
-from tests.support.processes import free_port
+from tests.support.processes import free_port, prometheus_with_data
 
 RULES = """
 groups:
@@ -134,27 +134,50 @@ def _inc(session):
 
 
 def test_in_prometheus_mode_the_chart_comes_from_prometheus(make_settings, make_candor, clock,
-                                                           rules_file, httpserver):
-    t0 = (IMPACT - timedelta(minutes=15)).timestamp()
-    matrix = {"status": "success", "data": {"resultType": "matrix", "result": [
-        {"metric": {"service": "redirector"},
-         "values": [[t0 + 60 * i, "0.31" if 15 <= i < 35 else "0.004"] for i in range(50)]}]}}
-    httpserver.expect_request("/api/v1/query_range", query_string={
-        "query": 'redirect_error_ratio{service="redirector"}', "start": f"{t0:.3f}",
-        "end": f"{(IMPACT + timedelta(minutes=43)).timestamp():.3f}", "step": "15"},
-    ).respond_with_json(matrix)
-    candor = make_candor(make_settings(engine={"mode": "prometheus", "rule_files": [rules_file],
-                                               "prometheus_url": httpserver.url_for("/")}))
-    runtime = candor.runtime
-    with runtime.unit() as session:
-        examples.demo_incident(session, clock, runtime.settings)
-    source = candor.chart_source()
-    try:
+                                                           rules_file, signal_candor, tmp_path):
+    """The same samples in a real Prometheus (backfilled with promtool) and in the embedded
+    store: Prometheus mode draws exactly the chart the embedded engine draws."""
+    spike(signal_candor.signals.store, service="redirector", region="sa-east-1")
+    spike(signal_candor.signals.store, service="shortener")  # not the rule's series
+    with signal_candor.runtime.unit() as session:
+        examples.demo_incident(session, clock, signal_candor.runtime.settings)
+    with signal_candor.runtime.unit() as session:
+        embedded = signal_candor.chart_source().find(session, _inc(session), now=clock.now())
+    assert embedded is not None
+
+    data = _openmetrics([{"service": "redirector", "region": "sa-east-1"},
+                         {"service": "shortener"}])
+    with prometheus_with_data(tmp_path / "prometheus", data) as url:
+        candor = make_candor(make_settings(engine={"mode": "prometheus",
+                                                   "rule_files": [rules_file],
+                                                   "prometheus_url": url}))
+        runtime = candor.runtime
         with runtime.unit() as session:
-            found = source.find(session, _inc(session), now=clock.now())
-    finally:
-        source.close()
-    assert found is not None and found.threshold == 0.05 and len(found.points) == 50
+            examples.demo_incident(session, clock, runtime.settings)
+        source = candor.chart_source()
+        try:
+            with runtime.unit() as session:
+                found = source.find(session, _inc(session), now=clock.now())
+        finally:
+            source.close()
+    assert found is not None and found.threshold == 0.05
+    assert found.name == embedded.name
+    assert found.points[0][0] == IMPACT - timedelta(minutes=15)
+    assert len(found.points) == 58 * 4 + 1  # 15 min before to 5 min after the end, by 15 s
+    assert found.points == embedded.points
+
+
+def _openmetrics(label_sets):
+    """spike()'s samples as OpenMetrics text, for promtool's backfill."""
+    lines = ["# TYPE redirect_error_ratio gauge"]
+    for labels in label_sets:
+        text = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+        for step in range(180):
+            at = IMPACT - timedelta(minutes=30) + timedelta(seconds=30 * step)
+            minutes = (at - IMPACT).total_seconds() / 60
+            value = 0.31 if 0 <= minutes < 20 else 0.004
+            lines.append(f"redirect_error_ratio{{{text}}} {value} {int(at.timestamp())}")
+    return "\n".join(lines) + "\n# EOF\n"
 
 
 def test_an_unreachable_prometheus_means_no_chart_not_an_error(make_settings, make_candor, clock,

@@ -9,6 +9,9 @@
   naming ``what`` after ``timeout`` seconds.
 - ``run_binary``: a Prometheus-family binary (prometheus, prometheus-alertmanager) until the
   block ends, once its ``/-/ready`` answers 200; terminated, then killed after 10 s.
+- ``prometheus_with_data(workdir, openmetrics)``: a real Prometheus over the samples given
+  as OpenMetrics text (built into TSDB blocks by ``promtool tsdb create-blocks-from
+  openmetrics``, any age: retention 100 years); yields its URL.
 - ``serve(app)`` / ``serve_candor(candor)``: an ASGI app on uvicorn in a thread on a free
   port; the assembled ``Candor`` stays the caller's to close.
 - ``candor_process(config, log=)`` / ``candor_processes(configs, logs=)``: real ``candor
@@ -47,7 +50,8 @@ from monitor.app import create_app
 from monitor.wiring import Candor
 
 __all__ = ["ALERTMANAGER", "AMTOOL", "PROMETHEUS", "PROMTOOL", "CandorProcess", "PostgresServer",
-           "StartError", "candor_process", "candor_processes", "free_port", "postgres_cluster", "run_binary", "serve",
+           "StartError", "candor_process", "candor_processes", "free_port", "postgres_cluster", "prometheus_with_data",
+           "run_binary", "serve",
            "serve_candor", "wait_for"]
 
 _PACKAGES = {"prometheus": "prometheus", "promtool": "prometheus",
@@ -122,6 +126,32 @@ def run_binary(binary: str, args: list[str], *, log: Path, url: str,
             yield url
         finally:
             stop(process)
+
+
+@contextmanager
+def prometheus_with_data(workdir: Path, openmetrics: str, *, rules: str | None = None,
+                         timeout: float = 30.0) -> Iterator[str]:
+    """A real Prometheus serving ``openmetrics`` (text ending in ``# EOF``), evaluating the
+    rule file text ``rules`` if given; yields its URL."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    source, tsdb = workdir / "data.om", workdir / "tsdb"
+    source.write_text(openmetrics)
+    built = subprocess.run([require(PROMTOOL), "tsdb", "create-blocks-from", "openmetrics",
+                            str(source), str(tsdb)], capture_output=True, text=True, timeout=120)
+    if built.returncode != 0:
+        raise StartError(f"promtool could not build blocks: {built.stderr[-2000:]}")
+    config = workdir / "prometheus.yml"
+    config.write_text("global:\n  evaluation_interval: 1m\n")
+    if rules is not None:
+        (workdir / "rules.yml").write_text(rules)
+        config.write_text(f"global:\n  evaluation_interval: 1m\nrule_files: [{workdir / 'rules.yml'}]\n")
+    port = free_port()
+    with run_binary(PROMETHEUS, [f"--config.file={config}", f"--storage.tsdb.path={tsdb}",
+                                 f"--web.listen-address=127.0.0.1:{port}",
+                                 "--storage.tsdb.retention.time=100y"],
+                    log=workdir / "prometheus.log", url=f"http://127.0.0.1:{port}",
+                    timeout=timeout) as url:
+        yield url
 
 
 def stop(process: subprocess.Popen[Any]) -> None:

@@ -3,7 +3,6 @@ written back to the store, firing alerts opening incidents."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -13,15 +12,17 @@ from sqlmodel import select
 
 from monitor.config import Settings
 from monitor.incidents.models import Incident
-from monitor.promql.storage import MemoryStorage
+from monitor.promql.storage import MatchType, Matcher
 from monitor.rules.loader import RuleFileError
 from monitor.rules.manager import RuleManager
+from monitor.signals.rule_output import RuleOutput
+from monitor.signals.store import SeriesStore
 from monitor.wiring import intake_sink
 
 
-class Store(MemoryStorage):
-    def append(self, labels: Mapping[str, str], ts_ms: int, value: float) -> None:
-        self.add(labels, [(ts_ms, value)])
+def store() -> RuleOutput:
+    """The real series store, wrapped as the wiring hands it to the rule manager."""
+    return RuleOutput(SeriesStore(retention_ms=86_400_000))
 
 
 RULES = """
@@ -38,20 +39,21 @@ groups:
 """
 
 
-def manager(tmp_path: Path, make_settings, registry: CollectorRegistry) -> tuple[RuleManager, Store]:
+def manager(tmp_path: Path, make_settings, registry: CollectorRegistry
+            ) -> tuple[RuleManager, RuleOutput]:
     (tmp_path / "r.yml").write_text(RULES)
     settings = make_settings(engine={"rule_files": [str(tmp_path / "*.yml")],
                                      "evaluation_interval": "5s"})
-    store = Store()
-    return RuleManager.from_settings(settings, store, registry=registry), store
+    output = store()
+    return RuleManager.from_settings(settings, output, registry=registry), output
 
 
 def test_a_spike_opens_an_incident_and_metrics_count(tmp_path, make_settings, runtime) -> None:
     registry = CollectorRegistry()
-    mgr, store = manager(tmp_path, make_settings, registry)
+    mgr, output = manager(tmp_path, make_settings, registry)
     sink = intake_sink(runtime)
-    store.append({"__name__": "errors"}, 0, 1.0)
-    store.append({"__name__": "errors"}, 5_000, 9.0)
+    output.append({"__name__": "errors"}, 0, 1.0)
+    output.append({"__name__": "errors"}, 5_000, 9.0)
 
     assert mgr.evaluate_due(1.0, sink) == []
     assert mgr.evaluate_due(3.0, sink) == []          # not due yet
@@ -61,7 +63,10 @@ def test_a_spike_opens_an_incident_and_metrics_count(tmp_path, make_settings, ru
 
     with runtime.unit() as session:
         assert len(session.exec(select(Incident)).all()) == 1
-    assert store.select([], 6_000, 6_000)  # ALERTS written back
+    alerts = output.select([Matcher(MatchType.EQUAL, "__name__", "ALERTS")], 0, 30_000)
+    assert [(dict(a.labels), list(a.samples)) for a in alerts] == [  # ALERTS written back
+        ({"__name__": "ALERTS", "alertname": "ErrorsSpike", "alertstate": "firing",
+          "severity": "critical", "service": "links-api"}, [(6_000, 1.0), (27_000, 1.0)])]
     key = {"rule_group": f"{tmp_path}/r.yml;errors"}
     assert registry.get_sample_value("candor_rule_group_iterations_missed_total", key) == 3
     assert registry.get_sample_value("candor_rule_evaluation_failures_total", key) == 3
@@ -74,7 +79,7 @@ def test_bad_rule_files_in_config_are_reported_with_positions(tmp_path, make_set
     settings = make_settings(engine={"rule_files": [str(tmp_path / "r.yml")]})
 
     with pytest.raises(RuleFileError, match=r"r.yml:5:\d+: group \"g\", rule 1, \"A\": could not"):
-        RuleManager.from_settings(settings, Store())
+        RuleManager.from_settings(settings, store())
 
 
 def test_engine_config_rejects_bad_values() -> None:
