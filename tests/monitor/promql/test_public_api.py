@@ -33,5 +33,5 @@ def test_memory_storage_satisfies_storage_protocol() -> None:
     assert series.samples[0] == (0, 1.0)
     assert promql.is_stale(series.samples[1][1])
     # the time bounds are inclusive and filter samples; matchers filter series
-    assert [[s for s in x.samples] for x in store.select([up], 500, 500)] == [[(500, 2.0)]]
+    assert [list(x.samples) for x in store.select([up], 500, 500)] == [[(500, 2.0)]]
     assert store.select([promql.Matcher(promql.MatchType.EQUAL, "job", "c")], 0, 1000) == []

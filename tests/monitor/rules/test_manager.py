@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from monitor.config import Settings
 from monitor.incidents.models import Incident
-from monitor.promql.storage import MatchType, Matcher
+from monitor.promql.storage import Matcher, MatchType
 from monitor.rules.loader import RuleFileError
 from monitor.rules.manager import RuleManager
 from monitor.signals.rule_output import RuleOutput
