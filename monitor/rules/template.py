@@ -17,7 +17,11 @@ the subset real rule files use, and rejects the rest at load time with a message
 
 Not supported (a load-time error names the function): ``query`` and the functions over
 its results (``first``, ``value``, ``sortByLabel``…), ``template``/``define``/``block``.
-Missing map keys render as ``""`` (Prometheus's ``missingkey=zero``).
+Missing map keys render as ``""`` (Prometheus's ``missingkey=zero``). A template that
+fails while rendering fails for the same reason as in Prometheus, but the message is
+shorter: Go's names the column and the node (``executing "__alert_X" at <gt $value 100>``).
+Each function is compared with promtool's rendering in
+``tests/monitor/rules/test_template_promtool.py``.
 
 >>> render("{{ $labels.job }} is at {{ $value | humanizePercentage }}",
 ...        {"job": "api"}, 0.1234)
@@ -173,7 +177,9 @@ def _printf(fmt: Any, *args: Any) -> str:
             out.append(f"%!{verb}(MISSING)")
             continue
         spec = f"%{flags}{width or ''}{'.' + prec if prec is not None else ''}"
-        if verb in "vs":
+        if verb == "s" and isinstance(arg, bool | int | float):
+            out.append(f"%!s({_go_type(arg)}={go_value(arg)})")  # Go: a bad verb for numbers
+        elif verb in "vs":
             text = go_value(arg)
             if prec is not None:
                 text = text[: int(prec)]
@@ -186,18 +192,131 @@ def _printf(fmt: Any, *args: Any) -> str:
             f = float(arg)
             if math.isnan(f) or math.isinf(f):
                 out.append(go_g(f))
+            elif verb in "gG" and prec is None:  # Go: the shortest exact digits, not 6
+                text = go_g(f)
+                text = text.upper() if verb == "G" else text
+                if "+" in flags and f >= 0:
+                    text = "+" + text
+                out.append(f"{text:{'<' if '-' in flags else '>'}{width or ''}}")
             else:
                 out.append(go_exponent((spec + verb) % f))
         else:
-            out.append(f"%!{verb}({type(arg).__name__}={go_value(arg)})")
+            out.append(f"%!{verb}({_go_type(arg)}={go_value(arg)})")
     out.append(fmt[pos:])
     extra = list(it)
     if extra:
-        out.append("%!(EXTRA " + ", ".join(go_value(a) for a in extra) + ")")
+        out.append("%!(EXTRA " + ", ".join(f"{_go_type(a)}={go_value(a)}" for a in extra) + ")")
     return "".join(out)
 
 
 _MISSING = object()
+
+
+def _go_type(v: Any) -> str:
+    """The Go type name fmt prints in ``%!verb(type=value)``."""
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int):
+        return "int"
+    if isinstance(v, float):
+        return "float64"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, Mapping):
+        return "map[string]string"
+    return "<nil>" if v is None else type(v).__name__
+
+
+def _go_title(s: Any) -> str:
+    """Go's ``strings.Title``: upper-case a letter that follows a separator (anything but a
+    letter, digit or underscore); leave every other letter as it is."""
+    def separator(c: str) -> bool:
+        if c.isascii():
+            return not (c.isalnum() or c == "_")
+        return not (c.isalpha() or c.isdigit()) and c.isspace()
+
+    out, prev = [], " "
+    for c in str(s):
+        out.append(_upper1(c) if separator(prev) else c)
+        prev = c
+    return "".join(out)
+
+
+def _upper1(c: str) -> str:
+    # Go maps rune by rune (simple case mapping): "ß" stays "ß", Python's upper() gives "SS"
+    u = c.upper()
+    return u if len(u) == 1 else c
+
+
+def _lower1(c: str) -> str:
+    low = c.lower()
+    return low if len(low) == 1 else c
+
+
+_GROUP_REF = re.compile(r"\$(?:\{([^}]*)\}|([A-Za-z0-9_]+)|\$)")
+
+
+def _re_replace_all(pattern: Any, repl: Any, text: Any) -> str:
+    """Go's ``Regexp.ReplaceAllString``: ``$1``, ``${1}``, ``$name`` (the longest run of
+    letters, digits and ``_``, so ``$1x`` is the group named ``1x``), ``$$`` for ``$``; a
+    group that does not exist expands to nothing."""
+    regex = re.compile(str(pattern))
+    template = str(repl)
+
+    def group(m: re.Match[str], name: str) -> str:
+        try:
+            index = int(name) if name.isdigit() else regex.groupindex[name]
+            return m.group(index) or ""
+        except (KeyError, IndexError):
+            return ""
+
+    def expand(m: re.Match[str]) -> str:
+        return _GROUP_REF.sub(
+            lambda ref: "$" if ref.group(0) == "$$" else group(m, ref.group(1) or ref.group(2)),
+            template)
+
+    return regex.sub(expand, str(text))
+
+
+def _kind(v: Any) -> str:
+    if isinstance(v, bool):
+        return "bool"
+    if isinstance(v, int):
+        return "int"
+    if isinstance(v, float):
+        return "float"
+    if isinstance(v, str):
+        return "string"
+    return type(v).__name__
+
+
+def _eq(a: Any, *bs: Any) -> bool:
+    """Go's ``eq``: true if ``a`` equals any of ``bs``; values of different basic kinds
+    (a float and an int included) are an error, not unequal."""
+    if not bs:
+        raise TemplateError("missing argument for comparison")
+    for b in bs:
+        if _kind(a) != _kind(b):
+            raise TemplateError("incompatible types for comparison")
+        if a == b:
+            return True
+    return False
+
+
+def _and(first: Any, *rest: Any) -> Any:
+    """Go's ``and``: the first false argument, or the last."""
+    for v in (first, *rest):
+        if not _truth(v):
+            return v
+    return (first, *rest)[-1]
+
+
+def _or(first: Any, *rest: Any) -> Any:
+    """Go's ``or``: the first true argument, or the last."""
+    for v in (first, *rest):
+        if _truth(v):
+            return v
+    return (first, *rest)[-1]
 
 
 def _strip_port(host: Any) -> str:
@@ -212,7 +331,7 @@ def _cmp(op: Callable[[Any, Any], bool]) -> Callable[..., bool]:
         if not bs:
             raise TemplateError("missing argument for comparison")
         for b in bs:
-            if isinstance(a, int | float) != isinstance(b, int | float):
+            if _kind(a) != _kind(b) or _kind(a) == "bool":  # Go: no int/float mixing
                 raise TemplateError("incompatible types for comparison")
             if op(a, b):
                 return True
@@ -234,21 +353,22 @@ FUNCS: dict[str, Callable[..., Any]] = {
     "humanizePercentage": humanize_percentage,
     "humanizeTimestamp": humanize_timestamp,
     "printf": _printf,
-    "toUpper": lambda s: str(s).upper(),
-    "toLower": lambda s: str(s).lower(),
-    "title": lambda s: str(s).title(),
+    "toUpper": lambda s: "".join(map(_upper1, str(s))),
+    "toLower": lambda s: "".join(map(_lower1, str(s))),
+    "title": _go_title,
     "match": lambda pattern, s: re.search(str(pattern), str(s)) is not None,
-    "reReplaceAll": lambda pattern, repl, s: re.sub(
-        str(pattern), re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", str(repl)), str(s)),
+    "reReplaceAll": _re_replace_all,
     "stripPort": _strip_port,
     "safeHtml": lambda s: str(s),
-    "eq": lambda a, *bs: any(a == b for b in bs),
-    "ne": lambda a, b: a != b,
+    "eq": _eq,
+    "ne": lambda a, b: not _eq(a, b),
     "lt": lambda a, b: _cmp(lambda x, y: x < y)(a, b),
     "le": lambda a, b: _cmp(lambda x, y: x <= y)(a, b),
     "gt": lambda a, b: _cmp(lambda x, y: x > y)(a, b),
     "ge": lambda a, b: _cmp(lambda x, y: x >= y)(a, b),
     "not": lambda a: not _truth(a),
+    "and": _and,
+    "or": _or,
     "len": lambda a: len(a),
     "index": lambda m, *ks: _index(m, ks),
 }
