@@ -200,3 +200,69 @@ def test_history_is_titled_by_the_incident_once_resolved(
     history = front[front.index("Recent history"):]
     assert "Short links are not opening</a> — Resolved" in history
     assert "Creating links also failed</a>" not in history
+
+
+def test_several_corrections_then_a_retraction_and_a_correction_in_the_other_language(
+    client: TestClient, responder: dict[str, str], published: dict[str, Any], fixed: FixedClock
+) -> None:
+    """English: two corrections, then the notice is withdrawn; Portuguese: one correction of
+    its own. Each language's views follow only its own versions, keep every corrected and
+    withdrawn statement visible (struck through), and read one title."""
+    key, en, pt = published["key"], published["ids"]["en"], published["ids"]["pt-BR"]
+    fixed.advance(minutes=10)
+    _publish(client, responder, en, "correction", CORRECTION)
+    fixed.advance(minutes=5)
+    _publish(client, responder, en, "correction", {
+        "title": "Correction: the start time", "what_was_wrong": "We said 09:00.",
+        "what_is_right": "It started at 08:50 UTC.",
+        "what_users_should_do": "If you created a link after 08:50 UTC, please create it again."})
+    fixed.advance(minutes=5)
+    _publish(client, responder, pt, "correction", {
+        "title": "Correção: o horário de início", "what_was_wrong": "Dissemos 9h.",
+        "what_is_right": "Começou às 8h50 (UTC).",
+        "what_users_should_do": "Se você criou um link depois das 8h50, crie de novo."})
+    fixed.advance(minutes=5)
+    _publish(client, responder, en, "retraction", {
+        "title": "Retraction: short links were working",
+        "retraction_reason": "Our alarm counted test traffic; no user saw an error."})
+
+    page_en = client.get(f"/status/incidents/{key}?lang=en").text
+    current = page_en[page_en.index("Current notice"):page_en.index("Full timeline")]
+    assert "We withdrew this notice" in current and "Our alarm counted test traffic" in current
+    assert "<del>Since 09:00 UTC many short links" in current  # withdrawn, not erased
+    assert "Next update" not in current  # no update is coming for a withdrawn notice
+    assert page_en.count("<article") == 5  # initial, two corrections, retraction, pt-BR
+    for struck in ("We said that creating links still worked.", "We said 09:00."):
+        assert f"<del>{struck}</del>" in page_en
+    assert "Correction: Correction" not in page_en and "Retraction: Retraction" not in page_en
+
+    front_en = client.get("/status?lang=en").text
+    history = front_en[front_en.index("Recent history"):]
+    assert history.count("Short links are not opening</a>") == 1
+    assert "Short links are not opening</a> — False alarm (retracted)" in history
+
+    # Portuguese readers: their own correction applied, nothing withdrawn, the English
+    # corrections and retraction never shown in their language
+    front_pt = client.get("/status?lang=pt-BR").text
+    assert front_pt.count("Links curtos não estão abrindo</a>") == 1
+    assert "<del>Dissemos 9h.</del>" in front_pt and "Começou às 8h50 (UTC)." in front_pt
+    assert "Se você criou um link depois das 8h50, crie de novo." in front_pt
+    for english in ("We said 09:00.", "Our alarm counted", "Retraction", "Correction"):
+        assert english not in front_pt
+
+    banner_en = client.get("/api/v1/banner?lang=en").json()["items"][0]
+    assert (banner_en["state"], banner_en["title"]) == ("retracted", "Short links are not opening")
+    assert [c["what_is_right"] for c in banner_en["corrections"]] == [
+        "It started at 08:50 UTC.", CORRECTION["what_is_right"]]
+    banner_pt = client.get("/api/v1/banner?lang=pt-BR").json()["items"][0]
+    assert banner_pt["kind"] == "correction" and banner_pt["state"] != "retracted"
+    assert [c["what_is_right"] for c in banner_pt["corrections"]] == ["Começou às 8h50 (UTC)."]
+    assert banner_pt["next_update_at"]  # the Portuguese promise still stands
+
+    feed_en = client.get("/status/feed.atom?lang=en").text
+    titles = feed_en.split("<title>")[2:]  # after the feed's own title
+    assert [t.split("</title>")[0] for t in titles][:3] == [
+        "Retraction: Short links were working", "Correction: The start time",
+        "Correction: Creating links also failed"]
+    feed_pt = client.get("/status/feed.atom?lang=pt-BR").text
+    assert "Correção: O horário de início" in feed_pt and "Retraction" not in feed_pt
