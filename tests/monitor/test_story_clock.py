@@ -209,3 +209,21 @@ def _seconds(iso: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(iso).timestamp()
+
+
+def test_each_job_is_scheduled_at_its_interval_one_run_at_a_time_late_ticks_coalesced(
+        candor: Candor, monkeypatch: pytest.MonkeyPatch) -> None:
+    from monitor import scheduler
+
+    monkeypatch.setattr(scheduler, "settle_heap", lambda: None)  # keep the runner's heap as is
+    wired = jobs(candor)
+    running = scheduler.start([Job(j.name, j.every_seconds, lambda: None) for j in wired])
+    try:
+        scheduled = {job.id: job for job in running.get_jobs()}
+        assert sorted(scheduled) == sorted(j.name for j in wired)  # get_jobs: by next run
+        for job in wired:
+            entry = scheduled[job.name]
+            assert entry.trigger.interval == timedelta(seconds=job.every_seconds)
+            assert (entry.max_instances, entry.coalesce) == (1, True)
+    finally:
+        running.shutdown(wait=False)
