@@ -75,7 +75,7 @@ from monitor.incidents.logs import announce
 from monitor.incidents.service import EventHook
 from monitor.leader.leader import Leader, LeaderCollector
 from monitor.notify.channels import DIRECT
-from monitor.notify.delivery import Courier, deliver_due
+from monitor.notify.delivery import Courier, drain
 from monitor.notify.metrics import NotifyMetrics
 from monitor.notify.service import enqueue_for_event
 from monitor.ops.metrics import FromStore, ServiceMetrics
@@ -261,10 +261,10 @@ def jobs(candor: Candor) -> list[Job]:
     found = [
         Job("verification", settings.verification.sweep_interval.total_seconds(),
             leader.guard("verification", verify)),
-        *(Job(f"notify:{name}", every, partial(deliver_due, candor.courier, receivers=[name]))
+        *(Job(f"notify:{name}", every, partial(drain, candor.courier, receivers=[name]))
           for name in names),
-        Job(f"notify:{DIRECT}", every, partial(deliver_due, candor.courier, receivers=[DIRECT])),
-        Job("notify:unconfigured", every, partial(deliver_due, candor.courier, skip=[*names, DIRECT])),
+        Job(f"notify:{DIRECT}", every, partial(drain, candor.courier, receivers=[DIRECT])),
+        Job("notify:unconfigured", every, partial(drain, candor.courier, skip=[*names, DIRECT])),
         Job("postmortem-drafts", 30.0, leader.guard("postmortem-drafts", draft_postmortems)),
     ]
     if settings.engine.mode == "embedded" and settings.signals.self_scrape:

@@ -11,7 +11,7 @@ from monitor.cli.common import JsonOpt, runtime_from
 from monitor.cli.output import emit, table, when
 from monitor.errors import CandorError
 from monitor.notify import service
-from monitor.notify.delivery import Courier, deliver_due
+from monitor.notify.delivery import Courier, drain
 from monitor.notify.metrics import NotifyMetrics
 from monitor.notify.models import Delivery
 
@@ -66,10 +66,10 @@ def redeliver(
 
 @app.command("deliver")
 def deliver(config: ConfigOpt = None) -> None:
-    """Run one delivery pass now and print what happened."""
+    """Deliver every due message now (batch after batch) and print what happened."""
     runtime = runtime_from(config)
     metrics = NotifyMetrics(runtime.registry, runtime.engine, runtime.clock)
-    stats = deliver_due(Courier(runtime.engine, runtime.settings.notify, metrics, runtime.clock))
+    stats = drain(Courier(runtime.engine, runtime.settings.notify, metrics, runtime.clock))
     typer.echo(f"claimed {stats.claimed}: delivered {stats.delivered}, retried {stats.retried}, "
                f"dead {stats.dead}")
     for key, error in stats.errors.items():

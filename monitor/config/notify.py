@@ -9,7 +9,9 @@
     jitter = 0.2              # ± share of the delay, so retries do not stampede
     timeout = "5s"            # per HTTP/SMTP attempt; a hanging receiver fails, others go on
     interval = "5s"           # how often each receiver's delivery pass looks for due messages
-    batch_size = 50           # messages one pass claims for one receiver (8 are sent at once)
+    batch_size = 50           # messages one claim takes for one receiver; a pass claims
+                              # batch after batch while a full one came back (a backlog drains)
+    concurrency = 8           # messages sent at once to one receiver (per replica)
     lease = "1m"              # a claimed message is another worker's to send only after this;
                               # unset: timeout × ceil(batch_size / 8) + 30s
 
@@ -70,7 +72,8 @@ class ReceiverConfig(Section):
 
 
 SENDS_AT_ONCE = 8
-"""Messages a delivery pass sends at the same time (to one receiver)."""
+"""Messages a delivery pass sends at the same time to one receiver, unless ``[notify]
+concurrency`` says otherwise."""
 
 
 class Notify(Section):
@@ -81,12 +84,13 @@ class Notify(Section):
     timeout: Duration = parse_duration("5s")
     interval: Duration = parse_duration("5s")
     batch_size: int = Field(50, ge=1, le=1000)
+    concurrency: int = Field(SENDS_AT_ONCE, ge=1, le=256)
     lease: Duration | None = None
     receivers: list[ReceiverConfig] = []
 
     def longest_pass(self) -> timedelta:
-        """How long one delivery pass can take: every message of a batch timing out."""
-        return self.timeout * ceil(self.batch_size / SENDS_AT_ONCE)
+        """How long sending one claimed batch can take: every message of it timing out."""
+        return self.timeout * ceil(self.batch_size / self.concurrency)
 
     @property
     def claim_lease(self) -> timedelta:
@@ -98,7 +102,7 @@ class Notify(Section):
         if self.lease is not None and self.lease <= self.longest_pass():
             raise ValueError(
                 f"lease ({self.lease.total_seconds():g}s) must be longer than a delivery pass can "
-                f"take: timeout × ceil(batch_size / {SENDS_AT_ONCE}) = "
+                f"take: timeout × ceil(batch_size / concurrency {self.concurrency}) = "
                 f"{self.longest_pass().total_seconds():g}s; raise lease or lower timeout or batch_size")
         return self
 

@@ -1,8 +1,10 @@
 """Deliver due outbox messages: claim, send in parallel, record — at least once.
 
-``deliver_due(courier, now)`` is one bounded pass (a ``Courier`` holds what it needs:
-the database, ``[notify]``, the delivery metrics and the clock). Any number of passes
-may run at once, in one process or in many replicas:
+``deliver_due(courier, now)`` delivers one claimed batch (a ``Courier`` holds what it
+needs: the database, ``[notify]``, the delivery metrics and the clock); ``drain(courier)``
+— what the jobs run — claims batch after batch while full ones come back, so a backlog
+drains at the receivers' pace with at most ``[notify] concurrency`` messages in flight.
+Any number of passes may run at once, in one process or in many replicas:
 
 1. **claim** (one transaction): up to ``batch_size`` pending messages whose
    ``next_attempt_at <= now``, locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (a
@@ -12,10 +14,12 @@ may run at once, in one process or in many replicas:
    the lease runs, and a crash mid-send only delays it — nothing is lost. A row still
    holding an earlier claim had that attempt end unrecorded: ``redeliveries += 1`` and
    ``candor_notifications_redelivered_total`` count the possible duplicate;
-2. **send** outside any transaction, several at once, each bounded by
+2. **send** outside any transaction, ``[notify] concurrency`` at once, started in claim
+   order, each bounded by
    ``[notify] timeout``: a receiver that hangs, fails or redirects costs
    one timeout (redirects are not followed: a 3xx is a failure);
-3. **record** (one transaction): delivered; or retried after
+3. **record** (one transaction; the delivered ones in one statement): delivered; or
+   retried after
    ``backoff(attempts)`` with jitter; or dead after ``max_attempts`` — each only
    where the row still holds this pass's claim (a pass that overran its lease
    records nothing over the pass that took the message over).
@@ -28,7 +32,7 @@ key), ``webhook-timestamp`` (Unix seconds) and ``webhook-signature``
 ``v1,<base64 HMAC-SHA256 of "id.timestamp.body">`` with the key decoded from
 the receiver's ``whsec_<base64>`` secret (``monitor.notify.signing``).
 ``DeliveryWorker`` runs passes on a thread; ``monitor.wiring`` runs the same pass as
-the scheduler's ``notify`` job.
+the scheduler's ``notify:<receiver>`` jobs.
 """
 
 from __future__ import annotations
@@ -51,13 +55,13 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import Table, case, select, update
 from sqlalchemy.engine import CursorResult, Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from monitor import db
 from monitor.clock import Clock, utc
-from monitor.config.notify import SENDS_AT_ONCE, Notify, ReceiverConfig
+from monitor.config.notify import Notify, ReceiverConfig
 from monitor.logs import FIELDS, fields
 from monitor.notify import channels
 from monitor.notify.metrics import NotifyMetrics
@@ -65,6 +69,7 @@ from monitor.notify.models import Delivery, OutboxMessage
 from monitor.notify.signing import sign
 
 log = logging.getLogger("candor.notify")
+_OUT = cast(Table, OutboxMessage.__table__)  # type: ignore[attr-defined]  # SQLModel sets it
 
 
 # ---- pure parts ---------------------------------------------------------------------
@@ -204,31 +209,32 @@ class DeliveryStats:
 def _claim(engine: Engine, now: datetime, config: Notify, *, worker: str = "",
            receivers: Collection[str] | None = None, skip: Collection[str] = ()) -> list[Claimed]:
     """Claim due messages (see the module docstring); ``receivers``: only theirs, ``skip``:
-    not theirs. The claim token names ``worker`` (which replica holds the message)."""
+    not theirs. The claim token names ``worker`` (which replica holds the message).
+
+    Two statements whatever the batch: the locked read, and one ``UPDATE … WHERE id IN``
+    that counts the attempt (and the redelivery of a row still holding a claim)."""
     token = f"{worker}/{uuid.uuid4().hex[:16]}"
-    query = select(OutboxMessage).where(OutboxMessage.state == Delivery.PENDING,
-                                        col(OutboxMessage.next_attempt_at) <= now)
+    query = select(_OUT.c.id, _OUT.c.idempotency_key, _OUT.c.receiver, _OUT.c.attempts,
+                   _OUT.c.payload, _OUT.c.created_at, _OUT.c.claim
+                   ).where(_OUT.c.state == Delivery.PENDING, _OUT.c.next_attempt_at <= now)
     if receivers is not None:
-        query = query.where(col(OutboxMessage.receiver).in_(list(receivers)))
+        query = query.where(_OUT.c.receiver.in_(list(receivers)))
     if skip:
-        query = query.where(col(OutboxMessage.receiver).not_in(list(skip)))
-    query = (query.order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        query = query.where(_OUT.c.receiver.not_in(list(skip)))
+    query = (query.order_by(_OUT.c.next_attempt_at, _OUT.c.id)
              .limit(config.batch_size).with_for_update(skip_locked=True))
     with db.session(engine) as session:
         db.lock_for_write(session)
-        claimed = []
-        for row in session.exec(query).all():
-            lapsed = row.claim is not None
-            row.attempts += 1
-            row.redeliveries += int(lapsed)
-            row.claim = token
-            row.last_attempt_at = now
-            row.next_attempt_at = now + config.claim_lease
-            session.add(row)
-            assert row.id is not None
-            claimed.append(Claimed(row.id, row.idempotency_key, row.receiver, row.attempts,
-                                   dict(row.payload), utc(row.created_at), token, lapsed))
-        return claimed
+        rows = session.execute(query).all()
+        if not rows:
+            return []
+        session.execute(
+            update(_OUT).where(_OUT.c.id.in_([r.id for r in rows])).values(
+                attempts=_OUT.c.attempts + 1,
+                redeliveries=_OUT.c.redeliveries + case((_OUT.c.claim.is_(None), 0), else_=1),
+                claim=token, last_attempt_at=now, next_attempt_at=now + config.claim_lease))
+        return [Claimed(r.id, r.idempotency_key, r.receiver, r.attempts + 1, dict(r.payload),
+                        utc(r.created_at), token, r.claim is not None) for r in rows]
 
 
 def deliver_due(
@@ -240,15 +246,67 @@ def deliver_due(
     receivers: Collection[str] | None = None,
     skip: Collection[str] = (),
 ) -> DeliveryStats:
-    """Deliver every due message once (see the module docstring); returns what happened.
-    ``receivers``/``skip`` limit the pass to some receivers' messages."""
-    now = now or courier.clock.now()
+    """Deliver one claimed batch of due messages (see the module docstring); returns what
+    happened. ``receivers``/``skip`` limit the pass to some receivers' messages. ``drain``
+    runs batches until the backlog is gone."""
+    stats = DeliveryStats()
+    with _Sender(courier.config, transport) as sender:
+        _batch(courier, now or courier.clock.now(), sender, stats, rand=rand,
+               receivers=receivers, skip=skip)
+    return stats
+
+
+def drain(
+    courier: Courier,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    rand: Callable[[], float] = random.random,
+    receivers: Collection[str] | None = None,
+    skip: Collection[str] = (),
+    stopping: Callable[[], bool] = lambda: False,
+) -> DeliveryStats:
+    """Claim and send batch after batch while a full batch came back (a backlog drains at
+    the receivers' pace, not ``batch_size`` per ``interval``), until fewer were due or
+    ``stopping()``. One HTTP client and ``[notify] concurrency`` senders for the whole pass:
+    at most that many messages are in flight to the pass's receivers at once, started in
+    claim order (``next_attempt_at``, then enqueue order)."""
+    stats = DeliveryStats()
+    with _Sender(courier.config, transport) as sender:
+        while True:
+            claimed = _batch(courier, courier.clock.now(), sender, stats, rand=rand,
+                             receivers=receivers, skip=skip)
+            if claimed < courier.config.batch_size or stopping():
+                return stats
+
+
+class _Sender:
+    """An HTTP client and a pool of ``[notify] concurrency`` threads, kept for a pass."""
+
+    def __init__(self, config: Notify, transport: httpx.BaseTransport | None) -> None:
+        self.client = httpx.Client(transport=transport, follow_redirects=False,
+                                   limits=httpx.Limits(max_connections=config.concurrency,
+                                                       max_keepalive_connections=config.concurrency))
+        self.pool = ThreadPoolExecutor(max_workers=config.concurrency,
+                                       thread_name_prefix="candor-send")
+
+    def __enter__(self) -> _Sender:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.pool.shutdown(wait=True)
+        self.client.close()
+
+
+def _batch(courier: Courier, now: datetime, sender: _Sender, stats: DeliveryStats, *,
+           rand: Callable[[], float], receivers: Collection[str] | None,
+           skip: Collection[str]) -> int:
+    """Claim, send and record one batch; returns how many were claimed."""
     config, metrics = courier.config, courier.metrics
     claimed = _claim(courier.engine, now, config, worker=courier.worker, receivers=receivers,
                      skip=skip)
-    stats = DeliveryStats(claimed=len(claimed))
+    stats.claimed += len(claimed)
     if not claimed:
-        return stats
+        return 0
     for message in claimed:
         if message.redelivery:
             stats.redelivered += 1
@@ -258,43 +316,56 @@ def deliver_due(
                         message.attempts - 1, message.key)
     configured = {r.name: r for r in config.receivers}
     timeout = config.timeout.total_seconds()
-    with httpx.Client(transport=transport, follow_redirects=False) as client, \
-            ThreadPoolExecutor(max_workers=min(SENDS_AT_ONCE, len(claimed))) as pool:
-        outcomes = list(pool.map(
-            lambda m: attempt(configured.get(m.receiver), m, now=now, timeout=timeout, client=client),
-            claimed,
-        ))
+    client = sender.client
+    outcomes = list(sender.pool.map(
+        lambda m: attempt(configured.get(m.receiver), m, now=now, timeout=timeout, client=client),
+        claimed,
+    ))
     with db.session(courier.engine) as session:
-        for message, outcome in zip(claimed, outcomes, strict=True):
-            _record(session, message, outcome, now=now, config=config, metrics=metrics,
-                    stats=stats, rand=rand)
-    return stats
+        _record(session, list(zip(claimed, outcomes, strict=True)), now=now, config=config,
+                metrics=metrics, stats=stats, rand=rand)
+    return len(claimed)
 
 
-def _record(session: Session, message: Claimed, outcome: Outcome, *, now: datetime, config: Notify,
-            metrics: NotifyMetrics, stats: DeliveryStats, rand: Callable[[], float]) -> None:
-    """Write one outcome where the row still holds this pass's claim."""
-    values: dict[str, Any] = {"claim": None}
-    if outcome.ok:
-        values.update(state=Delivery.DELIVERED, delivered_at=now, last_error=None)
-    else:
-        values["last_error"] = outcome.error
-        if message.attempts >= config.max_attempts:
-            values["state"] = Delivery.DEAD
-        else:
-            delay = backoff(message.attempts, config, rand)
-            values["next_attempt_at"] = now + timedelta(seconds=delay)
-    result = session.execute(
-        update(OutboxMessage)
-        .where(col(OutboxMessage.id) == message.id, col(OutboxMessage.claim) == message.claim)
-        .values(**values)
-    )
-    written = cast(CursorResult[Any], result).rowcount
-    if not written:
-        stats.stale += 1
-        log.warning("%s: outcome not recorded (%s); its lease ran out and another pass took it "
-                    "over", message.key, "delivered" if outcome.ok else outcome.error)
-        return
+def _record(session: Session, done: list[tuple[Claimed, Outcome]], *, now: datetime,
+            config: Notify, metrics: NotifyMetrics, stats: DeliveryStats,
+            rand: Callable[[], float]) -> None:
+    """Write the outcomes where the rows still hold this pass's claim: the delivered ones in
+    one statement, each failure in its own (its backoff differs)."""
+    delivered = [m for m, outcome in done if outcome.ok]
+    written: set[int] = set()
+    if delivered:
+        result = session.execute(
+            update(_OUT).where(_OUT.c.id.in_([m.id for m in delivered]),
+                               _OUT.c.claim == delivered[0].claim)
+            .values(claim=None, state=Delivery.DELIVERED, delivered_at=now, last_error=None)
+            .returning(_OUT.c.id))
+        written = set(result.scalars())
+    for message, outcome in done:
+        delay = 0.0
+        if not outcome.ok:
+            values: dict[str, Any] = {"claim": None, "last_error": outcome.error}
+            if message.attempts >= config.max_attempts:
+                values["state"] = Delivery.DEAD
+            else:
+                delay = backoff(message.attempts, config, rand)
+                values["next_attempt_at"] = now + timedelta(seconds=delay)
+            result = session.execute(
+                update(_OUT).where(_OUT.c.id == message.id, _OUT.c.claim == message.claim)
+                .values(**values))
+            if cast(CursorResult[Any], result).rowcount:
+                written.add(message.id)
+        if message.id not in written:
+            stats.stale += 1
+            log.warning("%s: outcome not recorded (%s); its lease ran out and another pass took it "
+                        "over", message.key, "delivered" if outcome.ok else outcome.error)
+            continue
+        _count(message, outcome, dead=not outcome.ok and message.attempts >= config.max_attempts,
+               delay=delay, metrics=metrics, stats=stats, now=now)
+
+
+def _count(message: Claimed, outcome: Outcome, *, dead: bool, delay: float,
+           metrics: NotifyMetrics, stats: DeliveryStats, now: datetime) -> None:
     if outcome.ok:
         stats.delivered += 1
         metrics.sent.labels(message.receiver).inc()
@@ -305,7 +376,7 @@ def _record(session: Session, message: Claimed, outcome: Outcome, *, now: dateti
     metrics.failed.labels(message.receiver).inc()
     failed = fields(receiver=message.receiver, key=message.key, attempt=message.attempts,
                     error=outcome.error)
-    if values.get("state") == Delivery.DEAD:
+    if dead:
         stats.dead += 1
         metrics.dead.labels(message.receiver).inc()
         log.error("delivery failed for good: dead-lettered (candor outbox redeliver %s)",
@@ -318,7 +389,7 @@ def _record(session: Session, message: Claimed, outcome: Outcome, *, now: dateti
 
 
 class DeliveryWorker:
-    """Runs ``deliver_due`` every ``[notify] interval`` on a daemon thread until ``stop()``."""
+    """Runs ``drain`` every ``[notify] interval`` on a daemon thread until ``stop()``."""
 
     def __init__(self, courier: Courier, interval: float | None = None) -> None:
         self.courier = courier
@@ -338,7 +409,7 @@ class DeliveryWorker:
         while not self._stop.is_set():
             started = time.monotonic()
             try:
-                deliver_due(self.courier)
+                drain(self.courier, stopping=self._stop.is_set)
             except Exception:
                 log.exception("delivery pass failed; trying again in %.0fs", self.interval)
             self._stop.wait(max(0.0, self.interval - (time.monotonic() - started)))

@@ -4,8 +4,11 @@ retried with backoff when a receiver fails, dead-lettered when it never recovers
 from __future__ import annotations
 
 import base64
+import contextlib
+import http.server
 import json
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -221,7 +224,7 @@ def test_a_pass_that_overran_its_lease_records_nothing_over_the_one_that_took_ov
 
     stats = delivery.DeliveryStats()
     with runtime.unit() as session:  # the slow pass comes back with a failure
-        delivery._record(session, slow, delivery.Outcome(False, "Timeout"), now=clock.now(),
+        delivery._record(session, [(slow, delivery.Outcome(False, "Timeout"))], now=clock.now(),
                          config=config, metrics=candor.metrics.notify, stats=stats, rand=lambda: 0.5)
     (message,) = outbox(runtime)
     assert (stats.stale, message.state, message.last_error, message.attempts) == (1, "delivered", None, 2)
@@ -257,6 +260,111 @@ def test_passes_running_at_once_send_each_message_once(
     assert sum(stats.delivered for passes in rounds for stats in passes) == 30
     assert sorted(ids) == sorted({m.idempotency_key for m in outbox(runtime)}) and len(ids) == 30
     assert {(m.state, m.attempts, m.redeliveries) for m in outbox(runtime)} == {("delivered", 1, 0)}
+
+
+class CountingReceiver:
+    """A threaded HTTP receiver that records webhook-ids in arrival order and the most
+    requests it held at once. With ``hold`` set, each request waits (up to 10 s) until
+    ``hold`` requests are inside, so a pass allowed ``hold`` at once reaches it exactly."""
+
+    def __init__(self, hold: int = 0) -> None:
+        self.ids: list[str] = []
+        self.inside = 0
+        self.most = 0
+        self.lock = threading.Lock()
+        self.barrier = threading.Barrier(hold) if hold else None
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["content-length"]))
+                with receiver.lock:
+                    receiver.inside += 1
+                    receiver.most = max(receiver.most, receiver.inside)
+                    receiver.ids.append(self.headers["webhook-id"])
+                if receiver.barrier is not None:
+                    with contextlib.suppress(threading.BrokenBarrierError):
+                        receiver.barrier.wait(timeout=10)
+                with receiver.lock:
+                    receiver.inside -= 1
+                self.send_response(200)
+                self.send_header("content-length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def counting() -> Iterator[Callable[..., CountingReceiver]]:
+    made: list[CountingReceiver] = []
+
+    def make_receiver(hold: int = 0) -> CountingReceiver:
+        made.append(CountingReceiver(hold))
+        return made[-1]
+
+    yield make_receiver
+    for receiver in made:
+        receiver.close()
+
+
+def test_a_drain_continues_past_one_batch_until_the_backlog_is_gone(
+    counting, make_settings, make_candor
+) -> None:
+    receiver = counting()
+    candor = make(make_settings, make_candor, hook(receiver.url), batch_size=4)
+    runtime = candor.runtime
+    for n in range(11):
+        open_incident(runtime, title=f"Incident {n}")
+
+    stats = delivery.drain(candor.courier)
+
+    assert (stats.claimed, stats.delivered) == (11, 11)  # batches of 4, 4, 3 in one pass
+    assert {m.state for m in outbox(runtime)} == {Delivery.DELIVERED}
+    assert delivery.drain(candor.courier).claimed == 0
+
+
+def test_a_drain_stops_when_asked_between_batches(counting, make_settings, make_candor) -> None:
+    receiver = counting()
+    candor = make(make_settings, make_candor, hook(receiver.url), batch_size=4)
+    for n in range(11):
+        open_incident(candor.runtime, title=f"Incident {n}")
+    assert delivery.drain(candor.courier, stopping=lambda: True).delivered == 4
+
+
+def test_one_receiver_gets_at_most_concurrency_messages_at_once(
+    counting, make_settings, make_candor
+) -> None:
+    receiver = counting(hold=3)
+    candor = make(make_settings, make_candor, hook(receiver.url), batch_size=20, concurrency=3)
+    for n in range(12):
+        open_incident(candor.runtime, title=f"Incident {n}")
+
+    assert delivery.drain(candor.courier).delivered == 12
+    assert receiver.most == 3  # reached (the receiver held 3 at once), never passed
+
+
+def test_one_at_a_time_a_receiver_gets_its_messages_in_enqueue_order(
+    counting, make_settings, make_candor
+) -> None:
+    receiver = counting()
+    candor = make(make_settings, make_candor, hook(receiver.url), batch_size=3, concurrency=1)
+    runtime = candor.runtime
+    for n in range(8):
+        open_incident(runtime, title=f"Incident {n}")
+
+    assert delivery.drain(candor.courier).delivered == 8
+    assert receiver.ids == [m.idempotency_key for m in outbox(runtime)]  # by id, across batches
+    assert receiver.most == 1
 
 
 def test_matchers_pick_receivers_by_event_severity_service_and_labels(
