@@ -7,6 +7,7 @@ Every part of a running Candor is built here, from ``Settings``, in this order::
                    │               incident event written in runtime.unit():
                    │                 1. notification outbox  notify.service.enqueue_for_event
                    │                 2. subscribers          comms.subscribers.service.notify_subscribers
+                   │                    (one fan-out row; the "subscriber-fanout" job writes the messages)
                    │                 3. reporters            comms.user_reports.service.notify_reporters
                    │                 4. fix did not hold     comms.regression.draft_update_on_regression
                    │                 5. the log              incidents.logs.announce (after commit)
@@ -36,7 +37,8 @@ Every part of a running Candor is built here, from ``Settings``, in this order::
 Singleton jobs (rule evaluation, the verification sweep, postmortem drafts, the digest,
 scraping) run in every process's scheduler but act only on the replica holding the
 lease, and write through ``leader.unit`` (fenced: a lapsed leader's pass writes nothing;
-what it writes carries the epoch). Delivery runs everywhere, one pass per receiver.
+what it writes carries the epoch). Delivery runs everywhere, one pass per receiver, and
+so does the subscriber fan-out.
 
 ``candor serve`` and ``candor demo`` do all of it; CLI commands need only
 ``build_runtime``. Tests build theirs the same way, with their own parts::
@@ -66,7 +68,7 @@ from monitor.clock import Clock, SystemClock
 from monitor.comms.metrics import CadenceCollector
 from monitor.comms.public_cache import PublicPages
 from monitor.comms.regression import draft_update_on_regression
-from monitor.comms.subscribers.service import notify_subscribers
+from monitor.comms.subscribers.service import fan_out_due, notify_subscribers
 from monitor.comms.user_reports.metrics import ReportMetrics
 from monitor.comms.user_reports.service import notify_reporters
 from monitor.config import Settings
@@ -74,7 +76,7 @@ from monitor.incidents.cache import ByLatestEvent
 from monitor.incidents.logs import announce
 from monitor.incidents.service import EventHook
 from monitor.leader.leader import Leader, LeaderCollector
-from monitor.notify.channels import DIRECT
+from monitor.notify.channels import DIRECT, FANOUT
 from monitor.notify.delivery import Courier, drain
 from monitor.notify.metrics import NotifyMetrics
 from monitor.notify.service import enqueue_for_event
@@ -239,7 +241,8 @@ def jobs(candor: Candor) -> list[Job]:
     Singleton jobs go through ``candor.leader.guard`` and write through ``leader.unit``;
     delivery runs on every replica, one job per receiver (``notify:<name>``; direct
     webhooks and receivers no longer configured have one each), so a receiver that hangs
-    holds up only its own messages."""
+    holds up only its own messages; so does ``subscriber-fanout``, which writes the
+    messages of a notice version to its subscribers (claimed like deliveries)."""
     runtime, leader = candor.runtime, candor.leader
     settings, clock = runtime.settings, runtime.clock
 
@@ -265,6 +268,7 @@ def jobs(candor: Candor) -> list[Job]:
           for name in names),
         Job(f"notify:{DIRECT}", every, partial(drain, candor.courier, receivers=[DIRECT])),
         Job("notify:unconfigured", every, partial(drain, candor.courier, skip=[*names, DIRECT])),
+        Job("subscriber-fanout", every, partial(fan_out_due, candor.courier, settings)),
         Job("postmortem-drafts", 30.0, leader.guard("postmortem-drafts", draft_postmortems)),
     ]
     if settings.engine.mode == "embedded" and settings.signals.self_scrape:

@@ -33,6 +33,12 @@ from monitor.notify.signing import sign
 DIRECT = "direct-webhook"
 """The receiver name of outbox rows that carry their own destination."""
 
+FANOUT = "subscriber-fanout"
+"""The receiver name of outbox rows that are work, not messages: one per notice version
+sent to subscribers, which the ``subscriber-fanout`` job (``monitor.comms.subscribers.
+service.fan_out_due``) turns into one message per subscriber. Delivery passes never claim
+them unless asked for this receiver by name."""
+
 
 def send_apprise(receiver: ReceiverConfig, payload: dict[str, Any], *, timeout: float) -> tuple[bool, str]:
     import apprise  # imported here: only deployments with apprise receivers pay for it

@@ -206,10 +206,11 @@ class DeliveryStats:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def _claim(engine: Engine, now: datetime, config: Notify, *, worker: str = "",
+def claim(engine: Engine, now: datetime, config: Notify, *, worker: str = "",
            receivers: Collection[str] | None = None, skip: Collection[str] = ()) -> list[Claimed]:
     """Claim due messages (see the module docstring); ``receivers``: only theirs, ``skip``:
-    not theirs. The claim token names ``worker`` (which replica holds the message).
+    not theirs (without ``receivers``, never ``channels.FANOUT``'s). The claim token names
+    ``worker`` (which replica holds the message).
 
     Two statements whatever the batch: the locked read, and one ``UPDATE … WHERE id IN``
     that counts the attempt (and the redelivery of a row still holding a claim)."""
@@ -219,6 +220,8 @@ def _claim(engine: Engine, now: datetime, config: Notify, *, worker: str = "",
                    ).where(_OUT.c.state == Delivery.PENDING, _OUT.c.next_attempt_at <= now)
     if receivers is not None:
         query = query.where(_OUT.c.receiver.in_(list(receivers)))
+    else:  # fan-out rows are work for their own job, never a message to send
+        skip = [*skip, channels.FANOUT]
     if skip:
         query = query.where(_OUT.c.receiver.not_in(list(skip)))
     query = (query.order_by(_OUT.c.next_attempt_at, _OUT.c.id)
@@ -302,7 +305,7 @@ def _batch(courier: Courier, now: datetime, sender: _Sender, stats: DeliveryStat
            skip: Collection[str]) -> int:
     """Claim, send and record one batch; returns how many were claimed."""
     config, metrics = courier.config, courier.metrics
-    claimed = _claim(courier.engine, now, config, worker=courier.worker, receivers=receivers,
+    claimed = claim(courier.engine, now, config, worker=courier.worker, receivers=receivers,
                      skip=skip)
     stats.claimed += len(claimed)
     if not claimed:
@@ -322,14 +325,14 @@ def _batch(courier: Courier, now: datetime, sender: _Sender, stats: DeliveryStat
         claimed,
     ))
     with db.session(courier.engine) as session:
-        _record(session, list(zip(claimed, outcomes, strict=True)), now=now, config=config,
+        record(session, list(zip(claimed, outcomes, strict=True)), now=now, config=config,
                 metrics=metrics, stats=stats, rand=rand)
     return len(claimed)
 
 
-def _record(session: Session, done: list[tuple[Claimed, Outcome]], *, now: datetime,
-            config: Notify, metrics: NotifyMetrics, stats: DeliveryStats,
-            rand: Callable[[], float]) -> None:
+def record(session: Session, done: list[tuple[Claimed, Outcome]], *, now: datetime,
+           config: Notify, metrics: NotifyMetrics, stats: DeliveryStats,
+           rand: Callable[[], float] = random.random) -> None:
     """Write the outcomes where the rows still hold this pass's claim: the delivered ones in
     one statement, each failure in its own (its backoff differs)."""
     delivered = [m for m, outcome in done if outcome.ok]

@@ -17,8 +17,8 @@ def test_every_incident_event_runs_the_outbox_then_subscribers_then_reporters(
 
 def test_the_job_list(candor: Candor, make_settings, make_candor) -> None:
     assert [job.name for job in jobs(candor)] == [
-        "verification", "notify:direct-webhook", "notify:unconfigured", "postmortem-drafts", "self-scrape",
-        "rules"]
+        "verification", "notify:direct-webhook", "notify:unconfigured", "subscriber-fanout",
+        "postmortem-drafts", "self-scrape", "rules"]
     off = make_candor(make_settings(signals={"self_scrape": False}))
     assert "self-scrape" not in [job.name for job in jobs(off)]
     prometheus = make_candor(make_settings(
@@ -27,7 +27,7 @@ def test_the_job_list(candor: Candor, make_settings, make_candor) -> None:
         postmortem={"digest_receivers": ["wiki"]}))
     assert prometheus.rules is None
     assert [job.name for job in jobs(prometheus)] == [
-        "verification", "notify:wiki", "notify:direct-webhook", "notify:unconfigured",
+        "verification", "notify:wiki", "notify:direct-webhook", "notify:unconfigured", "subscriber-fanout",
         "postmortem-drafts", "postmortem-digest"]
 
 

@@ -8,6 +8,11 @@ receiver named in ``[comms.subscribers] receiver`` (its url and sender, the
 subscriber's address); webhook subscribers get signed per-message webhooks
 (``monitor.notify.channels.DIRECT``).
 
+A published notice does not write its subscribers' messages itself: its transaction
+writes one fan-out row (``notify_subscribers``), and the ``subscriber-fanout`` job
+(``fan_out_due``) writes the messages in chunks, so publishing to 100,000 subscribers
+returns at once.
+
 A sign-up never tells the caller whether the address was already subscribed:
 the answer is the same every time, and a confirmed address gets no new mail.
 """
@@ -19,10 +24,14 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session, col, select
 
+from monitor import db
+from monitor.clock import utc
 from monitor.comms.subscribers.models import (
     Purpose,
     State,
@@ -33,14 +42,19 @@ from monitor.comms.subscribers.models import (
 )
 from monitor.config import Settings
 from monitor.config.notify import ReceiverConfig
+from monitor.db import id_of
 from monitor.errors import Conflict, FieldProblem, NotFound, Unavailable, Unprocessable
 from monitor.event_types import NOTICE_VERSIONS, DirectMessage
 from monitor.i18n.public import Mail
 from monitor.incidents.models import Incident, IncidentEvent
-from monitor.notify.channels import DIRECT
-from monitor.notify.models import OutboxMessage
+from monitor.notify.channels import DIRECT, FANOUT
+from monitor.notify.delivery import Claimed, Courier, DeliveryStats, Outcome, claim, record
+from monitor.notify.models import Delivery, OutboxMessage
 
 log = logging.getLogger("candor.comms")
+
+FANOUT_CHUNK = 500
+"""Subscribers one fan-out transaction writes messages for."""
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
@@ -241,45 +255,123 @@ def wants(subscriber: Subscriber, *, lang: str, components: set[str]) -> bool:
 
 def notify_subscribers(session: Session, incident: Incident, event: IncidentEvent,
                        settings: Settings) -> list[OutboxMessage]:
-    """One outbox row per interested subscriber for a notice version sent to ``subscribers``."""
-    payload = event.payload
-    if event.type not in NOTICE_VERSIONS or "subscribers" not in payload.get("channels", []):
+    """For a notice version sent to ``subscribers``: one fan-out row (``channels.FANOUT``)
+    in the publishing transaction, whatever the number of subscribers; the
+    ``subscriber-fanout`` job (``fan_out_due``) writes their messages. Returns the new row
+    (none when the event is not for subscribers or its fan-out is already queued)."""
+    if event.type not in NOTICE_VERSIONS or "subscribers" not in event.payload.get("channels", []):
         return []
+    now = event.at
+    values = {"idempotency_key": f"fanout:{incident.key}:{event.seq}", "receiver": FANOUT,
+              "event_type": event.type, "incident_id": incident.id, "created_at": now,
+              "next_attempt_at": now, "payload": {"event_id": event.id, "after": 0},
+              "state": Delivery.PENDING, "attempts": 0, "redeliveries": 0}
+    new_id = db.insert_or_skip(session, OutboxMessage, values, unique=["idempotency_key"])
+    row = None if new_id is None else session.get(OutboxMessage, new_id)
+    return [row] if row is not None else []
+
+
+def fan_out_due(courier: Courier, settings: Settings, *, chunk: int = FANOUT_CHUNK) -> int:
+    """Turn due fan-out rows into one outbox message per interested subscriber; returns how
+    many messages were written. Claimed like deliveries (``FOR UPDATE SKIP LOCKED`` and a
+    lease, so passes on several replicas split the work); each ``chunk`` of subscribers (by
+    id) is one transaction that also moves the row's cursor and renews its lease, so a pass
+    that stops midway is continued where it stopped by the next, and a pass that lost its
+    lease writes nothing more. Messages are keyed per subscriber and event and inserted
+    with ``ON CONFLICT DO NOTHING``: each subscriber gets one, whoever writes it."""
+    written = 0
+    while True:
+        claimed = claim(courier.engine, courier.clock.now(), courier.config,
+                        worker=courier.worker, receivers=[FANOUT])
+        for job in claimed:
+            try:
+                written += _fan_out(courier, settings, job, chunk=chunk)
+            except Exception as exc:  # noqa: BLE001  (recorded as the row's failed attempt)
+                log.exception("fan-out %s failed; it runs again after its backoff", job.key)
+                with db.session(courier.engine) as session:
+                    record(session, [(job, Outcome(False, f"{type(exc).__name__}: {exc}"[:300]))],
+                           now=courier.clock.now(), config=courier.config,
+                           metrics=courier.metrics, stats=DeliveryStats())
+        if len(claimed) < courier.config.batch_size:
+            return written
+
+
+def _fan_out(courier: Courier, settings: Settings, job: Claimed, *, chunk: int) -> int:
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]  # SQLModel sets it
+    after = int(job.payload.get("after", 0))
+    written = 0
+    while True:
+        now = courier.clock.now()
+        with db.session(courier.engine) as session:
+            event = session.get(IncidentEvent, job.payload["event_id"])
+            incident = session.get(Incident, event.incident_id) if event is not None else None
+            batch = [] if event is None or incident is None else list(session.exec(
+                select(Subscriber).where(Subscriber.state == State.CONFIRMED,
+                                         col(Subscriber.id) > after)
+                .order_by(col(Subscriber.id)).limit(chunk)))
+            new = 0
+            if batch:
+                assert event is not None and incident is not None
+                new = _messages(session, incident, event, settings, batch)
+                after = id_of(batch[-1])
+            values: dict[str, Any] = {"payload": {**job.payload, "after": after},
+                                      "next_attempt_at": now + courier.config.claim_lease}
+            if len(batch) < chunk:
+                values.update(state=Delivery.DELIVERED, delivered_at=now, claim=None,
+                              last_error=None)
+            moved = session.execute(update(table).where(table.c.id == job.id,
+                                                        table.c.claim == job.claim).values(**values))
+            if not cast(CursorResult[Any], moved).rowcount:
+                session.rollback()
+                log.warning("fan-out %s: its lease ran out and another pass took it over; "
+                            "stopping this one", job.key)
+                return written
+            written += new
+            if len(batch) < chunk:
+                return written
+
+
+def _messages(session: Session, incident: Incident, event: IncidentEvent, settings: Settings,
+              subscribers: list[Subscriber]) -> int:
+    """The messages of one notice version to ``subscribers`` (those who want it)."""
+    payload = event.payload
     lang = payload.get("lang", "")
     touched = components_of(incident, settings)
     base = _base(settings)
     status_url = f"{base}/status/incidents/{incident.key}?lang={lang}"
     receiver: ReceiverConfig | None = None
-    created: list[OutboxMessage] = []
-    for subscriber in list_subscribers(session, state=State.CONFIRMED):
+    at = utc(event.at)
+    written = 0
+    for subscriber in subscribers:
         if not wants(subscriber, lang=lang, components=touched):
             continue
         key = f"subscriber:{subscriber.id}:{incident.key}:{event.seq}"
-        if _exists(session, key):
-            continue
         subject = f"[{incident.key}] {payload.get('title', '')}"
         if subscriber.kind == "webhook":
-            body = {"version": "1", "type": event.type, "id": key, "timestamp": event.at.isoformat(),
+            body = {"version": "1", "type": event.type, "id": key, "timestamp": at.isoformat(),
                     "data": {"incident": {"key": incident.key, "url": status_url},
                              "notice": {k: payload.get(k) for k in
                                         ("notice_id", "version", "kind", "lang", "title", "text")}}}
-            message = OutboxMessage(
-                idempotency_key=key, receiver=DIRECT, event_type=event.type, incident_id=incident.id,
-                payload={"url": subscriber.address, "secret": subscriber.secret, "body": body},
-                created_at=event.at, next_attempt_at=event.at)
-            session.add(message)
-            created.append(message)
+            values = {"idempotency_key": key, "receiver": DIRECT, "event_type": event.type,
+                      "incident_id": incident.id, "created_at": at, "next_attempt_at": at,
+                      "payload": {"url": subscriber.address, "secret": subscriber.secret,
+                                  "body": body},
+                      "state": Delivery.PENDING, "attempts": 0, "redeliveries": 0}
+            written += db.insert_or_skip(session, OutboxMessage, values,
+                                         unique=["idempotency_key"]) is not None
+            continue
+        if _exists(session, key):
             continue
         try:
             receiver = receiver or mail_receiver(settings)
-        except Unavailable as exc:  # config changed since sign-up: never block the publish
+        except Unavailable as exc:  # config changed since sign-up: never block the fan-out
             log.warning("not mailing subscriber %s about %s: %s", subscriber.id, incident.key, exc)
             continue
-        _, raw = _token(session, subscriber, Purpose.UNSUBSCRIBE, now=event.at)
+        _, raw = _token(session, subscriber, Purpose.UNSUBSCRIBE, now=at)
         leave = f"{base}/status/unsubscribe?token={raw}"
         text = (payload.get("text") or "") + Mail.footer(lang, status=status_url, unsubscribe=leave)
-        created.append(_mail(session, receiver, key=key, to=subscriber.address, subject=subject,
-                             text=text, now=event.at, event_type=event.type,
-                             incident_id=incident.id, unsubscribe=leave))
+        _mail(session, receiver, key=key, to=subscriber.address, subject=subject, text=text,
+              now=at, event_type=event.type, incident_id=incident.id, unsubscribe=leave)
+        written += 1
     session.flush()
-    return created
+    return written

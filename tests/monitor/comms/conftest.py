@@ -12,6 +12,8 @@ from monitor.clock import FixedClock
 from monitor.config import Settings
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
+from monitor.notify.delivery import DeliveryStats, deliver_due
+from monitor.wiring import Candor
 
 
 @pytest.fixture
@@ -41,3 +43,12 @@ def incident(runtime: Runtime) -> Incident:
 def fixed(runtime: Runtime) -> FixedClock:
     assert isinstance(runtime.clock, FixedClock)
     return runtime.clock
+
+
+def deliver(candor: Candor) -> DeliveryStats:
+    """What the jobs do between a publish and the inbox: the subscriber fan-out, then one
+    delivery pass."""
+    from monitor.comms.subscribers.service import fan_out_due
+
+    fan_out_due(candor.courier, candor.runtime.settings)
+    return deliver_due(candor.courier)

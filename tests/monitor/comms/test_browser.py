@@ -22,8 +22,8 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
 from monitor.config import Settings
-from monitor.notify.delivery import deliver_due
 from monitor.wiring import Candor
+from tests.monitor.comms.conftest import deliver
 from tests.monitor.comms.mail import mail_settings
 from tests.monitor.comms.test_api import INTERNAL, story  # noqa: F401  (fixture)
 from tests.support.processes import serve_candor
@@ -133,7 +133,7 @@ def test_status_pages_in_chromium(
         finally:
             browser.close()
     assert (tmp_path / "incident-en-correction.png").stat().st_size > 1000
-    deliver_due(candor.courier)
+    deliver(candor)
     assert "Confirme" in smtp.to("bia@example.org")[0]["Subject"]
     banner = httpx.get(f"{server}/api/v1/banner", params={"lang": "en"}).json()
     assert banner["items"][0]["state"] == "retracted"

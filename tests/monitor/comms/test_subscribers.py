@@ -23,11 +23,10 @@ from monitor.comms.subscribers.service import notify_subscribers
 from monitor.config import Settings
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
-from monitor.notify.delivery import deliver_due
 from monitor.notify.models import OutboxMessage
 from monitor.notify.signing import verify
 from monitor.wiring import Candor
-from tests.monitor.comms.conftest import open_incident
+from tests.monitor.comms.conftest import deliver, open_incident
 from tests.monitor.comms.factories import content
 from tests.monitor.comms.mail import body, link, mail_settings
 from tests.support.smtp import Inbox
@@ -64,7 +63,7 @@ def subscribe_and_confirm(client: TestClient, candor: Candor, inbox: Inbox, emai
                           **extra: object) -> None:
     sent = {"email": email, "lang": "en", **extra}
     assert client.post("/status/subscribe", json=sent).status_code == 202
-    deliver_due(candor.courier)
+    deliver(candor)
     confirm = client.get(link(inbox.to(email)[-1], "/status/subscribe/confirm"))
     assert confirm.status_code == 200, confirm.text
 
@@ -80,11 +79,11 @@ def test_double_opt_in_then_notice_then_one_click_unsubscribe(
     runtime = candor.runtime
     response = client.post("/status/subscribe", json={"email": "Ana@Example.org", "lang": "en"})
     assert response.status_code == 202
-    deliver_due(candor.courier)
+    deliver(candor)
     (confirmation,) = inbox.to(ANA)
     assert "Confirm" in confirmation["Subject"]
     publish(runtime, incident)  # not confirmed yet: nothing for Ana
-    deliver_due(candor.courier)
+    deliver(candor)
     assert len(inbox.to(ANA)) == 1
 
     confirm_path = link(confirmation, "/status/subscribe/confirm")
@@ -94,7 +93,7 @@ def test_double_opt_in_then_notice_then_one_click_unsubscribe(
     assert again.status_code == 409 and "already used" in again.json()["detail"]
 
     publish(runtime, incident, kind=Kind.UPDATE)
-    deliver_due(candor.courier)
+    deliver(candor)
     notice = inbox.to(ANA)[-1]
     assert notice["Subject"] == f"[{incident.key}] Short links are not opening"
     assert "Full timeline: http://testserver/status/incidents/" in body(notice)
@@ -105,7 +104,7 @@ def test_double_opt_in_then_notice_then_one_click_unsubscribe(
     assert left.status_code == 200 and "Unsubscribed" in left.text
     publish(runtime, incident, kind=Kind.CORRECTION, what_was_wrong="We said links were safe.",
             what_is_right="Links made between 09:00 and 09:10 must be made again.")
-    deliver_due(candor.courier)
+    deliver(candor)
     assert len(inbox.to(ANA)) == 2  # confirmation + one notice; nothing after unsubscribing
 
 
@@ -116,7 +115,7 @@ def test_repeated_sign_ups_keep_one_subscriber_and_a_confirmed_one_gets_no_more_
     subscribe_and_confirm(client, candor, inbox)
     for _ in range(3):
         assert client.post("/status/subscribe", json={"email": ANA}).json()["status"] == "pending"
-    deliver_due(candor.courier)
+    deliver(candor)
     assert count(runtime, Subscriber) == 1
     assert len(inbox.to(ANA)) == 1
 
@@ -127,11 +126,11 @@ def test_repeated_sign_ups_of_a_pending_address_mail_a_new_link_only_after_a_pau
     runtime = candor.runtime
     for _ in range(3):
         client.post("/status/subscribe", json={"email": ANA})
-    deliver_due(candor.courier)
+    deliver(candor)
     assert len(inbox.to(ANA)) == 1
     fixed.advance(minutes=11)
     client.post("/status/subscribe", json={"email": ANA})
-    deliver_due(candor.courier)
+    deliver(candor)
     assert len(inbox.to(ANA)) == 2 and count(runtime, Subscriber) == 1
     assert client.get(link(inbox.to(ANA)[0], "/status/subscribe/confirm")).status_code == 200
 
@@ -140,7 +139,7 @@ def test_an_expired_confirmation_link_asks_for_a_new_sign_up(
     client: TestClient, candor: Candor, inbox: Inbox, fixed: FixedClock
 ) -> None:
     client.post("/status/subscribe", json={"email": ANA})
-    deliver_due(candor.courier)
+    deliver(candor)
     fixed.advance(hours=49)
     response = client.get(link(inbox.to(ANA)[0], "/status/subscribe/confirm"))
     assert response.status_code == 409 and "expired; sign up again" in response.json()["detail"]
@@ -150,7 +149,7 @@ def test_an_html_form_signs_up_too(client: TestClient, candor: Candor, inbox: In
     response = client.post("/status/subscribe", data={"email": ANA, "components": "Links",
                                                        "lang": "pt-BR"})
     assert response.status_code == 202 and "Quase lá" in response.text
-    deliver_due(candor.courier)
+    deliver(candor)
     assert "Confirme" in inbox.to(ANA)[0]["Subject"]
 
 
@@ -221,7 +220,7 @@ def test_subscribers_get_only_their_components_and_language(
     subscribe_and_confirm(client, candor, inbox, "pt@example.org", lang="pt-BR")
     publish(runtime, incident, "en")
     publish(runtime, incident, "pt-BR")
-    deliver_due(candor.courier)
+    deliver(candor)
     assert [len(inbox.to(a)) for a in ("links@example.org", "accounts@example.org",
                                        "pt@example.org")] == [2, 1, 2]
     assert inbox.to("pt@example.org")[-1]["Subject"].endswith("Links curtos não estão abrindo")
@@ -237,7 +236,7 @@ def test_fan_out_is_idempotent_per_event(
         row = incidents.get_by_key_or_raise(s, incident.key)
         event = incidents.events(s, row)[-1]
         assert notify_subscribers(s, row, event, runtime.settings) == []
-    deliver_due(candor.courier)
+    deliver(candor)
     assert len(inbox.to(ANA)) == 2
     assert count(runtime, SubscriberToken) == 3  # confirm + its unsubscribe + the notice's
 
@@ -249,7 +248,7 @@ def test_notices_not_sent_to_the_subscribers_channel_reach_no_subscriber(
     subscribe_and_confirm(client, candor, inbox)
     minor = open_incident(runtime, severity="SEV3")  # SEV3: status page only
     publish(runtime, minor)
-    deliver_due(candor.courier)
+    deliver(candor)
     assert len(inbox.to(ANA)) == 1
 
 
@@ -275,7 +274,7 @@ def test_webhook_subscribers_get_signed_notices(
 
     httpserver.expect_request("/status-hook", method="POST").respond_with_data("ok")
     publish(runtime, incident)
-    assert deliver_due(candor.courier).delivered == 1
+    assert deliver(candor).delivered == 1
     (request, _), = httpserver.log
     assert verify(secret, dict(request.headers.items()) | {
         k.lower(): v for k, v in request.headers.items()}, request.get_data())
@@ -286,7 +285,7 @@ def test_webhook_subscribers_get_signed_notices(
     removed = client.delete(f"/api/v1/subscribers/{created.json()['id']}", headers=admin)
     assert removed.json()["state"] == "unsubscribed"
     publish(runtime, incident, kind=Kind.UPDATE)
-    assert deliver_due(candor.courier).claimed == 0
+    assert deliver(candor).claimed == 0
 
 
 @pytest.mark.parametrize(("comms", "message"), [

@@ -27,7 +27,8 @@ from monitor.incidents import service as incidents
 from monitor.incidents.lifecycle import State
 from monitor.incidents.models import Incident
 from monitor.notify import delivery, service
-from monitor.notify.delivery import _claim, deliver_due
+from monitor.notify.channels import FANOUT
+from monitor.notify.delivery import claim, deliver_due
 from monitor.notify.models import Delivery, OutboxMessage
 from monitor.notify.signing import verify
 from monitor.wiring import Candor
@@ -67,8 +68,10 @@ def written_for_last_event(runtime: Runtime, incident: Incident) -> list[OutboxM
 
 
 def outbox(runtime: Runtime) -> list[OutboxMessage]:
+    """The messages (not the subscriber fan-out rows) in enqueue order."""
     with runtime.unit() as s:
-        return list(s.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))))
+        return list(s.exec(select(OutboxMessage).where(OutboxMessage.receiver != FANOUT)
+                           .order_by(col(OutboxMessage.id))))
 
 
 def sample(runtime: Runtime, name: str, receiver: str) -> float | None:
@@ -198,7 +201,7 @@ def test_a_crash_after_claiming_delays_but_never_loses_a_message_and_the_resend_
     runtime = candor.runtime
     httpserver.expect_request("/hook").respond_with_data("ok")
     enqueue_last_event(runtime, open_incident(runtime))
-    (lost,) = _claim(runtime.engine, clock.now(), runtime.settings.notify, worker="r1#dead")
+    (lost,) = claim(runtime.engine, clock.now(), runtime.settings.notify, worker="r1#dead")
     assert lost.claim.startswith("r1#dead/") and not lost.redelivery  # then the worker dies
     assert deliver_due(candor.courier).claimed == 0  # leased
     clock.advance(seconds=runtime.settings.notify.claim_lease.total_seconds())
@@ -218,13 +221,13 @@ def test_a_pass_that_overran_its_lease_records_nothing_over_the_one_that_took_ov
     httpserver.expect_request("/hook").respond_with_data("ok")
     enqueue_last_event(runtime, open_incident(runtime))
     config = runtime.settings.notify
-    (slow,) = _claim(runtime.engine, clock.now(), config, worker="slow")
+    (slow,) = claim(runtime.engine, clock.now(), config, worker="slow")
     clock.advance(seconds=config.claim_lease.total_seconds())
     assert deliver_due(candor.courier).delivered == 1  # took the message over and delivered it
 
     stats = delivery.DeliveryStats()
     with runtime.unit() as session:  # the slow pass comes back with a failure
-        delivery._record(session, [(slow, delivery.Outcome(False, "Timeout"))], now=clock.now(),
+        delivery.record(session, [(slow, delivery.Outcome(False, "Timeout"))], now=clock.now(),
                          config=config, metrics=candor.metrics.notify, stats=stats, rand=lambda: 0.5)
     (message,) = outbox(runtime)
     assert (stats.stale, message.state, message.last_error, message.attempts) == (1, "delivered", None, 2)
