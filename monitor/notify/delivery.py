@@ -47,11 +47,11 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Collection
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -254,8 +254,8 @@ def deliver_due(
     runs batches until the backlog is gone."""
     stats = DeliveryStats()
     with _Sender(courier.config, transport) as sender:
-        _batch(courier, now or courier.clock.now(), sender, stats, rand=rand,
-               receivers=receivers, skip=skip)
+        _Batch.claim(courier, sender, stats, receivers=receivers, skip=skip,
+                     now=now).finish(courier, stats, rand=rand)
     return stats
 
 
@@ -274,60 +274,100 @@ def drain(
     at most that many messages are in flight to the pass's receivers at once, started in
     claim order (``next_attempt_at``, then enqueue order)."""
     stats = DeliveryStats()
+    full = courier.config.batch_size
     with _Sender(courier.config, transport) as sender:
-        while True:
-            claimed = _batch(courier, courier.clock.now(), sender, stats, rand=rand,
-                             receivers=receivers, skip=skip)
-            if claimed < courier.config.batch_size or stopping():
-                return stats
+        batch = _Batch.claim(courier, sender, stats, receivers=receivers, skip=skip)
+        while batch.messages:
+            # Claim the next batch while this one is in flight; its sends queue behind this
+            # one's in the pool, so they still start in claim order, ``concurrency`` at once.
+            more = len(batch.messages) == full and not stopping()
+            after = (_Batch.claim(courier, sender, stats, receivers=receivers, skip=skip)
+                     if more else _Batch.NONE)
+            batch.finish(courier, stats, rand=rand)
+            batch = after
+    return stats
 
 
 class _Sender:
-    """An HTTP client and a pool of ``[notify] concurrency`` threads, kept for a pass."""
+    """A pool of ``[notify] concurrency`` threads, each with its own HTTP client (one
+    keep-alive connection per thread and receiver: no lock shared between the sends),
+    kept for a pass."""
 
     def __init__(self, config: Notify, transport: httpx.BaseTransport | None) -> None:
-        self.client = httpx.Client(transport=transport, follow_redirects=False,
-                                   limits=httpx.Limits(max_connections=config.concurrency,
-                                                       max_keepalive_connections=config.concurrency))
+        self.transport = transport
         self.pool = ThreadPoolExecutor(max_workers=config.concurrency,
                                        thread_name_prefix="candor-send")
+        self.local = threading.local()
+        self.clients: list[httpx.Client] = []
+        self.lock = threading.Lock()
+
+    def client(self) -> httpx.Client:
+        """This thread's client."""
+        client: httpx.Client | None = getattr(self.local, "client", None)
+        if client is None:
+            client = httpx.Client(transport=self.transport, follow_redirects=False)
+            self.local.client = client
+            with self.lock:
+                self.clients.append(client)
+        return client
+
+    def send(self, receiver: ReceiverConfig | None, message: Claimed, *, now: datetime,
+             timeout: float) -> Outcome:
+        return attempt(receiver, message, now=now, timeout=timeout, client=self.client())
 
     def __enter__(self) -> _Sender:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.pool.shutdown(wait=True)
-        self.client.close()
+        for client in self.clients:
+            client.close()
 
 
-def _batch(courier: Courier, now: datetime, sender: _Sender, stats: DeliveryStats, *,
-           rand: Callable[[], float], receivers: Collection[str] | None,
-           skip: Collection[str]) -> int:
-    """Claim, send and record one batch; returns how many were claimed."""
-    config, metrics = courier.config, courier.metrics
-    claimed = claim(courier.engine, now, config, worker=courier.worker, receivers=receivers,
-                     skip=skip)
-    stats.claimed += len(claimed)
-    if not claimed:
-        return 0
-    for message in claimed:
-        if message.redelivery:
-            stats.redelivered += 1
-            metrics.redelivered.labels(message.receiver).inc()
-            log.warning("sending %s again: attempt %d ended unrecorded (a worker stopped or overran "
-                        "its lease); the receiver may see webhook-id %s twice", message.key,
-                        message.attempts - 1, message.key)
-    configured = {r.name: r for r in config.receivers}
-    timeout = config.timeout.total_seconds()
-    client = sender.client
-    outcomes = list(sender.pool.map(
-        lambda m: attempt(configured.get(m.receiver), m, now=now, timeout=timeout, client=client),
-        claimed,
-    ))
-    with db.session(courier.engine) as session:
-        record(session, list(zip(claimed, outcomes, strict=True)), now=now, config=config,
-                metrics=metrics, stats=stats, rand=rand)
-    return len(claimed)
+@dataclass
+class _Batch:
+    """One claimed batch: its messages, when it was claimed, and their sends under way."""
+
+    messages: list[Claimed]
+    now: datetime
+    sending: list[Future[Outcome]]
+    NONE: ClassVar[_Batch]
+
+    @classmethod
+    def claim(cls, courier: Courier, sender: _Sender, stats: DeliveryStats, *,
+              receivers: Collection[str] | None, skip: Collection[str],
+              now: datetime | None = None) -> _Batch:
+        """Claim due messages and start sending them (``[notify] concurrency`` at once)."""
+        config, metrics = courier.config, courier.metrics
+        now = now or courier.clock.now()
+        claimed = claim(courier.engine, now, config, worker=courier.worker,
+                        receivers=receivers, skip=skip)
+        stats.claimed += len(claimed)
+        configured = {r.name: r for r in config.receivers}
+        timeout = config.timeout.total_seconds()
+        for message in claimed:
+            if message.redelivery:
+                stats.redelivered += 1
+                metrics.redelivered.labels(message.receiver).inc()
+                log.warning("sending %s again: attempt %d ended unrecorded (a worker stopped or "
+                            "overran its lease); the receiver may see webhook-id %s twice",
+                            message.key, message.attempts - 1, message.key)
+        sending = [sender.pool.submit(sender.send, configured.get(m.receiver), m, now=now,
+                                      timeout=timeout) for m in claimed]
+        return cls(claimed, now, sending)
+
+    def finish(self, courier: Courier, stats: DeliveryStats, *,
+               rand: Callable[[], float]) -> None:
+        """Wait for the sends and record their outcomes (one transaction)."""
+        if not self.messages:
+            return
+        outcomes = [future.result() for future in self.sending]
+        with db.session(courier.engine) as session:
+            record(session, list(zip(self.messages, outcomes, strict=True)), now=self.now,
+                   config=courier.config, metrics=courier.metrics, stats=stats, rand=rand)
+
+
+_Batch.NONE = _Batch([], datetime.min, [])
 
 
 def record(session: Session, done: list[tuple[Claimed, Outcome]], *, now: datetime,
