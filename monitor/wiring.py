@@ -76,7 +76,7 @@ from monitor.incidents.cache import ByLatestEvent
 from monitor.incidents.logs import announce
 from monitor.incidents.service import EventHook
 from monitor.leader.leader import Leader, LeaderCollector
-from monitor.notify.channels import DIRECT, FANOUT
+from monitor.notify.channels import DIRECT
 from monitor.notify.delivery import Courier, drain
 from monitor.notify.metrics import NotifyMetrics
 from monitor.notify.service import enqueue_for_event
