@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 
 _FNV_OFFSET = 14695981039346656037
 _FNV_PRIME = 1099511628211
@@ -52,8 +53,9 @@ class Alert:
     generator_url: str = ""
     status: AlertStatus = AlertStatus.FIRING
 
-    @property
+    @cached_property
     def fingerprint(self) -> str:
+        """Computed once per alert (byte by byte in Python: the router reads it several times)."""
         return fingerprint(self.labels)
 
     @property

@@ -15,8 +15,9 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func
 from sqlmodel import Session, col, select
 
 from monitor import db
@@ -92,6 +93,12 @@ class Router:
     second joins the first's incident and counts as ``deduplicated``; of two alerts of one
     new group, the second counts as ``grouped``. Alerts are routed in group-key order, so
     two batches lock incidents in the same order and never wait on each other in a cycle.
+
+    Round trips per batch, not per alert: the latest row of every fingerprint is read in one
+    query before routing (the decisions that matter are taken again under the incident's
+    lock); a group's incident, once locked, serves the batch's other alerts of the group;
+    the rows attached to it are read once under that lock (none for an incident this batch
+    opened); new rows and ``alert.*`` events are written by one flush at the end.
     """
 
     def __init__(self, session: Session, settings: Settings, clock: Clock, source: str) -> None:
@@ -104,29 +111,45 @@ class Router:
         self.silences = active_silences(session, self.now)
         self.outcomes: Counter[str] = Counter()
         self.touched: dict[int, Incident] = {}
+        self.resolving: set[int] = set()  # incidents an alert of this batch resolved
+        self.latest: dict[str, AlertRecord] = {}  # fingerprint → its latest row, kept current
+        self.groups: dict[str, Incident] = {}  # group key → its incident, locked
+        self.opened: set[int] = set()  # incidents this batch opened (nothing attached before)
+        self.attached: dict[int, dict[str, AlertRecord]] = {}  # incident → fingerprint → row
+        self.fingerprints: list[str] = []
+        self.written: set[str] = set()  # fingerprints whose new row waits for the batch's INSERT
 
     def touched_incidents(self) -> list[Incident]:
         return list(self.touched.values())
 
     def route(self, alerts: Iterable[Alert]) -> None:
         group_by = self.settings.routing.group_by
-        for alert in sorted(alerts, key=lambda a: group_key(a.labels, group_by)[0]):
-            outcome = self._route_one(alert)
+        keyed = sorted(((group_key(a.labels, group_by), a) for a in alerts), key=lambda k: k[0][0])
+        self.fingerprints = sorted({alert.fingerprint for _, alert in keyed})
+        self.latest = {row.fingerprint: row for row in self.session.exec(
+            _LATEST, params={"fingerprints": self.fingerprints})}
+        for (key, grouped), alert in keyed:
+            outcome = self._route_one(alert, key, grouped)
             self.outcomes[outcome] += 1
-        for incident in self.touched.values():
-            self._after_resolutions(incident)
+        db.write_pending(self.session)
+        for incident_id, incident in self.touched.items():
+            if incident_id in self.resolving:  # only a resolution can leave none firing
+                self._after_resolutions(incident)
+        self.session.flush()
 
     # -- one alert ---------------------------------------------------------
 
-    def _latest(self, fp: str) -> AlertRecord | None:
-        query = select(AlertRecord).where(AlertRecord.fingerprint == fp)
-        return self.session.exec(query.order_by(col(AlertRecord.id).desc())).first()
-
     def _attached(self, incident: Incident, fp: str) -> AlertRecord | None:
-        """The row of ``fp`` on ``incident`` (unique per pair), read under the incident's lock."""
-        query = select(AlertRecord).where(AlertRecord.incident_id == incident.id,
-                                          AlertRecord.fingerprint == fp)
-        return self.session.exec(query.execution_options(populate_existing=True)).first()
+        """The row of ``fp`` on ``incident`` (unique per pair), read under the incident's lock
+        (the batch's fingerprints at once, the first time the incident is asked about)."""
+        incident_id = id_of(incident)
+        rows = self.attached.get(incident_id)
+        if rows is None:
+            rows = {} if incident_id in self.opened else {row.fingerprint: row for row in self.session.exec(
+                _ATTACHED.execution_options(populate_existing=True),
+                params={"incident": incident_id, "fingerprints": self.fingerprints})}
+            self.attached[incident_id] = rows
+        return rows.get(fp)
 
     def _seen_again(self, row: AlertRecord) -> str:
         row.receive_count = AlertRecord.receive_count + 1  # in SQL: no lost counts
@@ -135,9 +158,21 @@ class Router:
         self.session.flush()
         return "deduplicated"
 
-    def _route_one(self, alert: Alert) -> str:
+    def _read_written(self) -> None:
+        """Write the queued rows and read them back: an alert of this batch again (say, firing
+        then resolved in one webhook) is routed on what the ones before it stored."""
+        db.write_pending(self.session)
+        self.latest.update((row.fingerprint, row) for row in self.session.exec(
+            _LATEST, params={"fingerprints": sorted(self.written)}))
+        self.written.clear()
+        self.attached.clear()
+        self.opened.clear()
+
+    def _route_one(self, alert: Alert, key: str, grouped: dict[str, str]) -> str:
         fp = alert.fingerprint
-        latest = self._latest(fp)
+        if fp in self.written:
+            self._read_written()
+        latest = self.latest.get(fp)
         if alert.status is AlertStatus.RESOLVED:  # silences mute alerts, not their resolution
             return self._resolve(alert, latest)
         silence = _silencing(self.silences, alert.labels)
@@ -150,7 +185,6 @@ class Router:
         incident = self._incident_of(latest)
         if latest and latest.status == AlertStatus.FIRING and incident and State(incident.state) in OPEN:
             return self._seen_again(latest)
-        key, grouped = group_key(alert.labels, self.settings.routing.group_by)
         incident, outcome = self._incident_for_group(alert, key, grouped)
         row = self._attached(incident, fp)
         if row is not None and row.status == AlertStatus.FIRING:
@@ -160,7 +194,7 @@ class Router:
             self.session, incident, EventType.ALERT_ATTACHED,
             {"fingerprint": fp, "alertname": alert.name, "labels": alert.labels,
              "starts_at": alert.starts_at, "source": self.source},
-            actor=self.source, clock=self.clock,
+            actor=self.source, clock=self.clock, flush=False,
         )
         self.touched[id_of(incident)] = incident
         if incident.state == State.VERIFYING:  # fix verification: the alert fired again
@@ -182,12 +216,17 @@ class Router:
 
         A new incident is an insert-or-nothing: when a concurrent request opened the group's
         incident first, the insert stores nothing and the next round joins that one."""
+        known = self.groups.get(key)  # locked by this transaction, changed only by it
+        if known is not None and State(known.state) in OPEN:
+            return known, "grouped"
         for _ in range(3):
             current = incidents.open_in_group(self.session, key)
             if current is not None:
+                self.groups[key] = current
                 return current, "grouped"
             reopened = self._reopen(alert, key)
             if reopened is not None:
+                self.groups[key] = reopened
                 return reopened, "reopened"
             title = alert.annotations.get("summary") or alert.name or "Alert firing"
             services = [alert.labels["service"]] if "service" in alert.labels else []
@@ -199,6 +238,8 @@ class Router:
                 impact_started_at=alert.starts_at,
             )
             if incident is not None:
+                self.groups[key] = incident
+                self.opened.add(id_of(incident))
                 return incident, "new"
         raise Conflict(f"the incident of alert group {key!r} kept changing while this request "
                        "was routed to it; send the alerts again")
@@ -206,8 +247,7 @@ class Router:
     def _reopen(self, alert: Alert, key: str) -> Incident | None:
         """The group's latest incident moved back to ``reopened`` when it was resolved within
         the reopen window; ``None`` otherwise (read again under its lock before deciding)."""
-        query = select(Incident).where(Incident.group_key == key).order_by(col(Incident.id).desc())
-        latest = self.session.exec(query).first()
+        latest = self.session.exec(_LATEST_OF_GROUP, params={"group_key": key}).first()
         window = self.settings.incidents.reopen_window
         if latest is None or latest.state != State.RESOLVED:
             return None
@@ -226,23 +266,25 @@ class Router:
 
     def _store(
         self, alert: Alert, row: AlertRecord | None, incident: Incident | None, silence: str | None
-    ) -> AlertRecord:
-        row = row or AlertRecord(fingerprint=alert.fingerprint, status="", source=self.source,
-                                 starts_at=self.now, last_received_at=self.now, receive_count=0)
-        row.name = alert.name
-        row.status = alert.status
-        row.labels = alert.labels
-        row.annotations = alert.annotations
-        row.starts_at = alert.starts_at or self.now
-        row.ends_at = alert.ends_at
-        row.generator_url = alert.generator_url
-        row.incident_id = incident.id if incident else None
-        row.silenced_by = silence
+    ) -> None:
+        """Write ``alert`` over ``row`` (or a new row), flushed with the batch."""
+        values: dict[str, Any] = {"name": alert.name, "status": str(alert.status), "labels": alert.labels,
+                  "annotations": alert.annotations, "starts_at": alert.starts_at or self.now,
+                  "ends_at": alert.ends_at, "generator_url": alert.generator_url,
+                  "incident_id": incident.id if incident else None, "silenced_by": silence,
+                  "last_received_at": self.now}
+        if row is None:  # one INSERT for the batch's new rows (read again if asked for)
+            db.insert_on_flush(self.session, AlertRecord, {
+                "fingerprint": alert.fingerprint, "source": self.source, "receive_count": 1, **values})
+            self.written.add(alert.fingerprint)
+            return
+        for name, value in values.items():
+            setattr(row, name, value)
         row.receive_count += 1
-        row.last_received_at = self.now
         self.session.add(row)
-        self.session.flush()
-        return row
+        self.latest[row.fingerprint] = row
+        if incident is not None and id_of(incident) in self.attached:
+            self.attached[id_of(incident)][row.fingerprint] = row
 
     def _resolve(self, alert: Alert, latest: AlertRecord | None) -> str:
         incident = self._incident_of(latest)
@@ -251,6 +293,8 @@ class Router:
                 self._store(alert, None, None, None)
             return "resolved"
         incidents.lock(self.session, incident)
+        db.write_pending(self.session)
+        self.session.flush()  # what this batch wrote to the row, before it is read again
         self.session.refresh(latest)  # under the incident's lock: did a concurrent request resolve it?
         if latest.status == AlertStatus.RESOLVED or latest.incident_id != incident.id:
             return "resolved"
@@ -258,9 +302,10 @@ class Router:
         incidents.record(
             self.session, incident, EventType.ALERT_RESOLVED,
             {"fingerprint": latest.fingerprint, "alertname": alert.name, "ends_at": alert.ends_at},
-            actor=self.source, clock=self.clock,
+            actor=self.source, clock=self.clock, flush=False,
         )
         self.touched[id_of(incident)] = incident
+        self.resolving.add(id_of(incident))
         return "resolved"
 
     def _after_resolutions(self, incident: Incident) -> None:
@@ -370,6 +415,16 @@ def list_silences(session: Session) -> list[Silence]:
     return list(session.exec(select(Silence).order_by(col(Silence.created_at).desc())))
 
 
+_LATEST = select(AlertRecord).where(col(AlertRecord.id).in_(
+    select(func.max(AlertRecord.id))
+    .where(col(AlertRecord.fingerprint).in_(bindparam("fingerprints", expanding=True)))
+    .group_by(col(AlertRecord.fingerprint))))
+"""The latest row of each fingerprint asked for (built once, like the statements below)."""
+_LATEST_OF_GROUP = (select(Incident).where(col(Incident.group_key) == bindparam("group_key"))
+                    .order_by(col(Incident.id).desc()).limit(1))
+_ATTACHED = select(AlertRecord).where(
+    col(AlertRecord.incident_id) == bindparam("incident"),
+    col(AlertRecord.fingerprint).in_(bindparam("fingerprints", expanding=True)))
 _ALERTS_OF = (select(AlertRecord).where(col(AlertRecord.incident_id) == bindparam("incident"))
               .order_by(col(AlertRecord.id)))
 

@@ -24,15 +24,17 @@ instead of 500.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 from sqlalchemy import ColumnElement, TextClause, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 from monitor.config import Settings
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from sqlalchemy.pool import ConnectionPoolEntry
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 class Row(Protocol):
@@ -185,6 +188,44 @@ def lock_for_write(session: Session) -> None:
         driver.execute("BEGIN IMMEDIATE")
 
 
+PENDING = "candor.pending_inserts"
+"""``session.info`` key: rows queued by ``insert_on_flush``, per table, in order."""
+
+
+def insert_on_flush(session: Session, model: type[Any], values: dict[str, Any]) -> None:
+    """Queue one row for a plain ``INSERT`` (no ORM object, no id read back) written before
+    the session's next flush or commit, one ``executemany`` per table: for rows written by
+    the hundred in one unit that nothing in it reads back as objects (the alert intake's
+    alert rows and ``alert.*`` events). ``write_pending`` writes them at once (before a read
+    of the same table when nothing else in the session is dirty, say); a rollback drops them."""
+    queued: dict[Any, list[dict[str, Any]]] = session.info.setdefault(PENDING, {})
+    queued.setdefault(model.__table__, []).append(values)
+
+
+def write_pending(session: Session) -> None:
+    """Write the rows ``insert_on_flush`` queued (nothing when none are)."""
+    queued = session.info.pop(PENDING, None)
+    if queued:
+        connection = session.connection()
+        for table, rows in queued.items():
+            connection.execute(table.insert(), rows)
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _write_before_flush(session: OrmSession, *_: Any) -> None:
+    write_pending(cast(Session, session))
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _write_before_commit(session: OrmSession) -> None:
+    write_pending(cast(Session, session))
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _drop_pending(session: OrmSession, *_: Any) -> None:
+    session.info.pop(PENDING, None)
+
+
 def insert_or_skip(session: Session, model: type[Any], values: dict[str, Any], *,
                    unique: Sequence[str], where: ColumnElement[bool] | TextClause | None = None
                    ) -> Any | None:
@@ -196,6 +237,25 @@ def insert_or_skip(session: Session, model: type[Any], values: dict[str, Any], *
                  .on_conflict_do_nothing(index_elements=list(unique), index_where=where)
                  .returning(model.__table__.c.id))
     return session.execute(statement).scalar()
+
+
+def insert_or_skip_row(session: Session, model: type[T], values: dict[str, Any], *,
+                       unique: Sequence[str], where: ColumnElement[bool] | TextClause | None = None
+                       ) -> T | None:
+    """``insert_or_skip`` that returns the new row itself (``RETURNING`` every column, loaded
+    into the session as if read), or ``None`` when the unique index already holds the key.
+    The statement is built once per model and index; ``values`` are its parameters."""
+    statement = _insert_or_skip_row(session.connection().dialect.name, cast(Any, model), tuple(unique),
+                                    where)
+    return session.scalars(statement, [values]).first()
+
+
+@functools.cache
+def _insert_or_skip_row(dialect: str, model: type[Any], unique: tuple[str, ...],
+                        where: ColumnElement[bool] | TextClause | None) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (insert(model).on_conflict_do_nothing(index_elements=list(unique), index_where=where)
+            .returning(model))
 
 
 # SQLSTATE classes (PostgreSQL) and SQLite messages of the errors a concurrent writer causes.

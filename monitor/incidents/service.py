@@ -17,7 +17,7 @@ import base64
 import json
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -65,12 +65,15 @@ def view_of(incident: Incident) -> IncidentView:
     return IncidentView(**values)
 
 
-def _store_view(incident: Incident, view: IncidentView) -> None:
-    for name, value in asdict(view).items():
+def _store_view(incident: Incident, before: IncidentView, view: IncidentView) -> None:
+    """Set the fields ``apply`` changed (each assignment to a mapped attribute costs)."""
+    for name in _VIEW_FIELDS:
+        value = getattr(view, name)
+        if value == getattr(before, name):
+            continue
         if isinstance(value, tuple):
             value = list(value)
-        setattr(incident, name, value)
-    incident.state = str(view.state)
+        setattr(incident, name, str(value) if name == "state" else value)
 
 
 LOCKED = "candor.locked_incidents"
@@ -101,23 +104,32 @@ def record(
     *,
     actor: str,
     clock: Clock,
+    flush: bool = True,
 ) -> IncidentEvent:
     """Append one event and fold it into the incident row (the only writer of both).
 
     The row is locked and read afresh first (``lock``), so two requests writing to one
-    incident at once get consecutive ``seq`` numbers, one after the other."""
+    incident at once get consecutive ``seq`` numbers, one after the other. ``flush=False``
+    queues the event for one plain ``INSERT`` of many at the session's next flush
+    (``db.insert_on_flush``; the alert intake writes a webhook's ``alert.*`` events so) and
+    leaves the row for that flush: hooks get the event without its ``id``, and the returned
+    event is not in the session."""
     lock(session, incident)
     at = clock.now()
     payload = _jsonable(payload)
     incident.event_count += 1
-    event = IncidentEvent(
-        incident_id=id_of(incident), seq=incident.event_count, type=type, at=at, actor=actor,
-        payload=payload, leader_epoch=session.info.get(db.LEADER_EPOCH),
-    )
-    _store_view(incident, apply(view_of(incident), type, at, payload))
-    session.add(event)
+    values: dict[str, Any] = {
+        "incident_id": id_of(incident), "seq": incident.event_count, "type": type, "at": at,
+        "actor": actor, "payload": payload, "leader_epoch": session.info.get(db.LEADER_EPOCH)}
+    event = IncidentEvent(**values)
+    before = view_of(incident)
+    _store_view(incident, before, apply(before, type, at, payload))
     session.add(incident)
-    session.flush()
+    if flush:
+        session.add(event)
+        session.flush()
+    else:
+        db.insert_on_flush(session, IncidentEvent, values)
     session.info[WROTE_EVENTS] = True
     for hook in session.info.get(EVENT_HOOKS, ()):
         hook(session, incident, event)
@@ -169,6 +181,12 @@ def open_incident(
 
 
 _OPEN_GROUP = text(OPEN_GROUP)
+_NEW_INCIDENT: dict[str, Any] = {"summary": "", "services": [], "labels": {}, "commander": None, "related": [],
+                 "alerts_resolved": False, "event_count": 0,
+                 **dict.fromkeys(["impact_started_at", "detected_at", "acknowledged_at",
+                                  "first_notice_at", "fix_deployed_at", "verifying_since",
+                                  "verified_at", "resolved_at"])}
+"""A new row's columns before ``incident.opened`` is folded in (``created_at`` is set)."""
 
 
 def open_for_group(
@@ -190,29 +208,29 @@ def open_for_group(
     One ``INSERT … ON CONFLICT DO NOTHING`` against ``uq_incident_open_group``: of two
     requests opening the same group at once, the second waits for the first to commit and
     gets ``None`` (it then joins the first's incident), on SQLite and PostgreSQL alike."""
-    row = Incident(key=f"pending-{uuid.uuid4()}", title=title, severity=severity,
-                   state=State.DETECTED, created_at=clock.now(), group_key=group_key)
-    values = {c.name: getattr(row, c.name) for c in Incident.__table__.columns  # type: ignore[attr-defined]
-              if c.name != "id"}
-    new_id = db.insert_or_skip(session, Incident, values, unique=["group_key"], where=_OPEN_GROUP)
-    if new_id is None:
+    values = {**_NEW_INCIDENT, "key": f"pending-{uuid.uuid4()}", "title": title,
+              "severity": severity, "state": str(State.DETECTED), "created_at": clock.now(),
+              "group_key": group_key}
+    incident = db.insert_or_skip_row(session, Incident, values, unique=["group_key"],
+                                     where=_OPEN_GROUP)
+    if incident is None:
         return None
-    incident = session.get(Incident, new_id)
-    assert incident is not None
     session.info.setdefault(LOCKED, set()).add(incident.id)
     return _opened(session, incident, clock=clock, key_prefix=key_prefix, actor=actor,
                    title=title, severity=severity, summary=summary, services=services,
                    labels=labels, group_key=group_key, impact_started_at=impact_started_at)
 
 
+_OPEN_IN_GROUP = (select(Incident).where(col(Incident.group_key) == bindparam("group_key"),
+                                         col(Incident.state).not_in([str(s) for s in CLOSED]))
+                  .with_for_update().execution_options(populate_existing=True))
+
+
 def open_in_group(session: Session, group_key: str) -> Incident | None:
     """The open incident of alert group ``group_key`` (there is at most one), locked for this
     transaction and read afresh; ``None`` when the group has none open."""
     db.lock_for_write(session)
-    query = (select(Incident).where(Incident.group_key == group_key,
-                                    col(Incident.state).not_in([str(s) for s in CLOSED]))
-             .with_for_update().execution_options(populate_existing=True))
-    incident = session.exec(query).first()
+    incident = session.exec(_OPEN_IN_GROUP, params={"group_key": group_key}).first()
     if incident is not None:
         session.info.setdefault(LOCKED, set()).add(incident.id)
     return incident

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from monitor.alerting.identity import fingerprint
 from monitor.clock import FixedClock
+from monitor.incidents import service as incident_service
 
 AM = "/api/v1/alertmanager"
 PROM = "/api/v1/alerts"
@@ -368,3 +369,35 @@ def test_bad_silences_are_422_naming_the_field(client, responder, body, where, t
     [error] = [e for e in response.json()["errors"] if e["loc"] == where]
     assert text in error["msg"] or text in response.json()["detail"]
     assert client.get("/api/v1/silences", headers=responder).json() == []
+
+
+def test_an_alert_twice_in_one_webhook_is_routed_on_what_the_first_stored(client, responder, clock):
+    # New rows are written together at the end of a webhook; an alert seen again in the same
+    # one is routed on the row its first copy stored, as if they had come one by one.
+    a, b = am_alert(clock, instance="a"), am_alert(clock, instance="b")
+    result = send(client, responder, a, a, b)
+    assert result["outcomes"] == {"new": 1, "deduplicated": 1, "grouped": 1}
+    [incident] = incidents(client, responder)
+    alerts = detail(client, responder, incident["key"])["alerts"]
+    assert sorted(x["receive_count"] for x in alerts) == [1, 2]
+    events = client.get(f"/api/v1/incidents/{incident['key']}/events", headers=responder).json()
+    assert [e["type"] for e in events] == ["incident.opened", "alert.attached", "alert.attached"]
+
+    result = send(client, responder, am_alert(clock, instance="c"), am_alert(clock, "resolved", instance="c"))
+    assert result["outcomes"] == {"grouped": 1, "resolved": 1}
+    statuses = {x["labels"]["instance"]: x["status"]
+                for x in detail(client, responder, incident["key"])["alerts"]}
+    assert statuses == {"a": "firing", "b": "firing", "c": "resolved"}
+
+
+def test_fifty_alerts_in_one_webhook_are_fifty_rows_and_events_in_order(
+        client, responder, runtime, clock) -> None:
+    send(client, responder, *[am_alert(clock, instance=f"host-{n}") for n in range(50)])
+    [incident] = incidents(client, responder)
+    assert len(detail(client, responder, incident["key"])["alerts"]) == 50
+    with runtime.unit() as s:
+        row = incident_service.get_by_key_or_raise(s, incident["key"])
+        events = incident_service.events(s, row)
+        assert [e.seq for e in events] == list(range(1, 52))
+        assert [e.type for e in events].count("alert.attached") == 50
+        assert incident_service.replayed(s, row) == incident_service.view_of(row)
