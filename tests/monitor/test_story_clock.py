@@ -148,7 +148,7 @@ def test_the_fix_is_verified_after_the_8s_window(demo_candor: tuple[Candor, Fixe
     every_second = {name: 31 for name in demo.driver.ran if name != "postmortem-drafts"}
     assert demo.driver.ran == {**every_second, "postmortem-drafts": 2}
     assert set(every_second) == {"verification", "notify:on-call-tool", "notify:direct-webhook",
-                                 "notify:unconfigured", "self-scrape", "rules"}
+                                 "notify:unconfigured", "subscriber-fanout", "self-scrape", "rules"}
 
 
 def test_a_bad_fix_regresses_then_the_good_one_is_verified_then_it_reopens(
