@@ -12,6 +12,17 @@ with the test clock and a fresh registry; ``candor`` is ``monitor.wiring.assembl
 ``make_settings(**sections)``, ``make_runtime(settings)`` and ``make_candor(settings)``
 build variants (e.g. ``make_settings(incidents={"on_alerts_resolved": "resolve"})``).
 ``store_url`` runs a test once on SQLite and once on PostgreSQL.
+
+``database`` is what ``make_settings`` merges into ``[storage]``: nothing here (SQLite in
+``tmp_path``). A directory whose tests run on both databases overrides it with
+``both_databases`` in its conftest::
+
+    @pytest.fixture
+    def database(both_databases: dict[str, str]) -> dict[str, str]:
+        return both_databases
+
+and every test there that builds settings runs twice, ``[sqlite]`` and ``[postgresql]``
+(a fresh database cloned from a migrated template on the session's PostgreSQL server).
 """
 
 from __future__ import annotations
@@ -68,12 +79,19 @@ def _merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+def database() -> dict[str, str]:
+    """The ``[storage]`` keys that choose the database: none, so SQLite under ``data_dir``.
+    Directories that run on both databases override it (see ``both_databases``)."""
+    return {}
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, database: dict[str, str]) -> Callable[..., Settings]:
     """``make_settings(incidents={"reopen_window": "1h"})``: defaults plus overrides,
-    with the data directory in ``tmp_path``."""
+    with the data directory in ``tmp_path`` and the database ``database`` chose."""
 
     def make(**sections: Any) -> Settings:
-        data = _merge({"storage": {"data_dir": str(tmp_path / "data")}}, sections)
+        data = _merge({"storage": {"data_dir": str(tmp_path / "data"), **database}}, sections)
         return Settings.model_validate(data)
 
     return make
@@ -183,6 +201,48 @@ def pg_url(pg_server: dict[str, Any]) -> Iterator[str]:
         yield f"postgresql://{pg_server['user']}@{pg_server['host']}:{pg_server['port']}/{name}"
     finally:
         janitor.drop()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server: dict[str, Any]) -> str:
+    """The name of a database migrated to the newest revision once per session; tests get
+    copies (``CREATE DATABASE … TEMPLATE``, a file copy) instead of migrating each time."""
+    name = "candor_template"
+    DatabaseJanitor(user=pg_server["user"], host=pg_server["host"], port=pg_server["port"],
+                    dbname=name, connection_timeout=10).init()
+    engine = db.make_engine(f"postgresql://{pg_server['user']}@{pg_server['host']}:"
+                            f"{pg_server['port']}/{name}")
+    try:
+        db.upgrade(engine)
+    finally:
+        engine.dispose()  # a template must have no connections when it is copied
+    return name
+
+
+@pytest.fixture
+def pg_migrated_url(pg_server: dict[str, Any], pg_template: str) -> Iterator[str]:
+    """A fresh database already at the newest migration (a copy of ``pg_template``);
+    dropped afterwards."""
+    name = f"candor_{uuid.uuid4().hex[:12]}"
+    janitor = DatabaseJanitor(user=pg_server["user"], host=pg_server["host"],
+                              port=pg_server["port"], dbname=name, template_dbname=pg_template,
+                              connection_timeout=10)
+    janitor.init()
+    try:
+        yield f"postgresql://{pg_server['user']}@{pg_server['host']}:{pg_server['port']}/{name}"
+    finally:
+        janitor.drop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def both_databases(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """``database`` for directories that run on both: ``{}`` (SQLite), then a migrated
+    PostgreSQL database named through ``env:CANDOR_TEST_DATABASE_URL`` (settings hold
+    secrets only as references)."""
+    if request.param == "sqlite":
+        return {}
+    monkeypatch.setenv("CANDOR_TEST_DATABASE_URL", str(request.getfixturevalue("pg_migrated_url")))
+    return {"database_url": "env:CANDOR_TEST_DATABASE_URL"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

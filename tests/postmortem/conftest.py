@@ -1,4 +1,5 @@
-"""Fixtures for postmortem tests: the demo incident in a real store, an app with our router."""
+"""Fixtures for postmortem tests: the demo incident in a real store, an app with our router;
+every test that builds settings runs on SQLite, then PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ from postmortem import examples
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def database(both_databases: dict[str, str]) -> dict[str, str]:
+    """Postmortems, reports and the digest run on both databases."""
+    return both_databases
 
 
 @pytest.fixture

@@ -11,13 +11,20 @@ import typer
 from typer.testing import CliRunner
 
 from monitor.cli import postmortem as cli
+from monitor.config.schema import Storage
+
+
+def storage_toml(storage: Storage) -> str:
+    """The ``[storage]`` section naming the test's store (SQLite, or PostgreSQL by reference)."""
+    database_url = f'database_url = "{storage.database_url}"\n' if storage.database_url else ""
+    return f'[storage]\ndata_dir = "{storage.data_dir}"\n{database_url}'
 
 
 @pytest.fixture
 def candor(runtime, story, tmp_path: Path):
     """A ``candor``-like app with our commands, and the config file pointing at the test store."""
     config = tmp_path / "config.toml"
-    config.write_text(f'[storage]\ndata_dir = "{runtime.settings.storage.data_dir}"\n')
+    config.write_text(storage_toml(runtime.settings.storage))
     app = typer.Typer()
     app.add_typer(cli.app, name="postmortem")
     app.command("digest")(cli.digest)
@@ -71,7 +78,7 @@ def test_render_charts_the_firing_rule_from_the_stored_series(runtime, story, tm
     (tmp_path / "rules.yml").write_text(RULES)
     spike(make_candor(runtime.settings).signals.store, service="redirector")
     config = tmp_path / "config.toml"
-    config.write_text(f'[storage]\ndata_dir = "{runtime.settings.storage.data_dir}"\n'
+    config.write_text(storage_toml(runtime.settings.storage) +
                       f'[engine]\nrule_files = ["{tmp_path / "rules.yml"}"]\n')
     app = typer.Typer()
     app.add_typer(cli.app, name="postmortem")

@@ -72,14 +72,8 @@ def test_monday_8am_enqueues_the_digest_once_per_receiver(digest_candor, clock):
     assert "No SLOs configured." in sent["wiki"]["markdown"]
 
 
-@pytest.mark.parametrize("store_kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_replicas_sending_the_digest_at_once_store_it_once(make_settings, make_candor, clock, store_kind,
-                                                          request, monkeypatch):
-    storage = {}
-    if store_kind == "postgres":
-        monkeypatch.setenv("CANDOR_TEST_DATABASE_URL", request.getfixturevalue("pg_url"))
-        storage = {"database_url": "env:CANDOR_TEST_DATABASE_URL"}
-    candor = make_candor(make_settings(storage=storage, notify={"receivers": RECEIVERS},
+def test_replicas_sending_the_digest_at_once_store_it_once(make_settings, make_candor, clock):
+    candor = make_candor(make_settings(notify={"receivers": RECEIVERS},
                                        postmortem={"digest_receivers": ["leaders", "wiki"]}))
     clock.set(MONDAY_8)
     barrier = threading.Barrier(4)

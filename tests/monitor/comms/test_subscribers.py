@@ -35,6 +35,12 @@ ANA = "ana@example.org"
 
 
 @pytest.fixture
+def database(both_databases: dict[str, str]) -> dict[str, str]:
+    """Subscribers run on SQLite, then PostgreSQL."""
+    return both_databases
+
+
+@pytest.fixture
 def settings(make_settings: Callable[..., Settings], smtp: Inbox) -> Settings:
     return mail_settings(make_settings, smtp.port)
 

@@ -233,15 +233,10 @@ def test_a_pass_that_overran_its_lease_records_nothing_over_the_one_that_took_ov
     assert (stats.stale, message.state, message.last_error, message.attempts) == (1, "delivered", None, 2)
 
 
-@pytest.mark.parametrize("store_kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_passes_running_at_once_send_each_message_once(
-    httpserver: HTTPServer, make_settings, make_candor, store_kind: str, request, monkeypatch
+    httpserver: HTTPServer, make_settings, make_candor
 ) -> None:
-    storage = {}
-    if store_kind == "postgres":
-        monkeypatch.setenv("CANDOR_TEST_DATABASE_URL", request.getfixturevalue("pg_url"))
-        storage = {"database_url": "env:CANDOR_TEST_DATABASE_URL"}
-    settings = make_settings(storage=storage, notify={**NO_JITTER, "batch_size": 7, "receivers": [
+    settings = make_settings(notify={**NO_JITTER, "batch_size": 7, "receivers": [
         hook(httpserver.url_for("/hook"))]})
     candor = make_candor(settings)
     runtime = candor.runtime
