@@ -31,6 +31,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -219,19 +220,26 @@ def pg_template(pg_server: dict[str, Any]) -> str:
     return name
 
 
-@pytest.fixture
-def pg_migrated_url(pg_server: dict[str, Any], pg_template: str) -> Iterator[str]:
-    """A fresh database already at the newest migration (a copy of ``pg_template``);
-    dropped afterwards."""
+@contextmanager
+def migrated_copy(pg_server: dict[str, Any], template: str) -> Iterator[str]:
+    """The URL of a fresh copy of ``template`` (migrated, empty); dropped on leaving."""
     name = f"candor_{uuid.uuid4().hex[:12]}"
     janitor = DatabaseJanitor(user=pg_server["user"], host=pg_server["host"],
-                              port=pg_server["port"], dbname=name, template_dbname=pg_template,
+                              port=pg_server["port"], dbname=name, template_dbname=template,
                               connection_timeout=10)
     janitor.init()
     try:
         yield f"postgresql://{pg_server['user']}@{pg_server['host']}:{pg_server['port']}/{name}"
     finally:
         janitor.drop()
+
+
+@pytest.fixture
+def pg_migrated_url(pg_server: dict[str, Any], pg_template: str) -> Iterator[str]:
+    """A fresh database already at the newest migration (a copy of ``pg_template``);
+    dropped afterwards."""
+    with migrated_copy(pg_server, pg_template) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

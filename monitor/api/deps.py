@@ -14,10 +14,12 @@ declares a ``Provided`` dependency in its own module; the composition root
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, FastAPI, Request
+from pydantic import AwareDatetime, BeforeValidator
 from starlette.concurrency import run_in_threadpool
 
 from monitor.api.runtime import Runtime
@@ -28,6 +30,22 @@ from monitor.config.schema import Receiver
 from monitor.errors import Unauthorized
 
 T = TypeVar("T")
+
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _rfc3339(value: object) -> object:
+    # pydantic alone reads a number ("-1", "1772442000") as Unix seconds: a typo in a
+    # date would silently become 1969 instead of an error.
+    if isinstance(value, str) and not _RFC3339.match(value):
+        raise ValueError(f"expected an RFC 3339 timestamp with a zone, e.g. "
+                         f"2026-03-02T09:00:00Z; got {value[:40]!r}")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_rfc3339)]
+"""A query parameter that is a point in time: RFC 3339 with a zone only (``?since=-1`` or
+``?since=2026-13-45`` is a 422 naming the parameter)."""
 
 
 class Provided(Generic[T]):

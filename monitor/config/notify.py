@@ -39,9 +39,12 @@ from monitor.config.types import Duration, Secret, Section
 from monitor.durations import parse_duration
 from monitor.event_types import Notification
 
+RECEIVER_NAME = r"^[a-z0-9][a-z0-9_.-]{0,62}$"
+"""What a receiver's name may be (every outbox row's ``receiver`` is one)."""
+
 
 class ReceiverConfig(Section):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+    name: str = Field(pattern=RECEIVER_NAME)
     kind: Literal["webhook", "alertmanager", "smtp", "apprise"]
     url: str = Field(pattern=r"^\S+$")
     secret: Secret | None = None

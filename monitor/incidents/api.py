@@ -9,10 +9,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 from sqlmodel import Session
 
-from monitor.api.deps import Provided, Responder, RuntimeDep, Viewer
+from monitor.api.deps import Provided, Responder, RuntimeDep, Timestamp, Viewer
 from monitor.incidents import service
 from monitor.incidents.cache import ByLatestEvent
 from monitor.incidents.lifecycle import State, allowed
@@ -55,9 +55,10 @@ def list_incidents(
     state: Annotated[list[State] | None, Query()] = None,
     severity: Annotated[list[Literal["SEV1", "SEV2", "SEV3", "SEV4"]] | None, Query()] = None,
     service_name: Annotated[str | None, Query(alias="service", max_length=200)] = None,
-    since: AwareDatetime | None = None,
-    until: AwareDatetime | None = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    since: Timestamp | None = None,
+    until: Timestamp | None = None,
+    # An empty cursor is a client that lost next_cursor, not a request for the first page.
+    cursor: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
     states, severities = sorted(str(x) for x in state or []), sorted(str(x) for x in severity or [])

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from monitor.api.deps import Admin, RuntimeDep
+from monitor.config.notify import RECEIVER_NAME
 from monitor.notify import service
 from monitor.notify.models import Delivery, MessagePublic
 
@@ -22,7 +23,7 @@ def list_messages(
     runtime: RuntimeDep,
     _: Admin,
     state: Delivery | None = None,
-    receiver: Annotated[str | None, Query(max_length=63)] = None,
+    receiver: Annotated[str | None, Query(pattern=RECEIVER_NAME)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[MessagePublic]:
     with runtime.unit() as s:
