@@ -40,6 +40,9 @@ from postmortem.timeline import EventLike, key_figures
 
 log = logging.getLogger("candor.postmortem.digest")
 PERIODS = {"week": 7, "month": 30, "quarter": 91}
+COUNTED_EVENTS = (EventType.NOTICE_CORRECTED, EventType.NOTICE_RETRACTED, EventType.INCIDENT_TRANSITIONED)
+"""The events the period's corrections and retractions are counted from (by when they were
+written, not by when their incident began)."""
 MEASURES = ("time_to_detect", "time_to_acknowledge", "time_to_first_notice", "time_to_restore")
 
 
@@ -355,6 +358,11 @@ def load_digest(session: Session, period: str, now: datetime, *, settings: Setti
         rows += page
         if cursor is None:
             break
+    # Corrections and retractions count where they were published, also for incidents that
+    # began before the windows.
+    seen = {i.id for i in rows}
+    rows += [i for i in incidents.with_events_between(session, start, end, COUNTED_EVENTS)
+             if i.id not in seen]
     pairs = [(i, incidents.events(session, i)) for i in rows]
     keys = {i.id: i.key for i in rows}
     published = [keys.get(p.incident_id, str(p.incident_id))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
@@ -453,6 +453,15 @@ def list_incidents(
     more = len(page) > limit
     page = page[:limit]
     return page, encode_cursor(page[-1].id) if more and page[-1].id else None
+
+
+def with_events_between(session: Session, start: datetime, end: datetime,
+                        types: Collection[str]) -> list[Incident]:
+    """Incidents with an event of one of ``types`` at ``[start, end)``, whenever they began
+    (a correction published this week to last year's incident), oldest first."""
+    ids = select(IncidentEvent.incident_id).where(
+        col(IncidentEvent.type).in_(types), col(IncidentEvent.at) >= start, col(IncidentEvent.at) < end)
+    return list(session.exec(select(Incident).where(col(Incident.id).in_(ids)).order_by(col(Incident.id))))
 
 
 def count_open(session: Session) -> list[tuple[str, str, int]]:

@@ -163,3 +163,22 @@ def test_a_quarter_of_figures_against_an_empty_previous_quarter(runtime: Runtime
          "count"))
     assert got["still_open"] == [(keys["B"], "acknowledged")]
     assert (got["corrections"], got["retractions"]) == (1, 2)
+
+
+def test_a_correction_this_week_to_an_old_incident_counts_this_week(runtime: Runtime,
+                                                                    clock: FixedClock) -> None:
+    impact = NOW - timedelta(days=200)  # before any window's incidents
+    with runtime.unit() as session:
+        clock.set(impact)
+        incident = incidents.open_incident(session, clock=clock, key_prefix="INC", actor="@ana",
+                                           title="Long ago", severity="SEV3", impact_started_at=impact)
+        clock.set(NOW - timedelta(days=2))
+        for lang in ("en", "pt-BR"):
+            incidents.record(session, incident, EventType.NOTICE_CORRECTED, {
+                "lang": lang, "kind": "correction", "version": 2, "title": "Fixed date",
+                "text": "The outage began at 09:00, not 10:00."}, actor="@carla", clock=clock)
+    with runtime.unit() as session:
+        digest = load_digest(session, "week", NOW)
+    # Counted where it was published, once; the incident itself is not one of the week's.
+    assert (digest.corrections, digest.current.count) == (1, 0)
+    assert digest.sources["corrections"] == [f"{incident.key}#2"]
