@@ -91,6 +91,8 @@ def version_or_raise(session: Session, pm: Postmortem, number: int) -> Postmorte
     for row in versions(session, pm):
         if row.version == number:
             return row
+    if not pm.version:
+        raise NotFound(f"postmortem has no version {number}: it is a draft, no version is published yet")
     raise NotFound(f"postmortem has no version {number}; published versions are 1..{pm.version}")
 
 

@@ -103,7 +103,7 @@ def test_render_in_each_format_and_language(pm_client, story, viewer):
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
 
-def test_render_bad_input_is_precise(pm_client, story, viewer):
+def test_render_bad_input_is_precise(pm_client, story, viewer, responder):
     response = pm_client.get("/api/v1/incidents/INC-404/postmortem/render", headers=viewer)
     assert response.status_code == 404 and "no incident 'INC-404'" in response.json()["detail"]
     response = pm_client.get(f"{BASE}/postmortem/render?format=docx", headers=viewer)
@@ -112,6 +112,9 @@ def test_render_bad_input_is_precise(pm_client, story, viewer):
     assert response.status_code == 422 and response.json()["errors"][0]["loc"].startswith("query:lang")
     response = pm_client.get(f"{BASE}/postmortem/render?version=1", headers=viewer)
     assert response.status_code == 404 and "has no postmortem yet" in response.json()["detail"]
+    assert pm_client.post(f"{BASE}/postmortem", json={}, headers=responder).status_code == 201
+    response = pm_client.get(f"{BASE}/postmortem/render?version=1", headers=viewer)
+    assert response.status_code == 404 and "no version is published yet" in response.json()["detail"]
 
 
 def test_digest_as_json_and_markdown(pm_client, story, viewer):
