@@ -65,6 +65,16 @@ def _round(value: float) -> float:
     return float(f"{value:.4g}")
 
 
+def ratio_met(r: dict[str, Any], *, at_least: float | None = None,
+              at_most: float | None = None) -> bool | None:
+    """Whether a row's ratio meets its target; None (not measured) when the run gave no ratio,
+    e.g. a reference that answered nothing on a loaded machine."""
+    ratio = r["ratio"]
+    if ratio is None:
+        return None
+    return (at_least is None or ratio >= at_least) and (at_most is None or ratio <= at_most)
+
+
 def row(name: str, *, what: str, unit: str, better: Better, values: Sequence[float],
         reference: str | None = None, reference_values: Sequence[float] = (),
         target: str | None = None, met: bool | None = None, today: str | None = None,

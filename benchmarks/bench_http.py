@@ -28,7 +28,7 @@ import _repo  # noqa: F401  (puts tests.support on the path)
 import httpx
 from fastapi import FastAPI, Request
 
-from benchmarks._report import QUICK, repeats, row, write
+from benchmarks._report import QUICK, ratio_met, repeats, row, write
 from monitor.auth import service as auth
 from monitor.auth.models import Role
 from monitor.config import Settings
@@ -158,11 +158,11 @@ def rows(runs: dict[str, list[tuple[float, float]]]) -> list[dict[str, Any]]:
         rate_row = row(f"http.{name}", what=f"GET {path}, {CONNECTIONS} connections", unit="req/s",
                        better="higher", values=rate, reference="empty handler",
                        reference_values=empty_rate, target=f"≥ {rate_x}× empty", today=today_rate)
-        rate_row["met"] = rate_row["ratio"] >= rate_x
+        rate_row["met"] = ratio_met(rate_row, at_least=rate_x)
         p99_row = row(f"http.{name}.p99", what=f"p99 latency of GET {path}", unit="ms",
                       better="lower", values=p99, reference="empty handler",
                       reference_values=empty_p99, target=f"≤ {p99_x}× empty", today=today_p99)
-        p99_row["met"] = p99_row["ratio"] <= p99_x
+        p99_row["met"] = ratio_met(p99_row, at_most=p99_x)
         out += [rate_row, p99_row]
     return out
 

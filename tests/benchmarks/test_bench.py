@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from benchmarks._report import ratio_met, row
 from monitor.cli.bench import compare
 from monitor.cli.main import app
 
@@ -37,6 +38,17 @@ def test_a_row_worse_by_more_than_ten_percent_is_a_regression() -> None:
     assert not by_name["b"].regressed  # 5 % fewer requests/s
     assert not by_name["c"].regressed and by_name["c"].basis == "ratio"  # the ratio held
     assert (gone, added) == (["gone"], ["added"])
+
+
+def test_a_reference_that_answered_nothing_leaves_the_target_unjudged() -> None:
+    """A loaded machine can starve the reference (an empty handler at 0 req/s): the row has
+    no ratio, and whether it met its target is not measured, never true nor a crash."""
+    starved = row("http.x", what="GET /x", unit="req/s", better="higher", values=[500.0],
+                  reference="empty handler", reference_values=[0.0], target="≥ 0.5× empty")
+    assert starved["ratio"] is None and ratio_met(starved, at_least=0.5) is None
+    fine = row("http.x", what="GET /x", unit="req/s", better="higher", values=[500.0],
+               reference="empty handler", reference_values=[1000.0], target="≥ 0.5× empty")
+    assert ratio_met(fine, at_least=0.5) is True and ratio_met(fine, at_most=0.4) is False
 
 
 def test_compare_exits_1_on_a_regression_and_2_on_a_file_that_is_not_a_result(
