@@ -108,7 +108,8 @@ def create_app(candor: Candor) -> FastAPI:
     signals.signal_hub.provide(app, candor.signals)
     public_pages.provide(app, candor.public_pages)
     incident_lists.provide(app, candor.incident_lists)
-    prometheus_api.series_store.provide(app, candor.signals.store)
+    prometheus_api.series_store.provide(
+        app, None if candor.signals.forwarding else candor.signals.store)
     prometheus_api.rule_manager.provide(app, candor.rules)
     alerting.alert_metrics.provide(app, candor.metrics.alerts)
     user_reports.report_metrics.provide(app, candor.metrics.reports)

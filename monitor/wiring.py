@@ -71,7 +71,8 @@ from monitor.comms.regression import draft_update_on_regression
 from monitor.comms.subscribers.service import fan_out_due, notify_subscribers
 from monitor.comms.user_reports.metrics import ReportMetrics
 from monitor.comms.user_reports.service import notify_reporters
-from monitor.config import Settings
+from monitor.config import Settings, cluster
+from monitor.errors import ConfigError
 from monitor.incidents.cache import ByLatestEvent
 from monitor.incidents.logs import announce
 from monitor.incidents.service import EventHook
@@ -85,9 +86,10 @@ from monitor.promsource import Queryable, signal_source
 from monitor.rules.fresh import FreshRules
 from monitor.rules.manager import AlertSink, RuleManager
 from monitor.scheduler import Job, Scheduler
+from monitor.signals.remote_write import RemoteWriter
 from monitor.signals.rule_output import RuleOutput
 from monitor.signals.scrape import Scraper, SelfScraper, start_scraping
-from monitor.signals.service import IngestMetrics, Policy, SignalHub, open_store
+from monitor.signals.service import IngestMetrics, Policy, SignalHub, Sink, open_store
 from monitor.signals.store import SeriesStore
 from monitor.verification.metrics import VerificationCollector
 from monitor.verification.service import sweep
@@ -193,11 +195,27 @@ class Candor:
 def assemble(runtime: Runtime) -> Candor:
     """Open the series store, register every metric, load the rules (embedded mode).
 
-    Raises ``RuleFileError`` (``FILE:LINE:COL`` problems) on a broken rule file."""
+    In ``[cluster] mode = "replicas"`` samples are forwarded to Prometheus by remote write
+    and the store stays empty (in memory). Raises ``ConfigError`` when the config cannot run
+    as a cluster (``monitor.config.cluster.problems``) and ``RuleFileError``
+    (``FILE:LINE:COL`` problems) on a broken rule file."""
     settings, clock = runtime.settings, runtime.clock
+    refused = cluster.problems(settings)
+    if refused:
+        raise ConfigError("the [cluster] settings cannot run", lines=[
+            f"{'.'.join(key)}: {message}" for key, message in refused])
+    sink: Sink | None = None
+    if settings.cluster.mode == "replicas":
+        settings = settings.model_copy(update={"signals": settings.signals.model_copy(
+            update={"persist": False})})
+        token = settings.cluster.remote_write_bearer_token
+        sink = RemoteWriter(cluster.remote_write_url(settings),
+                            timeout=settings.cluster.remote_write_timeout.total_seconds(),
+                            bearer_token=token.reveal() if token else None)
     store = open_store(settings, clock)
     metrics = register_metrics(runtime, store)
-    hub = SignalHub(store, Policy.from_settings(settings.signals), metrics.ingest, clock)
+    hub = SignalHub(store, Policy.from_settings(settings.signals), metrics.ingest, clock,
+                    sink=sink)
     rules = None
     if settings.engine.mode == "embedded":
         rules = RuleManager.from_settings(settings, RuleOutput(store), registry=runtime.registry)

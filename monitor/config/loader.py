@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from monitor.config import cluster
 from monitor.config.schema import Settings
 from monitor.errors import ConfigError
 
@@ -122,16 +123,23 @@ def parse(text: str, path: str = "config.toml") -> Settings:
         raise ConfigError(
             f"{path} is not valid TOML", lines=[f"{where}: {reason} (expected valid TOML syntax)"]
         ) from None
+    found: list[tuple[int, str]] = []
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         lines = key_lines(text)
-        found = []
         for error in exc.errors():
             loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
             found.append((_line_for(loc, lines), f"{_dotted(loc)}: {_describe(error)}"))
-        problems = [f"{path}:{line}: {message}" for line, message in sorted(found)]
-        raise ConfigError(f"{path} has {len(problems)} problem(s)", lines=problems) from None
+    else:  # each section is valid; now what sections require of each other
+        lines = key_lines(text)
+        for key, message in cluster.problems(settings):
+            line = lines.get(key) or lines.get(("cluster", "mode"), 1)
+            found.append((line, f"{_dotted(key)}: {message}"))
+        if not found:
+            return settings
+    problems = [f"{path}:{line}: {message}" for line, message in sorted(found)]
+    raise ConfigError(f"{path} has {len(problems)} problem(s)", lines=problems) from None
 
 
 def load(path: str | Path | None = None) -> Settings:

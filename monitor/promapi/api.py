@@ -56,10 +56,21 @@ class _PrometheusErrors(APIRoute):
 router = APIRouter(prefix="/prometheus/api/v1", tags=["prometheus"],
                    route_class=_PrometheusErrors)
 
-series_store = Provided[SeriesStore]("series_store")
+series_store = Provided[SeriesStore | None]("series_store")
+"""The embedded store; ``None`` in ``[cluster] mode = "replicas"`` (series live in Prometheus)."""
 rule_manager = Provided[RuleManager | None]("rule_manager")
 """The embedded rule manager, ``None`` when Candor evaluates no rules (prometheus mode)."""
-StoreDep = Annotated[SeriesStore, Depends(series_store)]
+
+
+def _local_store(store: Annotated[SeriesStore | None, Depends(series_store)]) -> SeriesStore:
+    if store is None:
+        raise ApiError("unavailable", "in [cluster] mode = \"replicas\" the series live in the "
+                       "Prometheus that receives Candor's remote write; point Grafana and queries "
+                       "at that Prometheus ([engine] prometheus_url)", 503)
+    return store
+
+
+StoreDep = Annotated[SeriesStore, Depends(_local_store)]
 RulesDep = Annotated[RuleManager | None, Depends(rule_manager)]
 
 

@@ -19,7 +19,7 @@ from monitor.api.deps import Provided, RuntimeDep, Viewer, caller
 from monitor.auth import service as auth
 from monitor.auth.models import Role
 from monitor.auth.service import Principal
-from monitor.errors import CandorError, Unprocessable
+from monitor.errors import CandorError, Unavailable, Unprocessable
 from monitor.promql import ast
 from monitor.promql.errors import PromQLError
 from monitor.promql.labels import Labels, labels_from
@@ -121,6 +121,10 @@ def list_series(
     end: Annotated[int | None, Query(description="…and at or before this time (ms).")] = None,
 ) -> SeriesList:
     selectors = [parse_selector(text, f"match[]:{i}") for i, text in enumerate(match)]
+    if hub.forwarding:
+        raise Unavailable('in [cluster] mode = "replicas" samples are forwarded to Prometheus '
+                          "by remote write and Candor keeps none; ask that Prometheus "
+                          "(GET /api/v1/series at [engine] prometheus_url)")
     store = hub.store
     found: dict[Labels, dict[str, str]] = {}
     for matchers in selectors:

@@ -172,7 +172,7 @@ class Scraper:
     def _mark_stale(self, keys: set[Labels], now: int) -> None:
         if keys:
             try:
-                self.hub.store.append([(k, now, STALE_NAN) for k in keys], now_ms=now)
+                self.hub.append([(k, now, STALE_NAN) for k in keys], now_ms=now)
             except CandorError as exc:
                 log.warning("could not write stale markers: %s", exc)
 
@@ -181,8 +181,8 @@ class Scraper:
         rows = [("up", 1.0 if up else 0.0), ("scrape_duration_seconds", duration),
                 ("scrape_samples_scraped", float(count))]
         try:
-            self.hub.store.append([(labels_from({**own, "__name__": n}), now, v) for n, v in rows],
-                                  now_ms=now)
+            self.hub.append([(labels_from({**own, "__name__": n}), now, v) for n, v in rows],
+                            now_ms=now)
         except CandorError as exc:
             log.warning("could not record scrape health for %s: %s", own, exc)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from monitor.config.signals import Signals
 from monitor.errors import CandorError, FieldProblem, LimitExceeded, Unprocessable
 from monitor.promql.labels import COUNTER_SUFFIXES, NAME, Labels, labels_from
 from monitor.promql.storage import is_stale
-from monitor.signals.store import SeriesStore, StoreLimits
+from monitor.signals.store import AppendResult, SeriesStore, StoreLimits
 
 RawSample = tuple[dict[str, str], int, float, str]
 """``(labels with __name__, ts_ms, value, loc)``; ``loc`` is a JSON path for messages."""
@@ -150,16 +151,24 @@ class IngestMetrics:
         series.set_function(lambda: store.stats()["series"])
 
 
+class Sink(Protocol):
+    """Where checked samples go: the ``SeriesStore``, or a ``RemoteWriter`` to Prometheus."""
+
+    def append(self, samples: Sequence[tuple[Labels, int, float]], *, now_ms: int,
+               locs: Sequence[str] | None = None) -> AppendResult: ...
+
+
 class SignalHub:
     """The service's signals part: the store, the ingest policy and their metrics.
 
     ``monitor.wiring`` builds the one hub of a running Candor (``open_store`` +
     ``IngestMetrics`` on the service's registry); every ingest path, the rule engine and
-    the query API share it.
+    the query API share it. Samples go to ``sink``: the store itself, or in ``[cluster]
+    mode = "replicas"`` a ``RemoteWriter`` to Prometheus (the store then stays empty).
     """
 
     def __init__(self, store: SeriesStore, policy: Policy, metrics: IngestMetrics,
-                 clock: Clock) -> None:
+                 clock: Clock, *, sink: Sink | None = None) -> None:
         self.store = store
         self.policy = policy
         self.metrics = metrics
@@ -167,6 +176,12 @@ class SignalHub:
         self.listeners: list[Callable[[frozenset[str]], object]] = []
         """Told the metric names of every accepted ingest (``monitor.rules.fresh``); they
         must return at once."""
+        self.sink: Sink = sink if sink is not None else store
+
+    @property
+    def forwarding(self) -> bool:
+        """True when samples leave Candor (remote write) instead of staying in ``store``."""
+        return self.sink is not self.store
 
     def now_ms(self) -> int:
         return now_ms(self.clock)
@@ -177,9 +192,12 @@ class SignalHub:
         ``markers`` (stale markers from scraping) are stored with them, unchecked."""
         now = self.now_ms()
         try:
-            checked = check(samples, self.policy, now, self.store.known)
+            # A series the store holds passed the label checks already; a forwarded one is
+            # checked every time (the receiver keeps the series).
+            known = self.store.known if not self.forwarding else _unknown
+            checked = check(samples, self.policy, now, known)
             locs = [s[3] for s in samples] + ["(stale marker)"] * len(markers)
-            result = self.store.append([*checked, *markers], now_ms=now, locs=locs)
+            result = self.sink.append([*checked, *markers], now_ms=now, locs=locs)
         except CandorError as exc:
             self.reject(exc)
             raise
@@ -190,12 +208,24 @@ class SignalHub:
                 listener(names)
         return IngestResult(accepted=result.accepted, series_created=result.series_created)
 
+    def append(self, samples: Sequence[tuple[Labels, int, float]], *, now_ms: int) -> AppendResult:
+        """Write samples Candor made itself (scrape health, stale markers), unchecked."""
+        return self.sink.append(samples, now_ms=now_ms)
+
     def reject(self, exc: CandorError) -> None:
         for reason in exc.extra.get("reasons") or [exc.extra.get("reason", "invalid")]:
             self.metrics.rejected.labels(reason).inc()
 
     def close(self) -> None:
         self.store.close()
+        if self.forwarding:
+            close = getattr(self.sink, "close", None)
+            if close is not None:
+                close()
+
+
+def _unknown(key: Labels) -> bool:
+    return False
 
 
 def open_store(settings: Settings, clock: Clock) -> SeriesStore:
