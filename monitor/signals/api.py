@@ -86,14 +86,15 @@ async def _raw_body(request: Request) -> bytes:
         otlp.PROTOBUF: {"schema": {"type": "string", "format": "binary"}},
         otlp.JSON: {"schema": {"type": "object"}}}}},
 )
-def otlp_metrics(request: Request, hub: HubDep, _: Ingester,
+def otlp_metrics(request: Request, runtime: RuntimeDep, hub: HubDep, _: Ingester,
                  body: Annotated[bytes, Depends(_raw_body)]) -> Response:
     """Point a standard ``OTLPMetricExporter`` at ``http://candor:8080/v1/metrics``.
     Unsupported points (delta sums, exponential histograms) come back in
     ``partial_success``; invalid samples are a 4xx and nothing is stored."""
     content_type = request.headers.get("content-type", "")
     try:
-        decoded = otlp.decode(body, content_type, request.headers.get("content-encoding", ""))
+        decoded = otlp.decode(body, content_type, request.headers.get("content-encoding", ""),
+                              max_bytes=runtime.settings.server.max_body_bytes)
     except CandorError as exc:
         hub.reject(exc)
         raise

@@ -19,7 +19,6 @@ Translation (the usual OTLP → Prometheus rules, kept small):
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import zlib
@@ -41,7 +40,7 @@ from opentelemetry.proto.metrics.v1.metrics_pb2 import (
     SummaryDataPoint,
 )
 
-from monitor.errors import BadRequest
+from monitor.errors import BadRequest, PayloadTooLarge
 from monitor.promql.storage import STALE_NAN
 from monitor.signals.service import RawSample
 
@@ -66,16 +65,40 @@ class Converted:
     messages: list[str] = field(default_factory=list)
 
 
-def decode(body: bytes, content_type: str, content_encoding: str) -> ExportMetricsServiceRequest:
-    """Parse an ``ExportMetricsServiceRequest``; a precise 400 if it does not decode."""
+def gunzip(body: bytes, limit: int) -> bytes:
+    """``body`` gunzipped, never holding more than ``limit + 1`` bytes of output: a
+    decompression bomb (a few hundred KB that inflate to gigabytes) is a 413 after at most
+    ``limit`` bytes, like a body over the limit. Concatenated gzip members are read in turn."""
+    out = bytearray()
+    rest = body
+    while True:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            out += inflater.decompress(rest, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise _undecodable(f"Content-Encoding is gzip but the body is not gzip data ({exc})"
+                               ) from None
+        if len(out) > limit:
+            raise PayloadTooLarge(
+                f"the body inflates to more than {limit} bytes (server.max_body_bytes, which "
+                "limits the decompressed size too); send less per request",
+                extra={"reason": "too_large"})
+        if not inflater.eof:
+            raise _undecodable("Content-Encoding is gzip but the body is not gzip data (it ends "
+                               "before the gzip stream does: cut short?)")
+        rest = inflater.unused_data
+        if not rest.strip(b"\0"):  # gzip allows trailing zero padding
+            return bytes(out)
+
+
+def decode(body: bytes, content_type: str, content_encoding: str, *,
+           max_bytes: int = 1_048_576) -> ExportMetricsServiceRequest:
+    """Parse an ``ExportMetricsServiceRequest``; a precise 400 if it does not decode, a 413
+    if a gzip body inflates beyond ``max_bytes``."""
     media = content_type.split(";")[0].strip().lower()
     encoding = content_encoding.strip().lower()
     if encoding == "gzip":
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise _undecodable(
-                f"Content-Encoding is gzip but the body is not gzip data ({exc})") from None
+        body = gunzip(body, max_bytes)
     elif encoding not in ("", "identity"):
         raise _undecodable(f"Content-Encoding {encoding!r} is not supported (use gzip or none)")
     request = ExportMetricsServiceRequest()
