@@ -19,6 +19,7 @@ from monitor import logs
 from monitor.alerting import api as alerting
 from monitor.api import problems
 from monitor.api.deps import get_runtime
+from monitor.api.text import TextRule
 from monitor.api.tokens import router as tokens
 from monitor.comms.api import public_pages
 from monitor.comms.api import public_router as status_page
@@ -119,7 +120,8 @@ def create_app(candor: Candor) -> FastAPI:
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(problems.Unexpected)  # innermost: RouteTimer sees its 500
+    app.add_middleware(TextRule, sanitise=alerting.SANITISED_TEXT)
+    app.add_middleware(problems.Unexpected)  # RouteTimer sees its 500
     app.add_middleware(RouteTimer, observe=candor.metrics.service.timer)
     app.add_middleware(problems.BodyLimit, limit=runtime.settings.server.max_body_bytes)
     app.add_middleware(RequestIds)

@@ -231,7 +231,7 @@ def review(session: Session, pm: Postmortem, action: str, *, actor: str, clock: 
     if target is None:
         options = sorted(a for (s, a) in REVIEW if s == source) or ["none: edit to make a new version"]
         raise Conflict(f"a {source} postmortem cannot '{action}'; allowed now: {', '.join(options)}",
-                       extra={"status": str(source), "allowed": options})
+                       extra={"state": str(source), "allowed": options})
     if action == "submit":
         errors = blocking(lint(pm.content))
         if errors:

@@ -33,6 +33,10 @@ from monitor.incidents.models import IncidentPublic
 
 router = APIRouter(prefix="/api/v1", tags=["alerts"])
 incident_router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+
+SANITISED_TEXT = ("/api/v1/alertmanager", "/api/v1/alerts")
+"""Intake routes where text outside the rule (``monitor.api.text``) is replaced by U+FFFD
+instead of refused: Alertmanager never retries a 4xx, so a refusal would lose the alerts."""
 alert_metrics = Provided[AlertMetrics]("alert_metrics")
 Metrics = Annotated[AlertMetrics, Depends(alert_metrics)]
 

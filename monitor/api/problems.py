@@ -48,9 +48,17 @@ def problem(status: int, title: str, detail: str, *, type: str = "about:blank",
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
 
 
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "errors"})
+"""Members every problem has; an error's ``extra`` never replaces them."""
+
+
 def _candor(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, CandorError)
-    extra: dict[str, Any] = dict(exc.extra)
+    clashing = _RESERVED & set(exc.extra)
+    if clashing:
+        log.warning("%s carries extra members %s that a problem reserves; they are left out",
+                    type(exc).__name__, sorted(clashing))
+    extra: dict[str, Any] = {k: v for k, v in exc.extra.items() if k not in _RESERVED}
     if exc.problems:
         extra["errors"] = [p.as_dict() for p in exc.problems]
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
