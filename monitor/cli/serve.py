@@ -10,6 +10,7 @@ import typer
 import uvicorn
 
 from monitor import logs
+from monitor.api.logs import RedactTokens
 from monitor.app import create_app
 from monitor.cli.common import ConfigOpt, runtime_from, settings_from
 from monitor.cli.output import fail
@@ -39,6 +40,8 @@ def serve(
     if chosen not in ("logfmt", "json"):
         fail(f"--log-format {chosen!r}: expected logfmt or json")
     logs.configure(chosen, server.log_level, chatter=server.scheduler_logs)  # type: ignore[arg-type]
+    # with scheduler_logs the access log is on: a status-page link's token never reaches it
+    logging.getLogger("uvicorn.access").addFilter(RedactTokens())
     runtime = runtime_from(config)
     host, _, port = (listen or runtime.settings.server.listen).rpartition(":")
     if not port.isdigit():

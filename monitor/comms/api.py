@@ -308,7 +308,7 @@ def press_release(
 
 @router.get("/api/v1/incidents/{key}/support-reply", response_class=PlainTextResponse)
 def support_reply(
-    runtime: RuntimeDep, _: Viewer, key: str,
+    runtime: RuntimeDep, _: Responder, key: str,
     lang: Annotated[str, Query(pattern=r"^(pt-BR|en)$")] = "pt-BR",
 ) -> PlainTextResponse:
     """A ready reply for the support desk, from the latest public notice."""

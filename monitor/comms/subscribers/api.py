@@ -1,11 +1,18 @@
-"""Subscriber routes: public sign-up with double opt-in, one-click unsubscribe; admin webhooks.
+"""Subscriber routes: public sign-up with double opt-in, unsubscribe; admin webhooks.
 
 Public, no token::
 
     POST /status/subscribe                  email, components[], lang (JSON or an HTML form)
-    GET  /status/subscribe/confirm?token=   the link in the confirmation mail (works once)
-    GET  /status/unsubscribe?token=         the link in every mail (one click)
-    POST /status/unsubscribe?token=         the same, for List-Unsubscribe-Post (RFC 8058)
+    GET  /status/subscribe/confirm?token=   the link in the confirmation mail: a page with
+                                            one button, changing nothing
+    POST /status/subscribe/confirm          the button (form field or query ``token``)
+    GET  /status/unsubscribe?token=         the link in every mail: a page with one button
+    POST /status/unsubscribe?token=         the button, and RFC 8058 one-click
+                                            (``List-Unsubscribe-Post``) from mail clients
+
+A GET never changes anything: mail scanners and link previewers open every link in a
+message, and must not confirm or cancel a subscription by doing so. Tokens never reach
+the access log (``monitor.api.logs``).
 
 Admin, under ``/api/v1/subscribers``: list, add a webhook subscriber (its
 signing secret is shown once), remove one.
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -40,19 +48,61 @@ Token = Annotated[str, Query(min_length=20, max_length=200, pattern=r"^[A-Za-z0-
 PAGES = {
     "en": {"pending": "Almost done: we sent you an e-mail. Open the link in it to confirm.",
            "confirmed": "Subscribed. You will get our notices by e-mail.",
-           "unsubscribed": "Unsubscribed. We will not send you anything else."},
+           "unsubscribed": "Unsubscribed. We will not send you anything else.",
+           "confirm_ask": "Press the button to confirm that you want our notices by e-mail.",
+           "confirm_button": "Confirm subscription",
+           "unsubscribe_ask": "Press the button to stop all e-mail from us.",
+           "unsubscribe_button": "Unsubscribe"},
     "pt-BR": {"pending": "Quase lá: enviamos um e-mail. Abra o link para confirmar.",
               "confirmed": "Inscrição confirmada. Você receberá nossos avisos por e-mail.",
-              "unsubscribed": "Inscrição cancelada. Não enviaremos mais nada."},
+              "unsubscribed": "Inscrição cancelada. Não enviaremos mais nada.",
+              "confirm_ask": "Aperte o botão para confirmar que quer receber nossos avisos "
+                             "por e-mail.",
+              "confirm_button": "Confirmar inscrição",
+              "unsubscribe_ask": "Aperte o botão para não receber mais nenhum e-mail nosso.",
+              "unsubscribe_button": "Cancelar inscrição"},
 }
+_HEADERS = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
 
 
-def _page(lang: str, title: str, what: str, status: int = 200) -> HTMLResponse:
+def _page(lang: str, title: str, what: str, status: int = 200, form: str = "") -> HTMLResponse:
     body = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
             f"<title>{html.escape(title)}</title></head><body><main><h1>{html.escape(title)}</h1>"
-            f"<p>{html.escape(PAGES[lang][what])}</p>"
+            f"<p>{html.escape(PAGES[lang][what])}</p>{form}"
             f'<p><a href="/status?lang={lang}">{html.escape(title)}</a></p></main></body></html>')
-    return HTMLResponse(body, status_code=status, headers={"cache-control": "no-store"})
+    return HTMLResponse(body, status_code=status, headers=_HEADERS)
+
+
+def _button(lang: str, action: str, token: str, label: str) -> str:
+    """A one-button form that POSTs the token: what a person presses and a scanner does not."""
+    return (f'<form method="post" action="{action}">'
+            f'<input type="hidden" name="token" value="{html.escape(token)}">'
+            f'<button type="submit">{html.escape(PAGES[lang][label])}</button></form>')
+
+
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]{20,200}$"
+
+
+async def _posted_token(request: Request, query: str | None) -> str:
+    """The token of a POST: the form field ``token``, else the query's (RFC 8058 one-click
+    POSTs ``List-Unsubscribe=One-Click`` to the link as it is, token in the query)."""
+    raw = await request.body()
+    fields = parse_qs(raw.decode("utf-8", errors="replace")) if raw else {}
+    token = (fields.get("token") or [query or ""])[0]
+    if not re.match(TOKEN_PATTERN, token):
+        where = ("body", "token") if fields.get("token") else ("query", "token")
+        message = "expected the token from the link: 20 to 200 letters, digits, '-' or '_'"
+        raise RequestValidationError([{"type": "value_error", "loc": where, "msg": message,
+                                       "input": token[:40]}])
+    return token
+
+
+def _token_form() -> dict[str, Any]:
+    return {"requestBody": {"required": False, "content": {
+        "application/x-www-form-urlencoded": {"schema": {
+            "type": "object", "properties": {
+                "token": {"type": "string", "pattern": TOKEN_PATTERN},
+                "List-Unsubscribe": {"type": "string", "enum": ["One-Click"]}}}}}}}
 
 
 async def _body(request: Request) -> tuple[dict[str, Any], bool]:
@@ -97,7 +147,7 @@ def _subscribe_body() -> dict[str, Any]:
                                     "body, an HTML page for a form)",
                      "content": {"text/html": {}}},
                422: {"description": "a bad field, with its JSON path"},
-               503: {"description": "sign-up is off: [comms.subscribers] receiver is not set"}},
+               404: {"description": "sign-up is off: [comms.subscribers] receiver is not set"}},
 )
 async def subscribe(runtime: RuntimeDep, request: Request) -> Response:
     """E-mail sign-up with double opt-in, from JSON or the HTML form on ``/status``."""
@@ -117,23 +167,46 @@ async def subscribe(runtime: RuntimeDep, request: Request) -> Response:
 
 
 @public_router.get("/status/subscribe/confirm", response_class=HTMLResponse)
-def confirm(runtime: RuntimeDep, token: Token) -> HTMLResponse:
+def confirm_page(runtime: RuntimeDep, token: Token) -> HTMLResponse:
+    """The confirmation link: a page with one button that POSTs; opening it changes nothing."""
     with runtime.unit() as s:
-        subscriber = service.confirm(s, token, now=runtime.clock.now())
-    return _page(subscriber.lang, runtime.settings.comms.status_title, "confirmed")
+        lang = service.confirmable(s, token, now=runtime.clock.now()).lang
+    return _page(lang, runtime.settings.comms.status_title, "confirm_ask",
+                 form=_button(lang, "/status/subscribe/confirm", token, "confirm_button"))
+
+
+@public_router.post("/status/subscribe/confirm", response_class=HTMLResponse,
+                    openapi_extra=_token_form())
+async def confirm(runtime: RuntimeDep, request: Request,
+                  token: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
+    """Confirm the subscription (the button on the confirmation page); works once."""
+    raw = await _posted_token(request, token)
+    with runtime.unit() as s:
+        subscriber = service.confirm(s, raw, now=runtime.clock.now())
+        lang = subscriber.lang
+    return _page(lang, runtime.settings.comms.status_title, "confirmed")
 
 
 @public_router.get("/status/unsubscribe", response_class=HTMLResponse)
-def unsubscribe(runtime: RuntimeDep, token: Token) -> HTMLResponse:
+def unsubscribe_page(runtime: RuntimeDep, token: Token) -> HTMLResponse:
+    """The link in every mail: a page with one button that POSTs; opening it changes nothing."""
     with runtime.unit() as s:
-        subscriber = service.unsubscribe(s, token, now=runtime.clock.now())
-    return _page(subscriber.lang, runtime.settings.comms.status_title, "unsubscribed")
+        lang = service.unsubscribable(s, token).lang
+    return _page(lang, runtime.settings.comms.status_title, "unsubscribe_ask",
+                 form=_button(lang, "/status/unsubscribe", token, "unsubscribe_button"))
 
 
-@public_router.post("/status/unsubscribe", response_class=HTMLResponse)
-def unsubscribe_one_click(runtime: RuntimeDep, token: Token) -> HTMLResponse:
-    """RFC 8058: mail clients POST ``List-Unsubscribe=One-Click`` to the link."""
-    return unsubscribe(runtime, token)
+@public_router.post("/status/unsubscribe", response_class=HTMLResponse,
+                    openapi_extra=_token_form())
+async def unsubscribe(runtime: RuntimeDep, request: Request,
+                      token: Annotated[str | None, Query(max_length=200)] = None) -> HTMLResponse:
+    """Stop all mail: the button on the unsubscribe page, or RFC 8058 one-click (mail clients
+    POST ``List-Unsubscribe=One-Click`` to the link). Pressing it again changes nothing."""
+    raw = await _posted_token(request, token)
+    with runtime.unit() as s:
+        subscriber = service.unsubscribe(s, raw, now=runtime.clock.now())
+        lang = subscriber.lang
+    return _page(lang, runtime.settings.comms.status_title, "unsubscribed")
 
 
 # ---- admin ---------------------------------------------------------------------------------

@@ -125,7 +125,14 @@ def _mail(session: Session, receiver: ReceiverConfig, *, key: str, to: str, subj
 
 def subscribe(session: Session, request: SubscribeRequest, *, now: datetime,
               settings: Settings) -> Subscriber:
-    """Sign an address up (pending) and send it a confirmation link; see the module docstring."""
+    """Sign an address up (pending) and send it a confirmation link; see the module docstring.
+
+    ``NotFound`` when sign-up is off (no ``[comms.subscribers] receiver``): the status page
+    then offers no sign-up at all, which is a fact of this deployment, not an outage that a
+    retry would get past (a 503 would say so, and count against Candor's availability)."""
+    if not settings.comms.subscribers.receiver:
+        raise NotFound("this status page offers no e-mail sign-up ([comms.subscribers] receiver "
+                       "is not set); follow the page or its feed (/status/feed.atom) instead")
     receiver = mail_receiver(settings)
     comms = settings.comms
     components = _check_components(request.components, settings, "$.components")
@@ -167,13 +174,30 @@ def _by_token(session: Session, token: str, purpose: Purpose) -> tuple[Subscribe
     return row, subscriber
 
 
-def confirm(session: Session, token: str, *, now: datetime) -> Subscriber:
+def confirmable(session: Session, token: str, *, now: datetime) -> Subscriber:
+    """The subscriber a confirmation ``token`` would confirm, changing nothing (the page a
+    link opens); ``NotFound``/``Conflict`` as :func:`confirm` would raise them."""
+    return _confirmable(session, token, now=now)[1]
+
+
+def _confirmable(session: Session, token: str, *, now: datetime
+                 ) -> tuple[SubscriberToken, Subscriber]:
     row, subscriber = _by_token(session, token, Purpose.CONFIRM)
     if row.used_at is not None:
         raise Conflict("this confirmation link was already used; the subscription is "
                        f"{subscriber.state}. Sign up again for a new link")
     if row.expires_at is not None and now > row.expires_at:
         raise Conflict("this confirmation link has expired; sign up again for a new link")
+    return row, subscriber
+
+
+def unsubscribable(session: Session, token: str) -> Subscriber:
+    """The subscriber an unsubscribe ``token`` belongs to, changing nothing."""
+    return _by_token(session, token, Purpose.UNSUBSCRIBE)[1]
+
+
+def confirm(session: Session, token: str, *, now: datetime) -> Subscriber:
+    row, subscriber = _confirmable(session, token, now=now)
     row.used_at = now
     subscriber.state, subscriber.confirmed_at, subscriber.unsubscribed_at = State.CONFIRMED, now, None
     session.add_all([row, subscriber])

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
 from monitor.api.app import create_app
+
 from monitor.api.text import problems, sanitised
 from monitor.auth.models import Role
 from tests.conftest import bearer

@@ -207,12 +207,14 @@ def test_press_release_and_support_reply_drafts_come_from_public_words(
     assert press.status_code == 200 and press.headers["content-type"].startswith("text/markdown")
     assert press.text.startswith("**DRAFT — needs approval before anything is sent**")
     assert "~~We said that creating links still worked.~~" in press.text
-    reply = client.get(f"/api/v1/incidents/{key}/support-reply?lang=pt-BR", headers=viewer)
+    reply = client.get(f"/api/v1/incidents/{key}/support-reply?lang=pt-BR", headers=responder)
     assert reply.text.startswith("Olá,\n\nObrigado por nos avisar.")
     assert f"/status/incidents/{key}?lang=pt-BR" in reply.text
     for body in (press.text, reply.text):
         assert [s for s in INTERNAL if s in body] == []
     assert client.get(f"/api/v1/incidents/{key}/press-release", headers=viewer).status_code == 403
+    # README: drafts for people to send are for responders (a viewer reads the status page)
+    assert client.get(f"/api/v1/incidents/{key}/support-reply", headers=viewer).status_code == 403
 
 
 def test_press_release_pdf_carries_the_headline_and_the_correction_and_is_never_sent(

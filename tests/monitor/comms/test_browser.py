@@ -11,6 +11,7 @@ to the test's tmp dir.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,10 +21,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
+from sqlmodel import select
 
+from monitor.comms.subscribers.models import Subscriber
 from monitor.config import Settings
 from monitor.wiring import Candor
 from tests.monitor.comms.conftest import deliver
+from tests.monitor.comms.mail import body as mail_body
 from tests.monitor.comms.mail import mail_settings
 from tests.monitor.comms.test_api import INTERNAL, story  # noqa: F401  (fixture)
 from tests.support.processes import serve_candor
@@ -147,3 +151,48 @@ def test_status_pages_in_chromium(
                        for lang in ("en", "pt-BR")]
     for body in bodies:
         assert [s for s in INTERNAL if s in body] == []
+
+
+def test_mailed_links_open_a_one_button_form_in_chromium(
+    candor: Candor, server: str, smtp: Inbox, tmp_path: Path,
+) -> None:
+    """A mail scanner's GET confirms and cancels nothing; a person's click on the button does."""
+    assert CHROMIUM.exists(), "install the Debian package chromium"
+    sent = httpx.post(f"{server}/status/subscribe", json={"email": "caio@example.org",
+                                                          "lang": "pt-BR"})
+    assert sent.status_code == 202
+    deliver(candor)
+    text = mail_body(smtp.to("caio@example.org")[0])
+    confirm = re.search(r"http://\S+/status/subscribe/confirm\?token=[\w-]+", text)
+    leave = re.search(r"http://\S+/status/unsubscribe\?token=[\w-]+", text)
+    assert confirm and leave, text
+    # the mail says public_url; the browser goes to this test's server
+    confirm_url = server + "/status" + confirm.group(0).split("/status", 1)[1]
+    leave_url = server + "/status" + leave.group(0).split("/status", 1)[1]
+
+    def state() -> str:
+        with candor.runtime.unit() as session:
+            return str(session.exec(select(Subscriber.state)).one())
+
+    assert httpx.get(confirm_url).status_code == 200 and state() == "pending"  # the scanner
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM),
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            context = browser.new_context(java_script_enabled=False, locale="pt-BR")
+            context.set_default_timeout(10_000)
+            page = context.new_page()
+            page.goto(confirm_url)
+            assert page.locator("html").get_attribute("lang") == "pt-BR"
+            button = page.get_by_role("button", name="Confirmar inscrição")
+            assert button.is_visible() and state() == "pending"
+            page.screenshot(path=str(tmp_path / "confirm.png"))
+            button.click()
+            assert "Inscrição confirmada" in page.content() and state() == "confirmed"
+
+            page.goto(leave_url)
+            assert state() == "confirmed"
+            page.get_by_role("button", name="Cancelar inscrição").click()
+            assert "Inscrição cancelada" in page.content() and state() == "unsubscribed"
+        finally:
+            browser.close()

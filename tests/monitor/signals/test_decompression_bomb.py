@@ -5,9 +5,6 @@ size too, so ~500 KB that inflate to 500 MB are a 413 and the server's memory ba
 from __future__ import annotations
 
 import gzip
-import os
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -16,7 +13,7 @@ import pytest
 
 from monitor.errors import BadRequest, PayloadTooLarge
 from monitor.signals.otlp import gunzip
-from tests.support.processes import free_port, stop, wait_for
+from tests.support.processes import candor_serve, free_port
 
 pytestmark = pytest.mark.slow
 MIB = 1_048_576
@@ -39,37 +36,23 @@ def test_a_gzip_bomb_is_413_and_the_server_stays_small(tmp_path: Path) -> None:
     payload = bomb(500 * MIB)
     assert len(payload) < 600_000  # the size of the 485 KB bomb
     port = free_port()
-    (tmp_path / "config.toml").write_text(
+    config = tmp_path / "config.toml"
+    config.write_text(
         f'[server]\nlisten = "127.0.0.1:{port}"\n[storage]\ndata_dir = "{tmp_path / "data"}"\n'
         '[signals]\ningest_bearer_token = "env:BOMB_TOKEN"\n[engine]\nrule_files = []\n')
-    candor = Path(sys.executable).parent / "candor"
-    with (tmp_path / "serve.log").open("w") as log:
-        server = subprocess.Popen([str(candor), "serve", "--config", str(tmp_path / "config.toml")],
-                                  cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
-                                  env={**os.environ, "BOMB_TOKEN": "t0k3n-for-the-bomb"})
-    try:
-        url = f"http://127.0.0.1:{port}"
-
-        def healthy() -> bool:
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()[-2000:]
-            try:
-                return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for("candor serve", healthy, timeout=60)
+    log = tmp_path / "serve.log"
+    with candor_serve(config, log=log, env={"BOMB_TOKEN": "t0k3n-for-the-bomb"}) as server:
         before = peak_rss_kb(server.pid)
-        response = httpx.post(f"{url}/v1/metrics", content=payload, timeout=60, headers={
-            "Authorization": "Bearer t0k3n-for-the-bomb", "Content-Encoding": "gzip",
-            "Content-Type": "application/x-protobuf"})
+        response = httpx.post(f"http://127.0.0.1:{port}/v1/metrics", content=payload, timeout=60,
+                              headers={"Authorization": "Bearer t0k3n-for-the-bomb",
+                                       "Content-Encoding": "gzip",
+                                       "Content-Type": "application/x-protobuf"})
         after = peak_rss_kb(server.pid)
-        assert response.status_code == 413, response.text
-        assert response.headers["content-type"].startswith("application/problem+json")
-        assert "max_body_bytes" in response.json()["detail"]
-        assert after - before < 64 * 1024, f"peak RSS grew from {before} kB to {after} kB"
-        assert "Traceback" not in (tmp_path / "serve.log").read_text()
-    finally:
-        stop(server)
+    assert response.status_code == 413, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert "max_body_bytes" in response.json()["detail"]
+    assert after - before < 64 * 1024, f"peak RSS grew from {before} kB to {after} kB"
+    assert "Traceback" not in log.read_text()
 
 
 def test_gunzip_caps_the_output_and_reads_every_member() -> None:
