@@ -18,8 +18,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from monitor.db.types import utc_column
 
 LANGS = ("pt-BR", "en")
 
@@ -37,13 +39,11 @@ class Notice(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incident.id", index=True)
     lang: str
-    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=utc_column(nullable=False))
     created_by: str
     latest_version: int = 0
     draft: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    draft_updated_at: datetime | None = Field(
-        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
-    )
+    draft_updated_at: datetime | None = Field(default=None, sa_column=utc_column())
 
 
 class NoticeVersion(SQLModel, table=True):
@@ -59,7 +59,7 @@ class NoticeVersion(SQLModel, table=True):
     previous_id: int | None = Field(default=None, foreign_key="notice_version.id")
     content: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     text: str
-    published_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    published_at: datetime = Field(sa_column=utc_column(nullable=False))
     published_by: str
     channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # Share of users affected (0..1) as the responder gave it; with the severity it chose

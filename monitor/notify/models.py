@@ -25,8 +25,10 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
+
+from monitor.db.types import utc_column
 
 
 class Delivery(StrEnum):
@@ -36,7 +38,7 @@ class Delivery(StrEnum):
 
 
 def _ts(nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
+    return Field(default=None, sa_column=utc_column(nullable=nullable, index=index))
 
 
 class OutboxMessage(SQLModel, table=True):

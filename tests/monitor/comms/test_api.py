@@ -3,6 +3,7 @@ the public pages show every version, the correction struck through, and nothing 
 
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -10,10 +11,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
+from sqlalchemy import DateTime
+from sqlmodel import SQLModel, select
 
 from monitor.api.runtime import Runtime
 from monitor.clock import FixedClock
+from monitor.db.types import UTCDateTime
 from monitor.incidents.models import Incident
 from monitor.notify.models import OutboxMessage
 from tests.monitor.comms.factories import GOOD
@@ -258,3 +261,43 @@ def test_drafts_need_a_published_notice_and_press_needs_wide_impact(
     assert press.status_code == 409 and "widest impact" in press.text
     assert client.get(f"/api/v1/incidents/{minor.key}/support-reply?lang=xx",
                       headers=responder).status_code == 422
+
+
+def test_every_timestamp_carries_its_zone_on_sqlite(
+    client: TestClient, responder: dict[str, str], admin: dict[str, str], story: dict
+) -> None:
+    """Notices, postmortems, action items and the outbox answer ``…Z`` on SQLite as on
+    PostgreSQL: every datetime column is the one UTC type (``monitor.db.types``)."""
+    key = story["key"]
+    base = f"/api/v1/incidents/{key}/postmortem"
+    assert client.post(base, headers=responder, json={}).status_code == 201
+    item = client.post(f"{base}/action-items", headers=responder, json={
+        "title": "Validate units", "type": "prevent", "owner": "@bruno", "due": "2026-03-16"})
+    assert item.status_code == 201, item.text
+    answers = [client.get(f"/api/v1/notices/{story['ids']['en']}", headers=responder).json(),
+               client.get(f"/api/v1/incidents/{key}/notices", headers=responder).json(),
+               client.get(base, headers=responder).json(),
+               client.get(f"{base}/versions", headers=responder).json(),
+               client.get(f"{base}/action-items", headers=responder).json(),
+               client.get("/api/v1/outbox", headers=admin).json()]
+    stamps = [text for answer in answers for text in _strings(answer)
+              if re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text)]
+    assert len(stamps) > 10
+    assert [s for s in stamps if not s.endswith(("Z", "+00:00"))] == []
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_every_datetime_column_is_the_one_utc_type() -> None:
+    plain = [f"{table.name}.{column.name}" for table in SQLModel.metadata.sorted_tables
+             for column in table.columns
+             if isinstance(column.type, DateTime) and not isinstance(column.type, UTCDateTime)]
+    assert plain == []
+    assert len([c for t in SQLModel.metadata.sorted_tables for c in t.columns
+                if isinstance(c.type, UTCDateTime)]) > 20
