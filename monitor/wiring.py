@@ -151,7 +151,8 @@ def register_metrics(runtime: Runtime, store: SeriesStore) -> Metrics:
     alerts = AlertMetrics(registry)
     service = ServiceMetrics(registry)
     service.watch_store(engine)
-    notify = NotifyMetrics(registry, engine, clock)
+    notify = NotifyMetrics(registry, engine, clock,
+                           [r.name for r in runtime.settings.notify.receivers])
     action_item_metrics.register(registry, engine, clock)
     registry.register(FromStore(CadenceCollector(engine, clock, runtime.settings.comms.cadence)))
     registry.register(FromStore(VerificationCollector(engine)))  # verdicts, regressions, time to …

@@ -16,7 +16,7 @@ so they are right after a restart too::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -25,20 +25,26 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from monitor.clock import Clock
+from monitor.notify.channels import DIRECT
 from monitor.notify.service import queue_stats
 from monitor.ops.metrics import FromStore
 
 
 class QueueCollector(Collector):
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    """Queue depth by receiver: every configured receiver (and per-message webhooks) reads
+    0 when nothing is pending, so the series never disappears under an alert or a graph."""
+
+    def __init__(self, engine: Engine, clock: Clock, receivers: Sequence[str] = ()) -> None:
         self.engine = engine
         self.clock = clock
+        self.receivers = tuple(receivers)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         with Session(self.engine) as session:
             depth, oldest = queue_stats(session, self.clock.now())
         gauge = GaugeMetricFamily("candor_notification_queue_depth",
                                   "Pending outbox messages, by receiver.", labels=["receiver"])
+        depth = {**dict.fromkeys(self.receivers, 0), **depth}
         for receiver, count in sorted(depth.items()):
             gauge.add_metric([receiver], count)
         yield gauge
@@ -48,7 +54,8 @@ class QueueCollector(Collector):
 
 
 class NotifyMetrics:
-    def __init__(self, registry: CollectorRegistry, engine: Engine, clock: Clock) -> None:
+    def __init__(self, registry: CollectorRegistry, engine: Engine, clock: Clock,
+                 receivers: Sequence[str] = ()) -> None:
         self.sent = Counter("candor_notifications_sent", "Notifications delivered, by receiver.",
                             ["receiver"], registry=registry)
         self.failed = Counter("candor_notifications_failed",
@@ -70,4 +77,4 @@ class NotifyMetrics:
             "Time from enqueue to successful delivery, by receiver.", ["receiver"],
             registry=registry, buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600),
         )
-        registry.register(FromStore(QueueCollector(engine, clock)))
+        registry.register(FromStore(QueueCollector(engine, clock, (*receivers, DIRECT))))

@@ -444,15 +444,24 @@ def test_an_unset_secret_fails_the_attempt_with_the_variable_name(
 
 
 def test_queue_depth_and_oldest_age_are_read_at_scrape_time(
-    make_settings, make_candor, clock: FixedClock
+    httpserver: HTTPServer, make_settings, make_candor, clock: FixedClock
 ) -> None:
-    candor = make(make_settings, make_candor, hook("http://127.0.0.1:9/x"))
+    candor = make(make_settings, make_candor, hook(httpserver.url_for("/hook")))
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
     runtime = candor.runtime
+
+    def depth(receiver: str) -> float | None:
+        return runtime.registry.get_sample_value("candor_notification_queue_depth",
+                                                 {"receiver": receiver})
+
+    # an empty queue reads 0 for every receiver: the series is there before anything queues
+    assert depth("ops") == 0 and depth("direct-webhook") == 0
     enqueue_last_event(runtime, open_incident(runtime))
     clock.advance(seconds=90)
-    assert runtime.registry.get_sample_value(
-        "candor_notification_queue_depth", {"receiver": "ops"}) == 1
+    assert depth("ops") == 1
     assert runtime.registry.get_sample_value("candor_notification_oldest_pending_seconds") == 90
+    assert deliver_due(candor.courier).delivered == 1
+    assert depth("ops") == 0  # drained: 0, not gone
 
 
 def test_backoff_grows_to_the_cap_with_bounded_jitter() -> None:
