@@ -24,6 +24,7 @@ from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor.db import conflict_kind
@@ -99,12 +100,28 @@ def _http(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail)
     if exc.status_code == 404:
         detail = f"no route {request.url.path}; the API is described at /docs"
+    headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 405:
-        detail = f"{request.method} is not allowed on {request.url.path}; see /docs"
+        allowed = _allowed(request)
+        headers["Allow"] = ", ".join(allowed)
+        detail = (f"{request.method} is not allowed on {request.url.path}; it answers "
+                  f"{', '.join(allowed)} (see /docs)")
     title = HTTPStatus(exc.status_code).phrase
     response = problem(exc.status_code, title, detail, instance=request.url.path)
-    response.headers.update(getattr(exc, "headers", None) or {})
+    response.headers.update(headers)
     return response
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def _allowed(request: Request) -> list[str]:
+    """Every method some route answers on this path (Starlette's 405 names only the first
+    route's, and FastAPI makes one route per method)."""
+    routes = request.app.router.routes
+    return [method for method in _METHODS
+            if any(route.matches({**request.scope, "method": method})[0] == Match.FULL
+                   for route in routes)]
 
 
 def _unstorable(request: Request, exc: Exception) -> JSONResponse:

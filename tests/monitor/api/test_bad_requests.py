@@ -403,6 +403,20 @@ def test_an_unknown_route_and_a_wrong_method_are_problems(api: Api) -> None:
     assert_problem(api.client.put("/api/v1/incidents", headers=api.admin), 405)
 
 
+@pytest.mark.parametrize("path", sorted(OPENAPI["paths"]))
+def test_a_405_allows_every_method_the_path_answers(api: Api, path: str) -> None:
+    documented = {m.upper() for m in OPENAPI["paths"][path]}
+    wrong = next(m for m in ("PUT", "PATCH", "DELETE", "POST", "GET") if m not in documented)
+    url = fill(path, {"parameters": [p for op in OPENAPI["paths"][path].values()
+                                     for p in op.get("parameters", [])]}, api.world)
+    response = api.client.request(wrong, url, headers=api.admin)
+    assert_problem(response, 405)
+    allowed = set(response.headers["allow"].split(", "))
+    assert documented <= allowed, path
+    for other in allowed - documented:  # another route's template matches this URL too
+        assert api.client.request(other, url, headers=api.admin).status_code != 405
+
+
 def test_the_corpus_covers_the_core_routes() -> None:
     paths = {p for _, p, _ in OPERATIONS}
     assert {"/api/v1/incidents", "/api/v1/alertmanager", "/api/v1/alerts", "/api/v1/silences",
