@@ -58,6 +58,7 @@ from functools import partial
 from typing import Any
 
 from prometheus_client import CollectorRegistry
+from sqlmodel import col, func, select
 
 from monitor import db, scheduler
 from monitor.alerting import service as alerting
@@ -68,10 +69,12 @@ from monitor.clock import Clock, SystemClock
 from monitor.comms.metrics import CadenceCollector
 from monitor.comms.public_cache import PublicPages
 from monitor.comms.regression import draft_update_on_regression
+from monitor.comms.subscribers.models import Subscriber
 from monitor.comms.subscribers.service import fan_out_due, notify_subscribers
 from monitor.comms.user_reports.metrics import ReportMetrics
 from monitor.comms.user_reports.service import notify_reporters
 from monitor.config import Settings, cluster
+from monitor.db.sealed import SecretBox
 from monitor.errors import ConfigError
 from monitor.incidents.cache import ByLatestEvent
 from monitor.incidents.logs import announce
@@ -119,11 +122,13 @@ def event_hooks(settings: Settings) -> tuple[EventHook, ...]:
 def build_runtime(settings: Settings, *, clock: Clock | None = None,
                   registry: CollectorRegistry | None = None, migrate: bool = True) -> Runtime:
     """The database (migrated unless ``migrate=False``), the clock, the registry, the hooks."""
+    secrets = SecretBox.from_settings(settings)
     engine = db.make_engine(db.database_url(settings))
     if migrate:
-        db.upgrade(engine)
+        db.upgrade(engine, secret_box=secrets)
     return Runtime(settings=settings, engine=engine, clock=clock or SystemClock(),
-                   registry=registry or CollectorRegistry(), hooks=event_hooks(settings))
+                   registry=registry or CollectorRegistry(), hooks=event_hooks(settings),
+                   secrets=secrets)
 
 
 # ---- metrics ----------------------------------------------------------------------------
@@ -205,6 +210,7 @@ def assemble(runtime: Runtime) -> Candor:
     if refused:
         raise ConfigError("the [cluster] settings cannot run", lines=[
             f"{'.'.join(key)}: {message}" for key, message in refused])
+    _check_secret_key(runtime)
     sink: Sink | None = None
     if settings.cluster.mode == "replicas":
         settings = settings.model_copy(update={"signals": settings.signals.model_copy(
@@ -222,11 +228,27 @@ def assemble(runtime: Runtime) -> Candor:
         rules = RuleManager.from_settings(settings, RuleOutput(store), registry=runtime.registry)
     leader = Leader(runtime.engine, settings.cluster)
     runtime.registry.register(LeaderCollector(leader))
-    courier = Courier(runtime.engine, settings.notify, metrics.notify, clock, worker=leader.holder)
+    courier = Courier(runtime.engine, settings.notify, metrics.notify, clock, worker=leader.holder,
+                      secrets=runtime.secrets)
     pages = PublicPages(runtime.engine, clock, runtime.changes)
     return Candor(runtime=runtime, metrics=metrics, signals=hub, rules=rules, courier=courier,
                   leader=leader, public_pages=pages,
                   incident_lists=ByLatestEvent(runtime.engine))
+
+
+def _check_secret_key(runtime: Runtime) -> None:
+    """Webhook subscribers' secrets are sealed: without the key nothing could sign their
+    webhooks, so the service refuses to start rather than fail every delivery."""
+    if runtime.secrets is not None:
+        return
+    with runtime.unit() as session:
+        sealed = session.exec(select(func.count()).select_from(Subscriber).where(
+            col(Subscriber.secret).is_not(None))).one()
+    if sealed:
+        raise ConfigError("secret key missing", lines=[
+            f"storage.secret_key: {sealed} webhook subscriber(s) keep a sealed signing secret; "
+            'set [storage] secret_key = "env:CANDOR_SECRET_KEY" with the key they were sealed '
+            "with (monitor/db/sealed.py)"])
 
 
 def intake_sink(runtime: Runtime, metrics: AlertMetrics | None = None,

@@ -22,6 +22,7 @@ from monitor import db
 from monitor.auth.service import PrincipalCache
 from monitor.clock import Clock, SystemClock
 from monitor.config import Settings
+from monitor.db.sealed import SecretBox
 
 EventHook = Callable[[Session, Any, Any], object]
 """``(session, incident, event)``. The wiring declares each hook as
@@ -45,6 +46,9 @@ class Runtime:
     """Bumped after every ``unit()`` that wrote incident events has committed."""
     principals: PrincipalCache = field(default_factory=PrincipalCache)
     """Tokens that authenticated in the last second (``monitor.api.deps.caller``)."""
+    secrets: SecretBox | None = None
+    """Seals and opens secrets kept in the store (``[storage] secret_key``); ``None``
+    when no key is configured."""
 
     @contextmanager
     def unit(self) -> Iterator[Session]:

@@ -17,7 +17,7 @@ def db_upgrade(config: ConfigOpt = None) -> None:
     runtime = runtime_from(config, migrate=False)
     before = db.current_revision(runtime.engine)
     with reported():
-        db.upgrade(runtime.engine)
+        db.upgrade(runtime.engine, secret_box=runtime.secrets)
     after = db.current_revision(runtime.engine)
     out.print(f"schema {before or 'empty'} → {after}" if before != after else f"schema at {after}; nothing to do")
 

@@ -45,6 +45,9 @@ class Storage(Section):
     # Empty: SQLite (WAL) at <data_dir>/candor.db. A URL may hold a password, so
     # it is accepted only as an env reference when it names a server.
     database_url: Secret | None = None
+    # Fernet key(s) sealing secrets Candor keeps (webhook subscribers' signing secrets);
+    # needed once a webhook subscriber exists (monitor.db.sealed).
+    secret_key: Secret | None = None
 
 
 class Auth(Section):

@@ -126,20 +126,22 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def _alembic_config(engine: Engine | None) -> Config:
+def _alembic_config(engine: Engine | None, secret_box: object = None) -> Config:
     from alembic.config import Config  # alembic loads only when the schema is checked or changed
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
+    config.attributes["secret_box"] = secret_box
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply every pending migration; existing data is kept."""
+def upgrade(engine: Engine, revision: str = "head", *, secret_box: object = None) -> None:
+    """Apply every pending migration; existing data is kept. ``secret_box``
+    (``monitor.db.sealed.SecretBox``) seals secrets a migration finds in plain text."""
     from alembic import command
 
-    command.upgrade(_alembic_config(engine), revision)
+    command.upgrade(_alembic_config(engine, secret_box), revision)
 
 
 def head_revision() -> str | None:

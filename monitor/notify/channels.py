@@ -13,7 +13,7 @@ apprise URLs carry their credentials. The message is plain text: the payload's
 **Per-message webhooks** (receiver name ``DIRECT``): webhook subscribers and
 user reporters who came through a webhook are not receivers in the config;
 their outbox row carries its own ``url``, optional ``secret`` (Standard
-Webhooks ``whsec_…``) and ``body``. Signed like configured webhooks; redirects
+Webhooks ``whsec_…``, sealed at rest as ``fernet:…``) and ``body``. Signed like configured webhooks; redirects
 are failures.
 """
 
@@ -28,6 +28,7 @@ import httpx
 
 from monitor.config.notify import ReceiverConfig
 from monitor.config.types import SecretRef
+from monitor.db.sealed import SecretBox, is_sealed
 from monitor.notify.signing import sign
 
 DIRECT = "direct-webhook"
@@ -67,14 +68,25 @@ def send_apprise(receiver: ReceiverConfig, payload: dict[str, Any], *, timeout: 
 
 
 def send_direct(payload: dict[str, Any], key: str, *, now: datetime, timeout: float,
-                client: httpx.Client) -> tuple[bool, str]:
+                client: httpx.Client, secrets: SecretBox | None = None) -> tuple[bool, str]:
+    """POST ``payload["body"]`` to ``payload["url"]``, signed with ``payload["secret"]``,
+    which is sealed at rest (``monitor.db.sealed``) and opened here with ``secrets``."""
     body = json.dumps(payload["body"], separators=(",", ":"), sort_keys=True,
                       ensure_ascii=False).encode()
     timestamp = int(now.timestamp())
     headers = {"content-type": "application/json", "user-agent": "candor-notify/1",
                "webhook-id": key, "webhook-timestamp": str(timestamp)}
-    if payload.get("secret"):
-        headers["webhook-signature"] = sign(payload["secret"], key, timestamp, body)
+    secret = payload.get("secret")
+    if secret and is_sealed(secret):
+        if secrets is None:
+            return False, ("the signing secret is sealed and [storage] secret_key is not set; "
+                           "set it to the key it was sealed with")
+        try:
+            secret = secrets.open(secret)
+        except ValueError as exc:
+            return False, f"cannot open the signing secret: {exc}"
+    if secret:
+        headers["webhook-signature"] = sign(secret, key, timestamp, body)
     response = client.post(payload["url"], content=body, headers=headers, timeout=timeout)
     if 200 <= response.status_code < 300:
         return True, ""

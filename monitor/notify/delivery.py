@@ -62,6 +62,7 @@ from sqlmodel import Session
 from monitor import db
 from monitor.clock import Clock, utc
 from monitor.config.notify import Notify, ReceiverConfig
+from monitor.db.sealed import SecretBox
 from monitor.logs import FIELDS, fields
 from monitor.notify import channels
 from monitor.notify.metrics import NotifyMetrics
@@ -162,11 +163,12 @@ def send_mail(receiver: ReceiverConfig, message: Claimed, *, timeout: float) -> 
 
 
 def attempt(receiver: ReceiverConfig | None, message: Claimed, *, now: datetime, timeout: float,
-            client: httpx.Client) -> Outcome:
+            client: httpx.Client, secrets: SecretBox | None = None) -> Outcome:
     try:
         if receiver is None and message.receiver == channels.DIRECT:
             return Outcome(*channels.send_direct(message.payload, message.key, now=now,
-                                                 timeout=timeout, client=client))
+                                                 timeout=timeout, client=client,
+                                                 secrets=secrets))
         if receiver is None:
             return Outcome(False, f"receiver {message.receiver!r} is no longer in the config")
         if receiver.kind == "apprise":
@@ -192,6 +194,8 @@ class Courier:
     clock: Clock
     worker: str = ""
     """Who claims (the replica), written into each claim token: ``<worker>/<pass>``."""
+    secrets: SecretBox | None = None
+    """Opens the sealed signing secrets of per-message webhooks (``[storage] secret_key``)."""
 
 
 @dataclass
@@ -253,7 +257,7 @@ def deliver_due(
     happened. ``receivers``/``skip`` limit the pass to some receivers' messages. ``drain``
     runs batches until the backlog is gone."""
     stats = DeliveryStats()
-    with _Sender(courier.config, transport) as sender:
+    with _Sender(courier.config, transport, courier.secrets) as sender:
         _Batch.claim(courier, sender, stats, receivers=receivers, skip=skip,
                      now=now).finish(courier, stats, rand=rand)
     return stats
@@ -275,7 +279,7 @@ def drain(
     claim order (``next_attempt_at``, then enqueue order)."""
     stats = DeliveryStats()
     full = courier.config.batch_size
-    with _Sender(courier.config, transport) as sender:
+    with _Sender(courier.config, transport, courier.secrets) as sender:
         batch = _Batch.claim(courier, sender, stats, receivers=receivers, skip=skip)
         while batch.messages:
             # Claim the next batch while this one is in flight; its sends queue behind this
@@ -293,8 +297,10 @@ class _Sender:
     keep-alive connection per thread and receiver: no lock shared between the sends),
     kept for a pass."""
 
-    def __init__(self, config: Notify, transport: httpx.BaseTransport | None) -> None:
+    def __init__(self, config: Notify, transport: httpx.BaseTransport | None,
+                 secrets: SecretBox | None = None) -> None:
         self.transport = transport
+        self.secrets = secrets
         self.pool = ThreadPoolExecutor(max_workers=config.concurrency,
                                        thread_name_prefix="candor-send")
         self.local = threading.local()
@@ -313,7 +319,8 @@ class _Sender:
 
     def send(self, receiver: ReceiverConfig | None, message: Claimed, *, now: datetime,
              timeout: float) -> Outcome:
-        return attempt(receiver, message, now=now, timeout=timeout, client=self.client())
+        return attempt(receiver, message, now=now, timeout=timeout, client=self.client(),
+                       secrets=self.secrets)
 
     def __enter__(self) -> _Sender:
         return self

@@ -227,8 +227,9 @@ def list_subscribers(
 def add_webhook(runtime: RuntimeDep, _: Admin, body: WebhookSubscriberCreate) -> SubscriberPublic:
     """Add a webhook subscriber; the response holds its signing secret, shown only this once."""
     with runtime.unit() as s:
-        row = service.add_webhook(s, body, now=runtime.clock.now(), settings=runtime.settings)
-        return SubscriberPublic.model_validate(row.model_dump())
+        row, secret = service.add_webhook(s, body, now=runtime.clock.now(),
+                                          settings=runtime.settings, secrets=runtime.secrets)
+        return SubscriberPublic.model_validate(row.model_dump() | {"secret": secret})
 
 
 @router.delete("/{subscriber_id}", response_model=SubscriberPublic)

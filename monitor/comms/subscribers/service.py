@@ -22,8 +22,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import secrets
 from datetime import datetime, timedelta
+from secrets import token_bytes, token_urlsafe
 from typing import Any, cast
 
 from sqlalchemy import update
@@ -43,6 +43,7 @@ from monitor.comms.subscribers.models import (
 from monitor.config import Settings
 from monitor.config.notify import ReceiverConfig
 from monitor.db import id_of
+from monitor.db.sealed import SecretBox
 from monitor.errors import Conflict, FieldProblem, NotFound, Unavailable, Unprocessable
 from monitor.event_types import NOTICE_VERSIONS, DirectMessage
 from monitor.i18n.public import Mail
@@ -82,7 +83,7 @@ def _base(settings: Settings) -> str:
 
 def _token(session: Session, subscriber: Subscriber, purpose: Purpose, *, now: datetime,
            ttl: timedelta | None = None) -> tuple[SubscriberToken, str]:
-    raw = secrets.token_urlsafe(32)
+    raw = token_urlsafe(32)
     assert subscriber.id is not None
     row = SubscriberToken(subscriber_id=subscriber.id, purpose=purpose, token_hash=hash_token(raw),
                           created_at=now,
@@ -220,8 +221,14 @@ def unsubscribe(session: Session, token: str, *, now: datetime) -> Subscriber:
 
 
 def add_webhook(session: Session, body: WebhookSubscriberCreate, *, now: datetime,
-                settings: Settings) -> Subscriber:
-    """A confirmed webhook subscriber with a fresh signing secret (``whsec_…``, shown once)."""
+                settings: Settings, secrets: SecretBox | None) -> tuple[Subscriber, str]:
+    """A confirmed webhook subscriber with a fresh signing secret (``whsec_…``), returned
+    beside it to be shown once; the row keeps it sealed with ``secrets``
+    (``monitor.db.sealed``), so none can be added before ``[storage] secret_key`` is set."""
+    if secrets is None:
+        raise Conflict("webhook subscribers need a key to seal their signing secrets at rest: "
+                       'set [storage] secret_key = "env:CANDOR_SECRET_KEY" and put a Fernet key '
+                       "in that variable (see monitor/db/sealed.py), then restart Candor")
     components = _check_components(body.components, settings, "$.components")
     url = str(body.url)
     subscriber = session.exec(select(Subscriber).where(
@@ -232,10 +239,11 @@ def add_webhook(session: Session, body: WebhookSubscriberCreate, *, now: datetim
                                           lang=body.lang, state=State.CONFIRMED)
     subscriber.components, subscriber.lang = components, body.lang
     subscriber.state, subscriber.confirmed_at, subscriber.unsubscribed_at = State.CONFIRMED, now, None
-    subscriber.secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    secret = "whsec_" + base64.b64encode(token_bytes(24)).decode()
+    subscriber.secret = secrets.seal(secret)
     session.add(subscriber)
     session.flush()
-    return subscriber
+    return subscriber, secret
 
 
 def get_or_raise(session: Session, subscriber_id: int) -> Subscriber:
@@ -378,6 +386,7 @@ def _messages(session: Session, incident: Incident, event: IncidentEvent, settin
                                         ("notice_id", "version", "kind", "lang", "title", "text")}}}
             values = {"idempotency_key": key, "receiver": DIRECT, "event_type": event.type,
                       "incident_id": incident.id, "created_at": at, "next_attempt_at": at,
+                      # the secret stays sealed; the courier opens it to sign (monitor.notify.channels)
                       "payload": {"url": subscriber.address, "secret": subscriber.secret,
                                   "body": body},
                       "state": Delivery.PENDING, "attempts": 0, "redeliveries": 0}

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 
 from monitor.api.runtime import Runtime
 from monitor.clock import FixedClock
@@ -14,6 +15,15 @@ from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
 from monitor.notify.delivery import DeliveryStats, deliver_due
 from monitor.wiring import Candor
+from tests.monitor.comms.mail import SECRET_KEY_VAR
+
+
+@pytest.fixture(autouse=True)
+def secret_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A Fernet key in the variable ``mail_settings`` names for ``[storage] secret_key``."""
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv(SECRET_KEY_VAR, key)
+    return key
 
 
 @pytest.fixture

@@ -26,9 +26,14 @@ def link(mail: Message, path: str) -> str:
     return match.group(0).removeprefix(PUBLIC_URL)
 
 
+SECRET_KEY_VAR = "CANDOR_TEST_SECRET_KEY"
+"""Holds a Fernet key for ``[storage] secret_key`` (set by ``tests/monitor/comms/conftest.py``)."""
+
+
 def mail_settings(make_settings: Callable[..., Settings], port: int, **comms: Any) -> Settings:
     return make_settings(
         server={"public_url": PUBLIC_URL},
+        storage={"secret_key": f"env:{SECRET_KEY_VAR}"},
         notify={"jitter": 0, "timeout": "2s", "receivers": [
             {"name": "subscribers-mail", "kind": "smtp", "url": f"smtp://127.0.0.1:{port}",
              "sender": "status@everlinks.example"}]},

@@ -16,17 +16,19 @@ from sqlmodel import func, select
 
 from monitor.api.runtime import Runtime
 from monitor.app import create_app
+from monitor.auth.models import Role
 from monitor.clock import FixedClock
 from monitor.comms import service as notices
 from monitor.comms.models import Kind, NoticeVersion
 from monitor.comms.subscribers.models import Subscriber, SubscriberToken
-from monitor.comms.subscribers.service import notify_subscribers
+from monitor.comms.subscribers.service import fan_out_due, notify_subscribers
 from monitor.config import Settings
 from monitor.incidents import service as incidents
 from monitor.incidents.models import Incident
 from monitor.notify.models import OutboxMessage
 from monitor.notify.signing import verify
 from monitor.wiring import Candor
+from tests.conftest import bearer
 from tests.monitor.comms.conftest import deliver, open_incident
 from tests.monitor.comms.factories import content
 from tests.monitor.comms.mail import body, link, mail_settings
@@ -303,6 +305,10 @@ def test_webhook_subscribers_get_signed_notices(
     assert secret.startswith("whsec_")
     listed = client.get("/api/v1/subscribers", headers=admin).json()
     assert listed[0]["secret"] is None  # shown once
+    with runtime.unit() as s:  # kept sealed at rest, never in plain text
+        stored = s.exec(select(Subscriber.secret)).one()
+    assert stored.startswith("fernet:") and secret not in stored
+    assert runtime.secrets is not None and runtime.secrets.open(stored) == secret
     again = client.post("/api/v1/subscribers/webhooks", json={"url": url}, headers=admin)
     assert again.status_code == 409
     bad = client.post("/api/v1/subscribers/webhooks", json={"url": "ftp://x"}, headers=admin)
@@ -310,6 +316,10 @@ def test_webhook_subscribers_get_signed_notices(
 
     httpserver.expect_request("/status-hook", method="POST").respond_with_data("ok")
     publish(runtime, incident)
+    fan_out_due(candor.courier, runtime.settings)
+    with runtime.unit() as s:
+        queued = s.exec(select(OutboxMessage).where(OutboxMessage.receiver == "direct-webhook")).one()
+    assert queued.payload["secret"] == stored  # the outbox copies it sealed
     assert deliver(candor).delivered == 1
     (request, _), = httpserver.log
     assert verify(secret, dict(request.headers.items()) | {
@@ -349,3 +359,15 @@ def test_the_sign_up_body_is_described_in_openapi_as_json_and_as_a_form(
         assert schema["additionalProperties"] is False
     assert content["application/json"]["example"]["email"] == "ana@example.org"
     assert {"202", "404", "422"} <= set(operation["responses"])
+
+
+def test_without_a_secret_key_no_webhook_subscriber_can_be_added(
+    make_settings: Callable[..., Settings], make_candor: Callable[[Settings], Candor],
+) -> None:
+    candor = make_candor(make_settings())
+    with TestClient(create_app(candor)) as client:
+        response = client.post("/api/v1/subscribers/webhooks", json={"url": "https://x.example/h"},
+                               headers=bearer(candor.runtime, Role.ADMIN))
+    assert response.status_code == 409
+    assert 'set [storage] secret_key = "env:CANDOR_SECRET_KEY"' in response.json()["detail"]
+    assert count(candor.runtime, Subscriber) == 0
