@@ -30,6 +30,8 @@ class Entry(NamedTuple):
 
 
 COMMANDS: dict[str, Entry] = {
+    "backup": Entry("backup", "backup", "Copy the SQLite store to FILE while Candor runs "
+                    "(consistent: one instant)."),
     "bench": Entry("bench", "app", "Benchmark results: compare two runs of make bench."),
     "check-config": Entry("checks", "app", "Validate a config file: exit 0 if valid, 2 with one "
                           "line per problem otherwise."),
@@ -44,6 +46,8 @@ COMMANDS: dict[str, Entry] = {
     "postmortem": Entry("postmortem", "app", "Postmortems: create, show, edit sections, review, "
                          "action items, render."),
     "promql": Entry("rules", "promql_app", "PromQL tools: run promqltest files."),
+    "restore": Entry("backup", "restore", "Replace the (stopped) SQLite store with FILE, after "
+                     "checking it; migrates it up."),
     "rules": Entry("rules", "app", "Prometheus rule files: check, test (promtool format), export."),
     "serve": Entry("serve", "app", "Run the HTTP API, the rule engine, scraping and the "
                    "background jobs."),

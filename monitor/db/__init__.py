@@ -144,6 +144,14 @@ def upgrade(engine: Engine, revision: str = "head", *, secret_box: object = None
     command.upgrade(_alembic_config(engine, secret_box), revision)
 
 
+def revisions() -> list[str]:
+    """Every schema revision of the migration chain, oldest first."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config(None))
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
 def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
