@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor import logs
 from monitor.alerting import api as alerting
-from monitor.api import problems
+from monitor.api import openapi, problems
 from monitor.api.deps import get_runtime
 from monitor.api.text import TextRule
 from monitor.api.tokens import router as tokens
@@ -120,6 +120,7 @@ def create_app(candor: Candor) -> FastAPI:
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    openapi.install(app, runtime.settings)
     app.add_middleware(TextRule, sanitise=alerting.SANITISED_TEXT)
     app.add_middleware(problems.Unexpected)  # RouteTimer sees its 500
     app.add_middleware(RouteTimer, observe=candor.metrics.service.timer)

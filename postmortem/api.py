@@ -93,6 +93,14 @@ def _item(item: ActionItem, runtime: RuntimeDep) -> ActionItemPublic:
     return out
 
 
+_TEXT = {"schema": {"type": "string"}}
+RENDERED: dict[int | str, dict[str, Any]] = {200: {"description": "the rendered report", "content": {
+    "text/markdown": _TEXT, "text/html": _TEXT,
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
+DIGEST: dict[int | str, dict[str, Any]] = {200: {"description": "the digest (JSON, or rendered)",
+                                               "content": {"application/json": {},
+                                                           **RENDERED[200]["content"]}}}
+
 @router.get("/incidents/{key}/postmortem", response_model=PostmortemPublic)
 def show(runtime: RuntimeDep, _: Viewer, key: Key) -> PostmortemPublic:
     with runtime.unit() as s:
@@ -140,7 +148,8 @@ def history(runtime: RuntimeDep, _: Viewer, key: Key) -> list[HistoryPublic]:
         return [HistoryPublic.model_validate(e, from_attributes=True) for e in service.history(s, pm)]
 
 
-@router.get("/incidents/{key}/postmortem/render", response_model=None)
+@router.get("/incidents/{key}/postmortem/render", response_model=None, response_class=Response,
+            responses=RENDERED)
 def render_postmortem(
     runtime: RuntimeDep, sources: ChartSource, _: Viewer, key: Key,
     format: Literal["md", "html", "pdf"] = "html",
@@ -203,8 +212,8 @@ def update_item(runtime: RuntimeDep, _: Responder, key: Key, item_id: int,
         return _item(service.update_item(s, item, body, clock=runtime.clock), runtime)
 
 
-@router.get("/digest", response_model=None, summary="Leadership digest")
-@router.get("/reports/digest", response_model=None, deprecated=True,
+@router.get("/digest", response_model=None, summary="Leadership digest", responses=DIGEST)
+@router.get("/reports/digest", response_model=None, deprecated=True, responses=DIGEST,
             summary="Leadership digest (old path: use GET /api/v1/digest)")
 def digest(
     runtime: RuntimeDep, signals: PromQLSource, _: Viewer,

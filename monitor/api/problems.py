@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -116,8 +117,17 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def _allowed(request: Request) -> list[str]:
-    """Every method some route answers on this path (Starlette's 405 names only the first
-    route's, and FastAPI makes one route per method)."""
+    """The methods this path answers: those of the most specific documented template that
+    matches it (``/api/v1/notices/lint`` over ``/api/v1/notices/{notice_id}``), else of
+    every route that matches (Starlette's own 405 names only the first route's, and FastAPI
+    makes one route per method)."""
+    path = request.url.path
+    templates = [(t.count("{"), t, ops) for t, ops in request.app.openapi()["paths"].items()
+                 if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(t)), path)]
+    if templates:
+        fewest = min(n for n, _, _ in templates)
+        found = {m.upper() for n, _, ops in templates if n == fewest for m in ops}
+        return [m for m in _METHODS if m in found]
     routes = request.app.router.routes
     return [method for method in _METHODS
             if any(route.matches({**request.scope, "method": method})[0] == Match.FULL

@@ -81,7 +81,7 @@ def list_notices(runtime: RuntimeDep, _: Viewer, key: str) -> list[NoticePublic]
         return [_public(s, n, runtime.settings) for n in service.notices_of(s, incident)]
 
 
-@router.get("/api/v1/notices/{notice_id}", response_model=NoticePublic)
+@router.get("/api/v1/notices/{notice_id:int}", response_model=NoticePublic)  # not /lint
 def show(runtime: RuntimeDep, _: Viewer, notice_id: int) -> NoticePublic:
     with runtime.unit() as s:
         return _public(s, service.get_or_raise(s, notice_id), runtime.settings)
@@ -216,9 +216,10 @@ async def incident_page(
     return await _answer(pages, ("incident", chosen, key), render, chosen, if_none_match)
 
 
-@public_router.get("/status/feed.atom")
+@public_router.get("/status/feed.atom", response_class=Response, responses={200: {
+    "description": "Atom feed", "content": {"application/atom+xml": {"schema": {"type": "string"}}}}})
 async def feed(runtime: RuntimeDep, pages: PagesDep, lang: LangQuery = None,
-         accept: AcceptLanguage = None, if_none_match: IfNoneMatch = None) -> Response:
+               accept: AcceptLanguage = None, if_none_match: IfNoneMatch = None) -> Response:
     chosen = _lang(runtime, lang, accept)
 
     def render() -> tuple[bytes, str]:

@@ -34,6 +34,7 @@ def readyz(runtime: RuntimeDep) -> dict[str, str] | Response:
     return {"status": "ready", "schema": str(current)}
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=Response, responses={200: {
+    "description": "Prometheus text exposition", "content": {"text/plain": {"schema": {"type": "string"}}}}})
 def metrics(runtime: RuntimeDep) -> Response:
     return Response(generate_latest(runtime.registry), media_type=CONTENT_TYPE_LATEST)

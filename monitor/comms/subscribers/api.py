@@ -232,7 +232,7 @@ def add_webhook(runtime: RuntimeDep, _: Admin, body: WebhookSubscriberCreate) ->
         return SubscriberPublic.model_validate(row.model_dump() | {"secret": secret})
 
 
-@router.delete("/{subscriber_id}", response_model=SubscriberPublic)
+@router.delete("/{subscriber_id:int}", response_model=SubscriberPublic)  # not /webhooks
 def remove(runtime: RuntimeDep, _: Admin, subscriber_id: int) -> SubscriberPublic:
     with runtime.unit() as s:
         row = service.remove(s, service.get_or_raise(s, subscriber_id), now=runtime.clock.now())

@@ -194,8 +194,10 @@ def fill(path: str, op: dict[str, Any], world: dict[str, Any], *, unknown: bool 
         if unknown:
             integer = resolve(param.get("schema", {})).get("type") == "integer"
             value = "999999" if integer else ("INC-999999" if name == "key" else "no-such-id")
-        else:
-            value = world.get(name, "no-such-id")
+        else:  # an integer id the route's path only matches as digits (…/{notice_id:int})
+            integer = resolve(param.get("schema", {})).get("type") == "integer"
+            value = world.get(name, "999999" if integer and "requestBody" not in op
+                              else "no-such-id")
         path = path.replace("{" + name + "}", value)
     return path
 
