@@ -74,7 +74,8 @@ from monitor.comms.subscribers.models import Subscriber
 from monitor.comms.subscribers.service import fan_out_due, notify_subscribers
 from monitor.comms.user_reports.metrics import ReportMetrics
 from monitor.comms.user_reports.service import notify_reporters
-from monitor.config import Settings, cluster
+from monitor.config import Settings, cross
+from monitor.config.cluster import remote_write_url
 from monitor.db.sealed import SecretBox
 from monitor.errors import ConfigError
 from monitor.incidents.cache import ByLatestEvent
@@ -204,10 +205,10 @@ def assemble(runtime: Runtime) -> Candor:
 
     In ``[cluster] mode = "replicas"`` samples are forwarded to Prometheus by remote write
     and the store stays empty (in memory). Raises ``ConfigError`` when the config cannot run
-    as a cluster (``monitor.config.cluster.problems``) and ``RuleFileError``
+    as a cluster (``monitor.config.cross.problems``) and ``RuleFileError``
     (``FILE:LINE:COL`` problems) on a broken rule file."""
     settings, clock = runtime.settings, runtime.clock
-    refused = cluster.problems(settings)
+    refused = cross.problems(settings)
     if refused:
         raise ConfigError("the [cluster] settings cannot run", lines=[
             f"{'.'.join(key)}: {message}" for key, message in refused])
@@ -217,7 +218,7 @@ def assemble(runtime: Runtime) -> Candor:
         settings = settings.model_copy(update={"signals": settings.signals.model_copy(
             update={"persist": False})})
         token = settings.cluster.remote_write_bearer_token
-        sink = RemoteWriter(cluster.remote_write_url(settings),
+        sink = RemoteWriter(remote_write_url(settings.cluster, settings.engine),
                             timeout=settings.cluster.remote_write_timeout.total_seconds(),
                             bearer_token=token.reveal() if token else None)
     store = open_store(settings, clock)

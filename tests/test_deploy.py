@@ -50,7 +50,7 @@ def test_every_mounted_file_exists() -> None:
                 assert (ROOT / source).exists(), f"{name} mounts {source}, which is missing"
 
 
-def test_the_candor_config_is_valid_and_its_secrets_are_given(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_candor_config_is_valid_and_its_secrets_are_given(monkeypatch) -> None:
     settings = load(ROOT / "deploy" / "candor.toml")
     assert settings.cluster.mode == "replicas" and settings.engine.mode == "prometheus"
     text = (ROOT / "deploy" / "candor.toml").read_text()

@@ -116,6 +116,13 @@ def _labels(count: int, name_length: int, value_length: int, *, names: str | Non
             "additionalProperties": {"type": "string", "maxLength": value_length}}
 
 
+def _component_names(components: list[str]) -> dict[str, Any]:
+    """The status page's component names; none configured: no item can be valid."""
+    if components:
+        return {"type": "string", "enum": components}
+    return {"not": {}}
+
+
 def _declare_constraints(spec: dict[str, Any], settings: Settings) -> None:
     """Put what the handlers enforce into the schemas (see the module docstring)."""
     schemas = spec["components"]["schemas"]
@@ -174,8 +181,7 @@ def _declare_constraints(spec: dict[str, Any], settings: Settings) -> None:
         props("VersionRequest")["kind"] = {"type": "string", "default": "update",
                                            "enum": ["update", "correction", "retraction"]}
     if "WebhookSubscriberCreate" in schemas:
-        props("WebhookSubscriberCreate")["components"]["items"] = (
-            {"type": "string", "enum": components} if components else {"not": {}})
+        props("WebhookSubscriberCreate")["components"]["items"] = _component_names(components)
     paths = spec.get("paths", {})
     subscribe = paths.get("/status/subscribe", {}).get("post", {})
     for media in subscribe.get("requestBody", {}).get("content", {}).values():
@@ -183,8 +189,7 @@ def _declare_constraints(spec: dict[str, Any], settings: Settings) -> None:
         if "email" in body:
             body["email"]["pattern"] = EMAIL
         if "components" in body:
-            body["components"]["items"] = ({"type": "string", "enum": components} if components
-                                           else {"not": {}})
+            body["components"]["items"] = _component_names(components)
     for path in ("/status/subscribe/confirm", "/status/unsubscribe"):
         for op in paths.get(path, {}).values():
             for param in op.get("parameters", []):

@@ -154,7 +154,7 @@ class TextRule:
 async def _read(receive: Receive) -> tuple[bytes, bool]:
     """The whole body (``BodyLimit``, outside, bounds it); and whether the client is still
     connected (False after an ``http.disconnect``)."""
-    chunks = []
+    chunks: list[bytes] = []
     while True:
         message = await receive()
         if message["type"] != "http.request":

@@ -25,23 +25,21 @@ SQLite process holds the same lease, alone. See ``monitor/leader``.
 With several replicas an embedded series store per process would split the data: each
 replica's rule engine would see only the samples the load balancer happened to send it.
 So ``mode = "replicas"`` is refused at start unless the signals and rules live in one
-place outside Candor: :func:`problems` lists what to set (``candor check-config`` prints
-them with their lines, ``candor serve`` exits 2 on them).
+place outside Candor: ``monitor.config.cross.problems`` lists what to set (``candor
+check-config`` prints them with their lines, ``candor serve`` exits 2 on them).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
+from monitor.config.engine import EngineSettings
 from monitor.config.types import PositiveDuration, Secret, Section
 from monitor.durations import parse_duration
 
-if TYPE_CHECKING:
-    from monitor.config.schema import Settings
-
-__all__ = ["Cluster", "problems", "remote_write_url"]
+__all__ = ["Cluster", "remote_write_url"]
 
 
 def _http_url_or_empty(value: str) -> str:
@@ -70,27 +68,7 @@ class Cluster(Section):
         return self
 
 
-def remote_write_url(settings: Settings) -> str:
+def remote_write_url(cluster: Cluster, engine: EngineSettings) -> str:
     """Where pushed samples go in replicas mode: ``remote_write_url``, else Prometheus's
     receiver beside ``[engine] prometheus_url``."""
-    own = settings.cluster.remote_write_url
-    return own or settings.engine.prometheus_url.rstrip("/") + "/api/v1/write"
-
-
-def problems(settings: Settings) -> list[tuple[tuple[str, ...], str]]:
-    """What a ``mode = "replicas"`` config lacks, as ``(key path, message)``; empty when it
-    can run (and always for ``mode = "single"``)."""
-    if settings.cluster.mode != "replicas":
-        return []
-    found: list[tuple[tuple[str, ...], str]] = []
-    if settings.engine.mode != "prometheus":
-        found.append((("engine", "mode"), (
-            'cluster.mode = "replicas" cannot run the embedded engine: each replica would hold '
-            'only the samples sent to it. Set [engine] mode = "prometheus" and prometheus_url = '
-            '"http://prometheus:9090", load the rules into Prometheus (`candor rules export`) and '
-            "start it with --web.enable-remote-write-receiver")))
-    if settings.storage.database_url is None:
-        found.append((("storage", "database_url"), (
-            'cluster.mode = "replicas" needs one PostgreSQL that every replica shares; set '
-            '[storage] database_url = "env:CANDOR_DATABASE_URL" (a postgresql:// URL)')))
-    return found
+    return cluster.remote_write_url or engine.prometheus_url.rstrip("/") + "/api/v1/write"

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from monitor.config import cluster
+from monitor.config import cross
 from monitor.config.schema import Settings
 from monitor.errors import ConfigError
 
@@ -133,7 +133,7 @@ def parse(text: str, path: str = "config.toml") -> Settings:
             found.append((_line_for(loc, lines), f"{_dotted(loc)}: {_describe(error)}"))
     else:  # each section is valid; now what sections require of each other
         lines = key_lines(text)
-        for key, message in cluster.problems(settings):
+        for key, message in cross.problems(settings):
             line = lines.get(key) or lines.get(("cluster", "mode"), 1)
             found.append((line, f"{_dotted(key)}: {message}"))
         if not found:

@@ -80,7 +80,7 @@ def instant(prometheus: str, expr: str) -> list[dict[str, Any]]:
     return list(response.json()["data"]["result"])
 
 
-def test_samples_pushed_to_any_replica_are_queryable_in_prometheus(replicas, prometheus) -> None:  # type: ignore[no-untyped-def]
+def test_samples_pushed_to_any_replica_are_queryable_in_prometheus(replicas, prometheus) -> None:
     one, two = replicas("one"), replicas("two")
     token = bearer(one.runtime, Role.RESPONDER)
     with serve_candor(one) as url_one, serve_candor(two) as url_two:
@@ -92,8 +92,8 @@ def test_samples_pushed_to_any_replica_are_queryable_in_prometheus(replicas, pro
                              interval=60)
         assert pusher.flush(timeout=10)
         app.close()
-        assert app.registry.get_sample_value("candor_exporter_pushes_total",
-                                             {"outcome": "ok"}) >= 1
+        assert (app.registry.get_sample_value("candor_exporter_pushes_total",
+                                              {"outcome": "ok"}) or 0) >= 1
 
         # the OpenTelemetry SDK's standard OTLP exporter, to replica two
         otlp = OTLPMetricExporter(endpoint=f"{url_two}/v1/metrics", headers=token)

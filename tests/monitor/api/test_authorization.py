@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
 from monitor.api.access import ROWS, readme_table, role_of
-from monitor.api.app import create_app
+from monitor.app import create_app
 from monitor.auth.models import Role
 from monitor.clock import FixedClock
 from monitor.config import Settings
@@ -81,7 +81,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
 
 @pytest.mark.parametrize(("method", "path", "op"),
                          [pytest.param(m, p, o, id=f"{m} {p}") for m, p, o in OPERATIONS])
-def test_every_route_answers_each_caller_as_its_documented_role(matrix, method, path, op) -> None:  # type: ignore[no-untyped-def]
+def test_every_route_answers_each_caller_as_its_documented_role(matrix, method, path, op) -> None:
     role = role_of(method, path)
     url = fill(path, op, matrix["world"])
     body = body_for(method, path, op, matrix["world"], matrix["world"]["now"]) \

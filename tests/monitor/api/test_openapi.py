@@ -8,8 +8,8 @@ import re
 from fastapi.testclient import TestClient
 
 from monitor.api.access import role_of
-from monitor.api.app import create_app
 from monitor.api.openapi import TEXT_PATTERN
+from monitor.app import create_app
 from monitor.wiring import Candor
 
 
@@ -31,7 +31,7 @@ def test_every_route_declares_its_problems(client: TestClient) -> None:
 
 
 def test_enforced_constraints_are_in_the_schema_with_the_configured_limits(
-    make_settings, make_candor  # type: ignore[no-untyped-def]
+    make_settings, make_candor
 ) -> None:
     settings = make_settings(limits={"max_alerts_per_request": 7, "max_labels": 9},
                              signals={"max_samples_per_request": 11},

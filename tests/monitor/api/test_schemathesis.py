@@ -20,7 +20,7 @@ from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
-from monitor.api.app import create_app
+from monitor.app import create_app
 from monitor.auth.models import Role
 from monitor.clock import FixedClock
 from monitor.config import Settings

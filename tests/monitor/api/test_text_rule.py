@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from monitor.api.app import create_app
 
 from monitor.api.text import problems, sanitised
+from monitor.app import create_app
 from monitor.auth.models import Role
 from tests.conftest import bearer
 from tests.monitor.api.test_bad_requests import counts
@@ -21,7 +21,7 @@ ISSUE_COMMENT = '{"action": "%s", "comment": "\\uda12\\udcb6\\\\\\u000f"}'  # fr
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def api(request: pytest.FixtureRequest, make_settings, make_candor, monkeypatch) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+def api(request: pytest.FixtureRequest, make_settings, make_candor, monkeypatch) -> Iterator[Any]:
     overrides: dict[str, Any] = {}
     if request.param == "postgres":
         monkeypatch.setenv("CANDOR_TEST_DATABASE_URL", request.getfixturevalue("pg_url"))
@@ -35,11 +35,11 @@ def api(request: pytest.FixtureRequest, make_settings, make_candor, monkeypatch)
         yield client, candor.runtime, key
 
 
-def raw(client: TestClient, url: str, body: str):  # type: ignore[no-untyped-def]
+def raw(client: TestClient, url: str, body: str):
     return client.post(url, content=body.encode(), headers={"content-type": "application/json"})
 
 
-def test_the_issues_review_comment_is_a_422_naming_the_field(api) -> None:  # type: ignore[no-untyped-def]
+def test_the_issues_review_comment_is_a_422_naming_the_field(api) -> None:
     client, runtime, key = api
     before = counts(runtime)
     for action in ("submit", "approve", "publish"):
@@ -52,7 +52,7 @@ def test_the_issues_review_comment_is_a_422_naming_the_field(api) -> None:  # ty
     assert counts(runtime) == before
 
 
-def test_a_review_the_state_does_not_allow_is_a_409_not_a_500(api) -> None:  # type: ignore[no-untyped-def]
+def test_a_review_the_state_does_not_allow_is_a_409_not_a_500(api) -> None:
     client, _, key = api
     response = client.post(f"/api/v1/incidents/{key}/postmortem/review", json={"action": "approve"})
     assert response.status_code == 409, response.text
@@ -64,7 +64,7 @@ def test_a_review_the_state_does_not_allow_is_a_409_not_a_500(api) -> None:  # t
     ('{"text": "lone \\ud800"}', "$.text", "lone surrogate (U+D800)"),
     ('{"text": "ok \\ud83d\\ude00 then \\u001b[31m"}', "$.text", "U+001B"),
 ])
-def test_text_outside_the_rule_is_refused_alike_on_both_stores(api, body, where, what) -> None:  # type: ignore[no-untyped-def]
+def test_text_outside_the_rule_is_refused_alike_on_both_stores(api, body, where, what) -> None:
     client, runtime, key = api
     before = counts(runtime)
     response = raw(client, f"/api/v1/incidents/{key}/notes", body)
@@ -80,7 +80,7 @@ def test_text_outside_the_rule_is_refused_alike_on_both_stores(api, body, where,
     assert counts(runtime) == before
 
 
-def test_tabs_line_breaks_emoji_and_escaped_backslashes_are_text(api) -> None:  # type: ignore[no-untyped-def]
+def test_tabs_line_breaks_emoji_and_escaped_backslashes_are_text(api) -> None:
     client, _, key = api
     text = 'line\tone\r\nline two 😀 ᚠ\u202e漢字 and a literal \\u0000'
     response = client.post(f"/api/v1/incidents/{key}/notes", json={"text": text})
@@ -89,7 +89,7 @@ def test_tabs_line_breaks_emoji_and_escaped_backslashes_are_text(api) -> None:  
     assert events[-1]["payload"]["text"] == text
 
 
-def test_alerts_with_odd_text_are_cleaned_and_kept_not_refused(api) -> None:  # type: ignore[no-untyped-def]
+def test_alerts_with_odd_text_are_cleaned_and_kept_not_refused(api) -> None:
     client, _, _ = api
     webhook = ('{"version": "4", "status": "firing", "receiver": "candor", "groupKey": "g", '
                '"alerts": [{"status": "firing", "labels": {"alertname": "Nul\\u0000Name", '

@@ -77,7 +77,7 @@ def test_a_backup_taken_under_writes_restores_to_the_same_rows(tmp_path: Path) -
     source_config = config(tmp_path / "live")
     runtime = build_runtime(load(source_config), clock=SystemClock(), registry=CollectorRegistry())
     source_db = tmp_path / "live" / "data" / "candor.db"
-    stop, done = threading.Event(), []
+    stop, done = threading.Event(), list[str]()
     writer = threading.Thread(target=write_until, args=(runtime, stop, done))
     writer.start()
     try:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from pydantic import ValidationError
 from pytest_httpserver import HTTPServer
 from sqlmodel import func, select
@@ -68,7 +69,7 @@ def publish(runtime: Runtime, incident: Incident, lang: str = "en",
                                        settings=runtime.settings)
 
 
-def press(client: TestClient, path: str):  # type: ignore[no-untyped-def]
+def press(client: TestClient, path: str) -> Response:
     """Open a mailed link (GET: a page with one button) and press its button (POST)."""
     page = client.get(path)
     assert page.status_code == 200, page.text
@@ -307,7 +308,7 @@ def test_webhook_subscribers_get_signed_notices(
     assert listed[0]["secret"] is None  # shown once
     with runtime.unit() as s:  # kept sealed at rest, never in plain text
         stored = s.exec(select(Subscriber.secret)).one()
-    assert stored.startswith("fernet:") and secret not in stored
+    assert stored is not None and stored.startswith("fernet:") and secret not in stored
     assert runtime.secrets is not None and runtime.secrets.open(stored) == secret
     again = client.post("/api/v1/subscribers/webhooks", json={"url": url}, headers=admin)
     assert again.status_code == 409

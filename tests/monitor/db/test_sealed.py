@@ -73,7 +73,7 @@ def settings_for(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..
     return make
 
 
-def test_an_upgrade_seals_plain_secrets_and_delivery_still_signs(store_url, settings_for) -> None:  # type: ignore[no-untyped-def]
+def test_an_upgrade_seals_plain_secrets_and_delivery_still_signs(store_url, settings_for) -> None:
     secret = plain_store(store_url)
     with pytest.raises(ConfigError) as refused:  # no key: the upgrade stops and says why
         build_runtime(settings_for(store_url, None), registry=CollectorRegistry())
@@ -98,7 +98,7 @@ def test_an_upgrade_seals_plain_secrets_and_delivery_still_signs(store_url, sett
     bare.close()
 
 
-def test_candor_db_upgrade_without_the_key_exits_2_naming_it(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_candor_db_upgrade_without_the_key_exits_2_naming_it(tmp_path: Path, monkeypatch) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     plain_store(url)
     monkeypatch.setenv("CANDOR_TEST_DB", url)
@@ -109,7 +109,7 @@ def test_candor_db_upgrade_without_the_key_exits_2_naming_it(tmp_path: Path, mon
     assert "storage.secret_key" in result.output and "Fernet" in result.output
 
 
-def test_a_key_that_is_not_a_fernet_key_is_a_config_error(settings_for, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_key_that_is_not_a_fernet_key_is_a_config_error(settings_for, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="storage.secret_key") as caught:
         build_runtime(settings_for(f"sqlite:///{tmp_path / 'x.db'}", "not-a-key"))
     assert "does not hold a Fernet key" in str(caught.value)

@@ -13,7 +13,7 @@ import pytest
 
 from monitor.errors import BadRequest, PayloadTooLarge
 from monitor.signals.otlp import gunzip
-from tests.support.processes import candor_serve, free_port
+from tests.support.processes import candor_process
 
 pytestmark = pytest.mark.slow
 MIB = 1_048_576
@@ -35,15 +35,14 @@ def peak_rss_kb(pid: int) -> int:
 def test_a_gzip_bomb_is_413_and_the_server_stays_small(tmp_path: Path) -> None:
     payload = bomb(500 * MIB)
     assert len(payload) < 600_000  # the size of the 485 KB bomb
-    port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[server]\nlisten = "127.0.0.1:{port}"\n[storage]\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[storage]\ndata_dir = "{tmp_path / "data"}"\n'
         '[signals]\ningest_bearer_token = "env:BOMB_TOKEN"\n[engine]\nrule_files = []\n')
     log = tmp_path / "serve.log"
-    with candor_serve(config, log=log, env={"BOMB_TOKEN": "t0k3n-for-the-bomb"}) as server:
+    with candor_process(config, log=log, env={"BOMB_TOKEN": "t0k3n-for-the-bomb"}) as server:
         before = peak_rss_kb(server.pid)
-        response = httpx.post(f"http://127.0.0.1:{port}/v1/metrics", content=payload, timeout=60,
+        response = httpx.post(f"{server.url}/v1/metrics", content=payload, timeout=60,
                               headers={"Authorization": "Bearer t0k3n-for-the-bomb",
                                        "Content-Encoding": "gzip",
                                        "Content-Type": "application/x-protobuf"})
