@@ -52,6 +52,9 @@ ROWS: tuple[Row, ...] = (
     Row("incidents", "`GET /api/v1/incidents/{key}` · `…/events` · `…/timeline`", "viewer",
         "incident with alerts and allowed transitions; the append-only history; the compiled "
         "timeline", (("GET", K), ("GET", f"{K}/events"), ("GET", f"{K}/timeline"))),
+    Row("incidents", "`GET /api/v1/incidents/{key}/verification`", "viewer",
+        "fix verification: verdicts with their evidence, measured impact with its queries",
+        (("GET", f"{K}/verification"),)),
     Row("incidents", "`POST …/{key}/transitions` `{to, reason}` · `…/ack`", "responder",
         "lifecycle move (409 lists the allowed ones)",
         (("POST", f"{K}/transitions"), ("POST", f"{K}/ack"))),
