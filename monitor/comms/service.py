@@ -5,7 +5,13 @@ database refuses to change it later) and (2) records an incident event —
 ``notice.published`` for the first version (it sets ``first_notice_at``),
 ``notice.updated`` / ``notice.corrected`` / ``notice.retracted`` after — whose
 hooks (``Runtime.unit``, declared in ``monitor.wiring``) write the outbox rows for
-every matching receiver and the subscribers' mail. Channels come from
+every matching receiver and the subscribers' mail.
+
+Writers of one notice take turns: ``hold`` locks the incident (as every event writer does
+first, ``incidents.lock``) and then the notice row, and reads both afresh. So a draft
+published twice at once becomes one version and the second request finds no draft (409);
+two updates at once become consecutive versions; ``(notice_id, version)`` is unique in
+the schema all the same. Channels come from
 the incident's current severity and the affected-user share the responder
 gave (``monitor.comms.impact``); a later version also goes to every channel
 the notice already went to, and keeps the earlier share unless given a new one.
@@ -63,11 +69,23 @@ def _draft(kind: Kind, content: Content, affected_share: float | None) -> dict[s
     return out
 
 
+def hold(session: Session, notice: Notice) -> Notice:
+    """Hold ``notice`` (and its incident, locked first like every event writer) until this
+    transaction ends, and read it afresh: another publish of it waits here and then sees what
+    this one did."""
+    incident = session.get(Incident, notice.incident_id)
+    assert incident is not None
+    incidents.lock(session, incident)
+    session.refresh(notice, with_for_update=True)
+    return notice
+
+
 def revise(
     session: Session, notice: Notice, *, kind: Kind, content: Content, clock: Clock,
     affected_share: float | None = None,
 ) -> Notice:
     """Replace the draft. Before the first publish the kind is always ``initial``."""
+    hold(session, notice)
     last = latest(session, notice)
     if last is not None and last.kind == Kind.RETRACTION:
         raise Conflict(f"notice {notice.id} was retracted; a retraction is final. "
@@ -121,6 +139,7 @@ def publish(
 ) -> NoticeVersion:
     """Publish the draft as the next version (see the module docstring). ``affected_share``
     given here wins over the draft's, which wins over the previous version's."""
+    hold(session, notice)
     if not notice.draft:
         raise Conflict(f"notice {notice.id} has no draft to publish; write one first "
                        f"(PUT /api/v1/notices/{notice.id}/draft)")

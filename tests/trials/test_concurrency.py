@@ -6,7 +6,10 @@ HTTP, uvicorn's thread pool), on SQLite and on a real PostgreSQL.
 - N different alerts of one new group at once → one incident with N alerts; the rest
   count as ``grouped``;
 - 100 notes on one incident at once → 100 events with consecutive ``seq``, 0 errors;
-- two new alerts for one existing incident at once → no failures, both attached.
+- two new alerts for one existing incident at once → no failures, both attached;
+- one notice's draft published several times at once → one version, one event, the other
+  requests a 409 saying it is published; several updates to one notice at once → consecutive
+  versions, each linked to the one before.
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ from sqlmodel import col, select
 
 from monitor.alerting.models import AlertRecord
 from monitor.api.runtime import Runtime
+from monitor.comms.models import NoticeVersion
 from monitor.config import load
 from monitor.event_types import EventType
 from monitor.incidents.models import Incident, IncidentEvent
 from monitor.wiring import build_runtime
+from tests.monitor.comms.factories import GOOD
 from tests.support.processes import candor_process
 from tests.trials.conftest import (
     INTAKE,
@@ -199,3 +204,78 @@ def test_two_alerts_for_an_existing_incident_at_once(server: Server) -> None:
     assert statuses == {"200": len(bodies)}
     assert len(opened) == GROUPS
     assert Counter(attachments(server.runtime, ids).values()) == {1: GROUPS * 3}
+
+
+NOTICES = 20
+
+
+def notice_rows(runtime: Runtime, incident: Incident) -> tuple[list[NoticeVersion], list[IncidentEvent]]:
+    with runtime.unit() as s:
+        versions = list(s.exec(select(NoticeVersion).where(NoticeVersion.incident_id == incident.id)
+                               .order_by(col(NoticeVersion.notice_id), col(NoticeVersion.version))))
+        events = list(s.exec(select(IncidentEvent).where(IncidentEvent.incident_id == incident.id)
+                             .order_by(col(IncidentEvent.seq))))
+    return versions, events
+
+
+def test_a_notice_published_several_times_at_once_is_one_version(server: Server) -> None:
+    assert server.intake(webhook(alert("Notices", "notices"))).status_code == 200
+    (incident,) = incidents_named(server.runtime, "Notices")
+    headers = responder(server.runtime)
+    ids = []
+    for _ in range(NOTICES):
+        drafted = post(f"{server.url}/api/v1/incidents/{incident.key}/notices",
+                       {"lang": "en", "content": GOOD["en"]}, headers)
+        assert drafted.status_code == 201, drafted.text
+        ids.append(drafted.json()["id"])
+
+    results = at_once([partial(post, f"{server.url}/api/v1/notices/{n}/publish", None, headers)
+                       for n in ids for _ in range(COPIES)])
+
+    statuses = Counter(status_of(r) for r in results)
+    versions, events = notice_rows(server.runtime, incident)
+    published = [e for e in events if e.type == EventType.NOTICE_PUBLISHED]
+    report(f"one draft published {COPIES} times at once ({server.store})",
+           sent=len(results), notices=NOTICES, published=statuses["201"], refused=statuses["409"],
+           versions=len(versions), events=len(published))
+    assert statuses == {"201": NOTICES, "409": NOTICES * (COPIES - 1)}
+    losers = [r for r in results if isinstance(r, httpx.Response) and r.status_code == 409]
+    assert all(r.headers["content-type"] == "application/problem+json" for r in losers)
+    assert all("has no draft to publish" in r.json()["detail"] for r in losers)
+    assert [(v.notice_id, v.version) for v in versions] == [(n, 1) for n in ids]
+    assert sorted(e.payload["notice_id"] for e in published) == ids
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+
+
+def test_updates_to_one_notice_at_once_are_consecutive_versions(server: Server) -> None:
+    assert server.intake(webhook(alert("Updates", "updates"))).status_code == 200
+    (incident,) = incidents_named(server.runtime, "Updates")
+    headers = responder(server.runtime)
+    ids = []
+    for _ in range(NOTICES // 2):
+        drafted = post(f"{server.url}/api/v1/incidents/{incident.key}/notices",
+                       {"lang": "en", "content": GOOD["en"]}, headers)
+        ids.append(drafted.json()["id"])
+        assert post(f"{server.url}/api/v1/notices/{ids[-1]}/publish", None,
+                    headers).status_code == 201
+    update = {"kind": "update", "content": {**GOOD["en"], "what_we_are_doing":
+                                            "We are undoing the change now; half the links work."}}
+
+    results = at_once([partial(post, f"{server.url}/api/v1/notices/{n}/versions", update, headers)
+                       for n in ids for _ in range(COPIES)])
+
+    statuses = Counter(status_of(r) for r in results)
+    versions, events = notice_rows(server.runtime, incident)
+    report(f"{COPIES} updates to one notice at once ({server.store})", sent=len(results),
+           notices=len(ids), published=statuses["201"], versions=len(versions) - len(ids))
+    assert statuses == {"201": len(results)}
+    by_id = {v.id: v for v in versions}
+    for n in ids:
+        chain = [v for v in versions if v.notice_id == n]
+        assert [v.version for v in chain] == list(range(1, COPIES + 2))
+        assert [v.kind for v in chain] == ["initial"] + ["update"] * COPIES
+        assert all(by_id[v.previous_id].version == v.version - 1  # type: ignore[index]
+                   for v in chain[1:])
+    updated = [e for e in events if e.type == EventType.NOTICE_UPDATED]
+    assert Counter(e.payload["notice_id"] for e in updated) == dict.fromkeys(ids, COPIES)
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
