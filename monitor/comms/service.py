@@ -141,8 +141,11 @@ def publish(
     given here wins over the draft's, which wins over the previous version's."""
     hold(session, notice)
     if not notice.draft:
-        raise Conflict(f"notice {notice.id} has no draft to publish; write one first "
-                       f"(PUT /api/v1/notices/{notice.id}/draft)")
+        already = (f" (its last draft is version {notice.latest_version}, already published)"
+                   if notice.latest_version else "")
+        raise Conflict(f"notice {notice.id} has no draft to publish{already}; write one first "
+                       f"(PUT /api/v1/notices/{notice.id}/draft)",
+                       extra={"latest_version": notice.latest_version})
     findings = check(notice, settings)
     errors = [f for f in findings if f.severity == "error"]
     if errors and override_reason is None:

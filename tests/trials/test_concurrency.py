@@ -241,7 +241,8 @@ def test_a_notice_published_several_times_at_once_is_one_version(server: Server)
     assert statuses == {"201": NOTICES, "409": NOTICES * (COPIES - 1)}
     losers = [r for r in results if isinstance(r, httpx.Response) and r.status_code == 409]
     assert all(r.headers["content-type"] == "application/problem+json" for r in losers)
-    assert all("has no draft to publish" in r.json()["detail"] for r in losers)
+    assert all("has no draft to publish (its last draft is version 1, already published)"
+               in r.json()["detail"] and r.json()["latest_version"] == 1 for r in losers)
     assert [(v.notice_id, v.version) for v in versions] == [(n, 1) for n in ids]
     assert sorted(e.payload["notice_id"] for e in published) == ids
     assert [e.seq for e in events] == list(range(1, len(events) + 1))

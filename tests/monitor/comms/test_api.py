@@ -83,6 +83,20 @@ def test_lint_blocks_publishing_until_the_draft_is_fixed(
     assert client.post(f"/api/v1/notices/{notice['id']}/publish", headers=responder).status_code == 201
 
 
+def test_publishing_a_draft_again_is_a_409_saying_it_is_published(
+    client: TestClient, responder: dict[str, str], incident: Incident, fixed: FixedClock
+) -> None:
+    notice = draft(client, responder, incident.key, "en", good("en", fixed))
+    url = f"/api/v1/notices/{notice['id']}/publish"
+    assert client.post(url, headers=responder).status_code == 201
+    again = client.post(url, headers=responder)
+    assert again.status_code == 409 and again.headers["content-type"] == "application/problem+json"
+    assert again.json()["latest_version"] == 1
+    assert "(its last draft is version 1, already published)" in again.json()["detail"]
+    assert [v["version"] for v in client.get(f"/api/v1/notices/{notice['id']}",
+                                             headers=responder).json()["versions"]] == [1]
+
+
 def test_admin_override_is_recorded_and_markup_is_escaped(
     client: TestClient, responder: dict[str, str], admin: dict[str, str], incident: Incident,
     fixed: FixedClock,
