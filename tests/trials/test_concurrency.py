@@ -275,7 +275,7 @@ def test_updates_to_one_notice_at_once_are_consecutive_versions(server: Server) 
         chain = [v for v in versions if v.notice_id == n]
         assert [v.version for v in chain] == list(range(1, COPIES + 2))
         assert [v.kind for v in chain] == ["initial"] + ["update"] * COPIES
-        assert all(by_id[v.previous_id].version == v.version - 1  # type: ignore[index]
+        assert all(by_id[v.previous_id].version == v.version - 1
                    for v in chain[1:])
     updated = [e for e in events if e.type == EventType.NOTICE_UPDATED]
     assert Counter(e.payload["notice_id"] for e in updated) == dict.fromkeys(ids, COPIES)
