@@ -83,8 +83,9 @@ ROWS: tuple[Row, ...] = (
     Row("signals", "`/prometheus/api/v1/query`, `query_range`, `series`, `labels`, "
         "`label/{name}/values`, `rules`, `alerts`, `status/buildinfo`", "viewer",
         "Prometheus-compatible query API: point Grafana's Prometheus data source at "
-        "`http://candor:8080/prometheus`. These routes answer errors in Prometheus's format, "
-        "not problem+json",
+        "`http://candor:8080/prometheus` and give it a viewer token as a custom HTTP header "
+        "`Authorization: Bearer cnd_…` (or set `[auth] anonymous_role = \"viewer\"`). These "
+        "routes answer errors in Prometheus's format, not problem+json",
         tuple((m, f"{P}/{x}") for x in ("query", "query_range", "series", "labels")
               for m in ("GET", "POST"))
         + tuple(("GET", f"{P}/{x}") for x in ("label/{name}/values", "rules", "alerts",
