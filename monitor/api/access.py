@@ -45,7 +45,9 @@ P = "/prometheus/api/v1"
 ROWS: tuple[Row, ...] = (
     # ---- incidents
     Row("incidents", "`GET /api/v1/incidents?state=&severity=&service=&since=&until=&cursor=&limit=`",
-        "viewer", "newest first, cursor pagination (`next_cursor`)",
+        "viewer", "newest first, cursor pagination (`next_cursor`); `since` (inclusive) and "
+        "`until` (exclusive) are RFC 3339 with a zone (`2026-03-02T09:00:00Z`), anything else "
+        "a 422",
         (("GET", "/api/v1/incidents"),)),
     Row("incidents", "`POST /api/v1/incidents`", "responder", "open an incident by hand",
         (("POST", "/api/v1/incidents"),)),
