@@ -235,7 +235,7 @@ def assemble(runtime: Runtime) -> Candor:
     pages = PublicPages(runtime.engine, clock, runtime.changes)
     return Candor(runtime=runtime, metrics=metrics, signals=hub, rules=rules, courier=courier,
                   leader=leader, public_pages=pages,
-                  incident_lists=ByLatestEvent(runtime.engine))
+                  incident_lists=ByLatestEvent(runtime.engine, runtime.changes))
 
 
 def _check_secret_key(runtime: Runtime) -> None:
