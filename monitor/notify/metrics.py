@@ -25,14 +25,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from monitor.clock import Clock
-from monitor.notify.channels import DIRECT
+from monitor.notify.channels import DIRECT, FANOUT
 from monitor.notify.service import queue_stats
 from monitor.ops.metrics import FromStore
 
 
 class QueueCollector(Collector):
-    """Queue depth by receiver: every configured receiver (and per-message webhooks) reads
-    0 when nothing is pending, so the series never disappears under an alert or a graph."""
+    """Queue depth by receiver: every configured receiver (and per-message webhooks, and
+    subscriber fan-outs) reads 0 when nothing is pending, so the series never disappears
+    under an alert or a graph."""
 
     def __init__(self, engine: Engine, clock: Clock, receivers: Sequence[str] = ()) -> None:
         self.engine = engine
@@ -77,4 +78,4 @@ class NotifyMetrics:
             "Time from enqueue to successful delivery, by receiver.", ["receiver"],
             registry=registry, buckets=(0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600),
         )
-        registry.register(FromStore(QueueCollector(engine, clock, (*receivers, DIRECT))))
+        registry.register(FromStore(QueueCollector(engine, clock, (*receivers, DIRECT, FANOUT))))

@@ -455,7 +455,7 @@ def test_queue_depth_and_oldest_age_are_read_at_scrape_time(
                                                  {"receiver": receiver})
 
     # an empty queue reads 0 for every receiver: the series is there before anything queues
-    assert depth("ops") == 0 and depth("direct-webhook") == 0
+    assert depth("ops") == 0 and depth("direct-webhook") == 0 and depth("subscriber-fanout") == 0
     enqueue_last_event(runtime, open_incident(runtime))
     clock.advance(seconds=90)
     assert depth("ops") == 1
