@@ -42,6 +42,8 @@ FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _ESCAPE = re.compile(rb"\\u(?:00[01][0-9a-fA-F]|[dD][89abAB][0-9a-fA-F]{2})")
 _NAMES = {"\x00": "a NUL character", "\t": "tab"}
 _REPLACEMENT = "\ufffd"
+_TOO_DEEP = ("nests too deeply to check its text; a request body needs far fewer levels of "
+             "arrays and objects")
 _SKIP = ("/prometheus/",)  # Prometheus's API: its own error format; it stores no text
 
 
@@ -125,13 +127,17 @@ class TextRule:
                 parsed = json.loads(body)
             except (ValueError, RecursionError):
                 parsed = None  # malformed: the route answers 400 with where it breaks
-            found = problems(parsed) if parsed is not None else []
-            if found and scope["path"] in self.sanitise:
-                log.warning("replaced characters outside the text rule in %s: %s", scope["path"],
-                            ", ".join(p.loc for p in found[:20]))
-                body = json.dumps(sanitised(parsed), ensure_ascii=False).encode()
-                scope = _with_length(scope, len(body))
-            elif found:
+            try:
+                found = problems(parsed) if parsed is not None else []
+                if found and scope["path"] in self.sanitise:
+                    log.warning("replaced characters outside the text rule in %s: %s",
+                                scope["path"], ", ".join(p.loc for p in found[:20]))
+                    body = json.dumps(sanitised(parsed), ensure_ascii=False).encode()
+                    scope = _with_length(scope, len(body))
+                    found = []
+            except RecursionError:  # parsed, but too deep to walk here: not a 500
+                found = [FieldProblem("$", _TOO_DEEP)]
+            if found:
                 await _refuse(scope, send, found)
                 return
         await self.app(scope, _replay(body, more, receive), send)

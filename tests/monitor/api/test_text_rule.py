@@ -108,3 +108,15 @@ def test_the_rule_walks_every_string_and_key() -> None:
     value = {"a": ["ok", {"b\x00": "x", "c": "\udc00"}], "d": "\t\n\r fine"}
     assert [p.loc for p in problems(value)] == ["$.a[1]", "$.a[1].c"]
     assert sanitised(value) == {"a": ["ok", {"b\ufffd": "x", "c": "\ufffd"}], "d": "\t\n\r fine"}
+
+
+def test_a_body_nested_too_deeply_to_walk_is_a_4xx_not_a_500(client, runtime) -> None:
+    # JSON that json.loads still parses but the rule cannot walk (the depth where that
+    # happens depends on the stack, so every depth around the parser's limit is sent)
+    headers = {**bearer(runtime, Role.ADMIN), "content-type": "application/json"}
+    statuses: dict[str, set[int]] = {}
+    for url in ("/api/v1/notices/lint", "/api/v1/alerts"):
+        for depth in range(930, 1000):
+            body = '{"a":' * depth + '"\\u0000"' + "}" * depth
+            statuses.setdefault(url, set()).add(client.post(url, content=body, headers=headers).status_code)
+    assert all(400 <= code < 500 for codes in statuses.values() for code in codes), statuses
