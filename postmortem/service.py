@@ -296,7 +296,7 @@ def item_or_raise(session: Session, incident: Incident, item_id: int) -> ActionI
     item = session.get(ActionItem, item_id)
     if item is None or item.incident_id != incident.id:
         raise NotFound(f"{incident.key} has no action item {item_id}; list them with "
-                       f"`candor postmortem items {incident.key}` "
+                       f"`candor postmortem item list {incident.key}` "
                        f"(GET /api/v1/incidents/{incident.key}/postmortem/action-items)")
     return item
 
