@@ -363,12 +363,18 @@ def items_list(key: Key, config_path: ConfigOpt = None, as_json: JsonOpt = False
         empty=f"{key} has no action items yet; add one with candor postmortem item add {key} …"))
 
 
+_TYPED_AS = {"ticket_url": "--ticket", "title": "TITLE"}
+"""Fields of the action-item models typed under another name on the command line."""
+
+
 def _checked(model: Any, values: dict[str, Any]) -> Any:
     try:
         return model.model_validate({k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
         first = exc.errors()[0]
-        fail(f"--{'-'.join(str(p) for p in first['loc'])}: {first['msg']}")
+        field = str(first["loc"][0]) if first["loc"] else ""
+        where = _TYPED_AS.get(field, "--" + field.replace("_", "-")) if field else "the item"
+        fail(f"{where}: {first['msg']}")
 
 
 @items_app.command("add")

@@ -153,6 +153,10 @@ def test_a_postmortem_is_written_reviewed_and_tracked_from_the_shell(candor, tmp
     (("item", "add", "INC-1", "x", "--type", "prevent", "--owner", "@a", "--due", "2000-01-01"),
      "is in the past"),
     (("item", "update", "INC-1", "9", "--status", "done"), "has no action item 9"),
+    (("item", "update", "INC-1", "9", "--status", "done"), "`candor postmortem item list INC-1`"),
+    (("item", "add", "INC-1", "x", "--type", "prevent", "--owner", "@a", "--due", "2099-04-01",
+      "--ticket", "JIRA-1"), "--ticket: String should match pattern"),
+    (("item", "update", "INC-1", "1", "--ticket", "JIRA-1"), "--ticket: String should match"),
     (("review", "INC-1", "ship"), "ship"),
 ])
 def test_postmortem_commands_refuse_bad_input_with_exit_2(candor, args, words):
