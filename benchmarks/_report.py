@@ -104,7 +104,8 @@ def line(r: dict[str, Any]) -> str:
     c = r["candor"]
     text = f"  {r['name']:<34} {c['median']:>10g} {r['unit']:<6} (p95 {c['p95']:g})"
     if r["reference"]:
-        text += f"  ref {r['reference']['median']:g} ({r['reference']['name']})  ratio {r['ratio']:g}"
+        ratio = "—" if r["ratio"] is None else f"{r['ratio']:g}"  # a starved reference
+        text += f"  ref {r['reference']['median']:g} ({r['reference']['name']})  ratio {ratio}"
     if r["met"] is not None:
         text += f"  target {r['target']}: {'met' if r['met'] else 'NOT met'}"
     return text

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks._report import ratio_met, row
+from benchmarks._report import line, ratio_met, row
 from monitor.cli.bench import compare
 from monitor.cli.main import app
 
@@ -46,6 +46,7 @@ def test_a_reference_that_answered_nothing_leaves_the_target_unjudged() -> None:
     starved = row("http.x", what="GET /x", unit="req/s", better="higher", values=[500.0],
                   reference="empty handler", reference_values=[0.0], target="≥ 0.5× empty")
     assert starved["ratio"] is None and ratio_met(starved, at_least=0.5) is None
+    assert "ratio —" in line(starved)  # the run prints every row it writes
     fine = row("http.x", what="GET /x", unit="req/s", better="higher", values=[500.0],
                reference="empty handler", reference_values=[1000.0], target="≥ 0.5× empty")
     assert ratio_met(fine, at_least=0.5) is True and ratio_met(fine, at_most=0.4) is False
