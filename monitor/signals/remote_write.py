@@ -18,7 +18,8 @@ from Candor still means "stored". The receiver's answers map onto Candor's error
 - 2xx: stored.
 - 4xx (out-of-order or duplicate samples, a bad label): :class:`Unprocessable` (422) with
   the receiver's message; resending the same request will not help.
-- 5xx, a timeout, no connection: :class:`Unavailable` (503): the sender should retry.
+- 5xx, 429 (the receiver is rate-limiting: Mimir, Cortex), a timeout, no connection:
+  :class:`Unavailable` (503): the sender should retry.
 """
 
 from __future__ import annotations
@@ -118,7 +119,7 @@ class RemoteWriter:
             raise Unavailable(f"{self.url} answered 404: it is not a remote-write receiver; start "
                               "Prometheus with --web.enable-remote-write-receiver or set [cluster] "
                               "remote_write_url", extra={"reason": "remote_write_unavailable"})
-        if 400 <= response.status_code < 500:
+        if 400 <= response.status_code < 500 and response.status_code != 429:
             raise Unprocessable(f"the remote-write receiver {self.url} refused the samples "
                                 f"(HTTP {response.status_code}: {said}); nothing was stored",
                                 extra={"reason": "remote_write_refused"})
