@@ -12,7 +12,8 @@ new file beside the store, brings its schema up to date, and swaps it in. It ref
 unless ``--force``, to replace a store that is **in use** (a process has it open: SQLite
 holds a lock on its ``-shm`` file for as long as a connection is open) or **newer** than
 the backup (a later schema, or incident events after the backup's last one); even with
-``--force`` a store in use is never replaced (stop ``candor serve`` first).
+``--force`` a store in use is never replaced (stop ``candor serve`` first). A store that
+cannot be read (damaged, or from a newer Candor) is replaced only with ``--force``.
 
 PostgreSQL is backed up with its own tools (``pg_dump -Fc``, ``pg_restore``; see
 ``docs/deploy.md``). The embedded series store (``<data_dir>/series``) is not part of the
@@ -151,8 +152,8 @@ def restore(backup_file: Path, target: Path, known: list[str], *, force: bool = 
         if in_use(target):
             raise Conflict(f"{target} is in use by a running Candor (or another process); stop "
                            "it first: a store cannot be swapped under a running server")
-        current = inspect(target, known) if target.stat().st_size else None
-        if current is not None and not force:
+        current = _current(target, known) if target.stat().st_size and not force else None
+        if current is not None:
             if known.index(current.revision) > known.index(taken.revision):
                 raise Conflict(f"{target} is at schema {current.revision}, newer than the "
                                f"backup's {taken.revision}; pass --force to replace it anyway")
@@ -173,6 +174,16 @@ def restore(backup_file: Path, target: Path, known: list[str], *, force: bool = 
     finally:
         fresh.unlink(missing_ok=True)
     return inspect(target, known)
+
+
+def _current(target: Path, known: list[str]) -> Snapshot:
+    """The store about to be replaced, checked; one that cannot be read (damaged, or made by
+    a newer Candor) is replaced only with ``--force``: it is what a restore is for."""
+    try:
+        return inspect(target, known)
+    except Unprocessable as exc:
+        raise Conflict(f"the store to replace: {exc.detail}; pass --force to replace it with "
+                       "the backup") from None
 
 
 def _later(a: str | None, b: str | None) -> bool:
