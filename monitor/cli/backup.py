@@ -12,6 +12,7 @@ from monitor import db
 from monitor.cli.common import ConfigOpt, JsonOpt, settings_from
 from monitor.cli.output import emit, out, reported
 from monitor.db import backup as store_backup
+from monitor.db.sealed import SecretBox
 
 
 def _known() -> list[str]:
@@ -49,16 +50,18 @@ def restore(
     file: Annotated[Path, typer.Argument(help="a file made by candor backup")],
     config: ConfigOpt = None,
     force: Annotated[bool, typer.Option(
-        "--force", help="replace a store that is newer than the backup")] = False,
+        "--force", help="replace a store that is newer than the backup, or damaged")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Replace the (stopped) SQLite store with FILE, after checking it; migrates it up."""
+    """Replace the (stopped) SQLite store with FILE, after checking it; migrates it up
+    (sealing a pre-0010 backup's webhook secrets with ``[storage] secret_key``)."""
     target = _store(config)
+    box = SecretBox.from_settings(settings_from(config))
 
     def upgrade(path: Path) -> None:
         engine = db.make_engine(f"sqlite:///{path}")
         try:
-            db.upgrade(engine)
+            db.upgrade(engine, secret_box=box)
         finally:
             engine.dispose()
 

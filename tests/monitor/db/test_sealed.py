@@ -123,3 +123,23 @@ def test_rotation_the_first_key_seals_every_key_opens() -> None:
     assert SecretBox([new]).open(both.seal("whsec_y")) == "whsec_y"
     with pytest.raises(ValueError, match="no key in"):
         SecretBox([new]).open(sealed_before)
+
+
+def test_restoring_a_backup_from_before_sealing_seals_its_secrets_with_the_configured_key(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A backup taken before 0010 holds plain webhook secrets; restore migrates it up with
+    [storage] secret_key, so it is sealed, not refused as "secret key missing"."""
+    backup = tmp_path / "old.db"
+    secret = plain_store(f"sqlite:///{backup}")
+    key = Fernet.generate_key().decode()
+    monkeypatch.setenv("CANDOR_TEST_SECRET_KEY", key)
+    path = tmp_path / "config.toml"
+    path.write_text(f'[storage]\ndata_dir = "{tmp_path / "data"}"\n'
+                    'secret_key = "env:CANDOR_TEST_SECRET_KEY"\n[engine]\nrule_files = []\n')
+    result = CliRunner().invoke(app, ["restore", str(backup), "--config", str(path)])
+    assert result.exit_code == 0, result.output
+    row, queued = stored(f"sqlite:///{tmp_path / 'data' / 'candor.db'}")
+    assert is_sealed(row) and is_sealed(queued)
+    box = SecretBox.from_settings(Settings.model_validate(
+        {"storage": {"secret_key": "env:CANDOR_TEST_SECRET_KEY"}}))
+    assert box is not None and box.open(row) == secret
