@@ -39,8 +39,7 @@ from monitor.config import Settings
 from monitor.errors import CandorError
 from monitor.event_types import EventType
 from monitor.incidents import service as incidents
-from monitor.promql import MemoryStorage, PromQLError, ast
-from monitor.promql.parser import COMPARISON_OPS, parse_expr
+from monitor.promql import MemoryStorage
 from monitor.promql.storage import Storage
 from monitor.promsource import EmbeddedSource, PrometheusClient, Queryable, RangeSeries, signal_source
 from monitor.rules.manager import RuleManager, load_groups, slo_groups
@@ -48,6 +47,7 @@ from monitor.rules.models import RuleGroup
 from monitor.rules.template import TemplateError
 from monitor.rules.template import render as render_template
 from monitor.signals.store import read_snapshot
+from monitor.verification.signal import pick, rule_for, split_threshold
 from postmortem.chartdata import titles_from, unit_of
 from postmortem.timeline import key_figures
 
@@ -74,42 +74,6 @@ def window(impact: datetime, resolved: datetime | None, now: datetime) -> tuple[
     span = max((end - start).total_seconds(), 1.0)
     step = next((s for s in STEPS if span / s <= MAX_POINTS), STEPS[-1])
     return start, end, float(step)
-
-
-def split_threshold(expr: str) -> tuple[str, float | None]:
-    """``a > 0.05`` -> ``("a", 0.05)``; anything else comes back whole, without a threshold."""
-    try:
-        node = parse_expr(expr)
-    except PromQLError:
-        return expr, None
-    if not (isinstance(node, ast.BinaryExpr) and node.op in COMPARISON_OPS and not node.return_bool
-            and isinstance(node.rhs, ast.NumberLiteral) and node.lhs.type == ast.VECTOR):
-        return expr, None
-    text = " ".join(expr.split())
-    head, sep, tail = text.rpartition(f" {node.op} ")
-    try:
-        if sep and float(tail) == node.rhs.value and parse_expr(head).type == ast.VECTOR:
-            return head.strip(), node.rhs.value
-    except (ValueError, PromQLError):
-        pass
-    return expr, None  # e.g. "a>0.05" without spaces: chart the whole expression
-
-
-def pick(found: Sequence[RangeSeries], labels: Mapping[str, str]) -> RangeSeries | None:
-    """The series sharing the most label values with the alert; the highest peak breaks ties."""
-    best: tuple[int, float] | None = None
-    chosen = None
-    for series in found:
-        values = [v for _, v in series.points if math.isfinite(v)]
-        if not values:
-            continue
-        agree = sum(1 for k, v in labels.items() if series.labels.get(k) == v)
-        conflict = any(k in labels and labels[k] != v for k, v in series.labels.items()
-                       if k != "__name__")
-        score = (agree - 100 * conflict, max(values))
-        if best is None or score > best:
-            best, chosen = score, series
-    return chosen
 
 
 def points(series: RangeSeries) -> list[tuple[datetime, float]]:
@@ -164,11 +128,7 @@ class SignalSource:
             close()
 
     def rule(self, alertname: str) -> Any | None:
-        for group in self.groups:
-            for rule in getattr(group, "rules", []):
-                if getattr(rule, "alert", None) == alertname:
-                    return rule
-        return None
+        return rule_for(self.groups, alertname)
 
     def evaluate(self, alertname: str, labels: Mapping[str, str], start: datetime, end: datetime,
                  step: float, annotations: Mapping[str, str] | None = None) -> Found | None:

@@ -69,7 +69,7 @@ def split_threshold(expr: str) -> tuple[str, float | None]:
             return head.strip(), node.rhs.value
     except (ValueError, PromQLError):
         pass
-    return expr, None
+    return expr, None  # e.g. "a>0.05" without spaces: chart the whole expression
 
 
 def pick(found: Sequence[RangeSeries], labels: Mapping[str, str]) -> RangeSeries | None:
